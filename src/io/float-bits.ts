@@ -1,0 +1,135 @@
+// Bit-level conversions from IEEE 754 binary16 and bfloat16 to f32, shared by the .npy and
+// .safetensors readers. Pure TS: no Node APIs.
+
+/** IEEE 754-2008 binary16 (section 3.6): 1 sign, 5 exponent, 10 trailing significand bits. */
+const F16_EXP_BITS = 5;
+const F16_MANT_BITS = 10;
+const F16_EXP_BIAS = 15; // 2^(5-1) - 1
+const F16_EXP_MAX = (1 << F16_EXP_BITS) - 1; // 31: all-ones exponent encodes Inf / NaN
+const F16_MANT_MASK = (1 << F16_MANT_BITS) - 1; // 0x3ff
+const F16_SIGN_SHIFT = F16_EXP_BITS + F16_MANT_BITS; // 15
+
+/** IEEE 754 binary32: 1 sign, 8 exponent, 23 trailing significand bits. */
+const F32_MANT_BITS = 23;
+const F32_EXP_BIAS = 127;
+const F32_EXP_MAX = 0xff;
+const F32_SIGN_SHIFT = 31;
+
+/** bfloat16 is the upper half of a binary32: same sign and exponent, 7 significand bits. */
+const BF16_SHIFT = 16;
+
+/** The smallest f16 subnormal, 2^-24 = 2^(1 - bias - mantissa bits). */
+const F16_SUBNORMAL_UNIT = 2 ** (1 - F16_EXP_BIAS - F16_MANT_BITS);
+
+const scratchU32 = new Uint32Array(1);
+const scratchF32 = new Float32Array(scratchU32.buffer);
+
+function f32FromBits(bits: number): number {
+  scratchU32[0] = bits >>> 0;
+  return scratchF32[0]!;
+}
+
+/**
+ * Decodes one binary16 bit pattern (low 16 bits of `bits`) to its exact value as a number.
+ * Every binary16 value, subnormals included, is exactly representable in binary32; NaN
+ * payloads are kept (shifted into the top of the f32 significand).
+ */
+export function f16BitsToF32(bits: number): number {
+  const sign = (bits >>> F16_SIGN_SHIFT) & 1;
+  const exp = (bits >>> F16_MANT_BITS) & F16_EXP_MAX;
+  const mant = bits & F16_MANT_MASK;
+  if (exp === 0) {
+    // Zero or subnormal: value = mant * 2^-24, exact in f64 and in f32.
+    const magnitude = mant * F16_SUBNORMAL_UNIT;
+    return sign ? -magnitude : magnitude;
+  }
+  const mantShift = F32_MANT_BITS - F16_MANT_BITS;
+  if (exp === F16_EXP_MAX) {
+    // Inf (mant = 0) or NaN (payload kept).
+    return f32FromBits((sign << F32_SIGN_SHIFT) | (F32_EXP_MAX << F32_MANT_BITS) | (mant << mantShift));
+  }
+  // Normal: rebias the exponent, widen the significand.
+  const exp32 = exp - F16_EXP_BIAS + F32_EXP_BIAS;
+  return f32FromBits((sign << F32_SIGN_SHIFT) | (exp32 << F32_MANT_BITS) | (mant << mantShift));
+}
+
+/** Decodes one bfloat16 bit pattern (low 16 bits of `bits`): the top half of an f32. */
+export function bf16BitsToF32(bits: number): number {
+  return f32FromBits((bits & 0xffff) << BF16_SHIFT);
+}
+
+let f16Table: Float32Array | undefined;
+
+/** All 65536 binary16 values as f32, built on first use (256 KiB). */
+function f16DecodeTable(): Float32Array {
+  if (f16Table === undefined) {
+    const codes = 1 << (F16_SIGN_SHIFT + 1);
+    f16Table = new Float32Array(codes);
+    for (let c = 0; c < codes; c++) f16Table[c] = f16BitsToF32(c);
+  }
+  return f16Table;
+}
+
+/**
+ * Decodes `count` little-endian 16-bit words starting at `bytes[offset]` with `decode`
+ * ('f16' or 'bf16') into `out` (allocated when omitted) and returns it.
+ */
+export function decodeHalfLE(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  kind: 'f16' | 'bf16',
+  out: Float32Array = new Float32Array(count),
+): Float32Array {
+  if (kind === 'f16') {
+    const table = f16DecodeTable();
+    for (let i = 0, p = offset; i < count; i++, p += 2) {
+      out[i] = table[bytes[p]! | (bytes[p + 1]! << 8)]!;
+    }
+  } else {
+    const u32 = new Uint32Array(out.buffer, out.byteOffset, count);
+    for (let i = 0, p = offset; i < count; i++, p += 2) {
+      u32[i] = (bytes[p]! | (bytes[p + 1]! << 8)) << BF16_SHIFT;
+    }
+  }
+  return out;
+}
+
+const F32_BYTES = Float32Array.BYTES_PER_ELEMENT;
+const F64_BYTES = Float64Array.BYTES_PER_ELEMENT;
+
+/** True when this host stores typed-array elements little-endian (every current platform). */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decodes `count` little-endian f32 values starting at `bytes[offset]`. */
+export function decodeF32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const out = new Float32Array(count);
+  if (HOST_LITTLE_ENDIAN) {
+    // Copy the bytes (the source may be unaligned) and view them as f32.
+    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * F32_BYTES));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * F32_BYTES);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * F32_BYTES, true);
+  }
+  return out;
+}
+
+/** Decodes `count` little-endian f64 values starting at `bytes[offset]`, rounded to f32. */
+export function decodeF64LEToF32(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * F64_BYTES);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * F64_BYTES, true);
+  return out;
+}
+
+/** Encodes f32 values as little-endian bytes (a copy). */
+export function encodeF32LE(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length * F32_BYTES);
+  if (HOST_LITTLE_ENDIAN) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  } else {
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) view.setFloat32(i * F32_BYTES, data[i]!, true);
+  }
+  return out;
+}
