@@ -31,8 +31,9 @@ function f32FromBits(bits: number): number {
 
 /**
  * Decodes one binary16 bit pattern (low 16 bits of `bits`) to its exact value as a number.
- * Every binary16 value, subnormals included, is exactly representable in binary32; NaN
- * payloads are kept (shifted into the top of the f32 significand).
+ * Every binary16 value, subnormals included, is exactly representable in binary32. A NaN
+ * comes back as NaN; its payload may be quieted once it is a JS number (`decodeHalfLE` keeps
+ * payloads exactly).
  */
 export function f16BitsToF32(bits: number): number {
   const sign = (bits >>> F16_SIGN_SHIFT) & 1;
@@ -58,14 +59,28 @@ export function bf16BitsToF32(bits: number): number {
   return f32FromBits((bits & 0xffff) << BF16_SHIFT);
 }
 
-let f16Table: Float32Array | undefined;
+let f16Table: Uint32Array | undefined;
 
-/** All 65536 binary16 values as f32, built on first use (256 KiB). */
-function f16DecodeTable(): Float32Array {
+/**
+ * The f32 bit patterns of all 65536 binary16 codes, built on first use (256 KiB). Bit patterns,
+ * not numbers, so NaN payloads survive (a JS number read of a signaling NaN may quiet it).
+ */
+function f16DecodeTable(): Uint32Array {
   if (f16Table === undefined) {
     const codes = 1 << (F16_SIGN_SHIFT + 1);
-    f16Table = new Float32Array(codes);
-    for (let c = 0; c < codes; c++) f16Table[c] = f16BitsToF32(c);
+    f16Table = new Uint32Array(codes);
+    const asF32 = new Float32Array(f16Table.buffer);
+    const mantShift = F32_MANT_BITS - F16_MANT_BITS;
+    for (let c = 0; c < codes; c++) {
+      const exp = (c >>> F16_MANT_BITS) & F16_EXP_MAX;
+      const mant = c & F16_MANT_MASK;
+      if (exp === F16_EXP_MAX && mant !== 0) {
+        const sign = (c >>> F16_SIGN_SHIFT) & 1;
+        f16Table[c] = ((sign << F32_SIGN_SHIFT) | (F32_EXP_MAX << F32_MANT_BITS) | (mant << mantShift)) >>> 0;
+      } else {
+        asF32[c] = f16BitsToF32(c);
+      }
+    }
   }
   return f16Table;
 }
@@ -81,13 +96,14 @@ export function decodeHalfLE(
   kind: 'f16' | 'bf16',
   out: Float32Array = new Float32Array(count),
 ): Float32Array {
+  // Write f32 bit patterns through a u32 view of `out` (exact, NaN payloads included).
+  const u32 = new Uint32Array(out.buffer, out.byteOffset, count);
   if (kind === 'f16') {
     const table = f16DecodeTable();
     for (let i = 0, p = offset; i < count; i++, p += 2) {
-      out[i] = table[bytes[p]! | (bytes[p + 1]! << 8)]!;
+      u32[i] = table[bytes[p]! | (bytes[p + 1]! << 8)]!;
     }
   } else {
-    const u32 = new Uint32Array(out.buffer, out.byteOffset, count);
     for (let i = 0, p = offset; i < count; i++, p += 2) {
       u32[i] = (bytes[p]! | (bytes[p + 1]! << 8)) << BF16_SHIFT;
     }
