@@ -1,0 +1,71 @@
+// Three test projects: `unit` (Node, no GPU), `gpu-node` (Node + Dawn) and `gpu-browser`
+// (Vitest browser mode: Playwright drives the system Chromium with WebGPU on). The same
+// tests/**/*.gpu.test.ts files run in both GPU projects.
+import { defineConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+
+const chromiumPath = process.env.LOWBIT_CHROMIUM ?? '/usr/bin/chromium';
+// Both GPU projects read this through inject('ci'): under CI a missing adapter fails the run.
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/**/*.gpu.test.ts', 'tests/app/**', 'node_modules/**'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'gpu-node',
+          provide: { ci },
+          include: ['tests/**/*.gpu.test.ts'],
+          environment: 'node',
+          // One Dawn instance per forked process; threads share a process and Dawn is not
+          // happy being torn down from worker threads.
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'gpu-browser',
+          provide: { ci },
+          include: ['tests/**/*.gpu.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: chromiumPath,
+                args: [
+                  '--no-sandbox',
+                  '--enable-unsafe-webgpu',
+                  '--enable-features=Vulkan',
+                  '--use-vulkan=swiftshader',
+                  '--use-webgpu-adapter=swiftshader',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                  '--no-first-run',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
