@@ -10,6 +10,7 @@ const ci = process.env.CI === 'true' || process.env.CI === '1';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './tests/summary-reporter.ts'],
     projects: [
       {
         test: {

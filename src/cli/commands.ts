@@ -1,0 +1,13 @@
+/** The table of lowbit subcommands. */
+import { gpuCommand } from './cmd-gpu.js';
+
+/** One subcommand: its name, a one-line summary, full help text and its entry point. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Every subcommand, in the order `lowbit --help` lists them. */
+export const COMMANDS: readonly Command[] = [gpuCommand];
