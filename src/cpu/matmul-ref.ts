@@ -2,6 +2,8 @@
  * The f64 oracle: Y[M, N] = X[M, K] . W[N, K]^T accumulated in f64, plus the per-output magnitude
  * sum_k |x_k w_k| that the error bound of DESIGN.md scales with.
  */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { dequantize } from '../quant/quantize.js';
 
 /** Result of the oracle: f64 outputs and, per output, sum_k |x[m,k] * w[n,k]|. */
 export interface RefResult {
@@ -37,4 +39,13 @@ export function matmulRefDense(
     }
   }
   return { y, absSum };
+}
+
+/**
+ * The oracle for a quantized W: dequantize (w = (decode(code) - zero) * scale * tensorScale, each
+ * product rounded to f32 as `dequantize` does), then the f64 matmul of X [M, K] with W [N, K]^T.
+ */
+export function matmulRef(x: Float32Array, qt: QuantizedTensor, m: number): RefResult {
+  if (!Number.isInteger(m) || m < 1) throw new Error(`matmul ref: M must be a positive integer, got ${m}`);
+  return matmulRefDense(x, dequantize(qt), m, qt.rows, qt.cols);
 }

@@ -1,0 +1,92 @@
+/**
+ * The `dequant` kernel: fused decode-and-multiply mpGEMM for every scheme.
+ *
+ *   Y[m, n] = tensorScale * sum_g scale[n, g] * sum_{k in g} x[m, k] * (decode(code[n, k]) - zero[n, g])
+ *
+ * Per row n of W the codes are unpacked once into a scratch buffer of decoded values
+ * v = decode(code) - zero (exact in f32: small integers, or a decode-table value with zero 0),
+ * and that row is reused for all M rows of X. Arithmetic (docs/KERNELS.md):
+ * - products x * v are exact in f64 (24 + 24 significant bits);
+ * - a group's dot product is accumulated in f32 (`Math.fround` after every addition) in four
+ *   interleaved partial sums (k mod 4) that are then added, so each term passes through at most
+ *   ceil(G/4) + 2 <= G roundings (G >= 3; G = 1, 2 use one partial sum: G roundings);
+ * - the group sum is multiplied by the scale once (1 rounding) and added to the f32 output
+ *   accumulator (ng = K/G groups: at most ng roundings); tensorScale multiplies once at the end.
+ * The f64 oracle's w = fl(fl(v * scale) * tensorScale) adds 1 (2 with a tensor scale) roundings,
+ * so n = G + ng + 2 (+ 2 with a tensor scale) and c = boundConstant(n, K): for K >= 8 that is
+ * at most 2 (G + ng <= K + 1).
+ */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { getDType } from '../dtype/registry.js';
+import { checkMatmulArgs } from './args.js';
+import { boundConstant } from './bound.js';
+import { unpackRowCodes } from './unpack.js';
+
+/** The general constant c of the dequant kernel, valid for every scheme once K >= 8. */
+export const DEQUANT_C = 2;
+
+/** f32 roundings a term of `qt` passes through in the dequant kernel, counting the oracle's. */
+export function dequantRoundings(qt: QuantizedTensor): number {
+  const g = qt.groupSize;
+  const ng = qt.cols / g;
+  const ts = qt.hasTensorScale || qt.tensorScale !== 1 ? 2 : 0;
+  return g + ng + 2 + ts;
+}
+
+/** The tight bound constant c of the dequant kernel for `qt` (see the file comment). */
+export function dequantBoundC(qt: QuantizedTensor): number {
+  return boundConstant(dequantRoundings(qt), qt.cols);
+}
+
+/**
+ * Y[M, N] = X[M, K] . W^T with W decoded group by group: f32 accumulation, one scale multiply
+ * per group (and one tensorScale multiply per output). `out`, when given, must hold M * N values.
+ */
+export function matmulDequant(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array): Float32Array {
+  const y = checkMatmulArgs('dequant', x, m, qt, out);
+  const { rows: n, cols: k, groupSize: gs, bits, wordsPerRow, codes, scales, zeros, dtypeIds } = qt;
+  const ng = k / gs;
+  const tables = qt.elementTypes.map((name) => getDType(name).decodeTable);
+  const table0 = tables[0];
+  const ts = qt.tensorScale;
+  const useTs = qt.hasTensorScale || ts !== 1;
+  const f = Math.fround;
+  const codeRow = new Uint8Array(k);
+  const vals = new Float32Array(k);
+  const g4 = gs - (gs % 4);
+  for (let r = 0; r < n; r++) {
+    unpackRowCodes(codes, r * wordsPerRow, k, bits, codeRow);
+    const gBase = r * ng;
+    // Decode the row once: v = decode(code) - zero, exact in f32.
+    for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
+      const table = dtypeIds ? tables[dtypeIds[gBase + g]] : table0;
+      const z = zeros ? zeros[gBase + g] : 0;
+      for (let t = k0, end = k0 + gs; t < end; t++) vals[t] = table[codeRow[t]] - z;
+    }
+    for (let i = 0; i < m; i++) {
+      const xo = i * k;
+      let acc = 0;
+      for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        const xg = xo + k0;
+        let t = 0;
+        if (gs >= 4) {
+          for (; t < g4; t += 4) {
+            s0 = f(s0 + x[xg + t] * vals[k0 + t]);
+            s1 = f(s1 + x[xg + t + 1] * vals[k0 + t + 1]);
+            s2 = f(s2 + x[xg + t + 2] * vals[k0 + t + 2]);
+            s3 = f(s3 + x[xg + t + 3] * vals[k0 + t + 3]);
+          }
+        }
+        for (; t < gs; t++) s0 = f(s0 + x[xg + t] * vals[k0 + t]);
+        const dot = f(f(s0 + s1) + f(s2 + s3));
+        acc = f(acc + f(dot * scales[gBase + g]));
+      }
+      y[i * n + r] = useTs ? f(acc * ts) : acc;
+    }
+  }
+  return y;
+}
