@@ -149,7 +149,9 @@ class PyLiteralParser {
   }
 
   private integer(): number {
-    const m = /^[-+]?\d+L?/.exec(this.src.slice(this.pos));
+    const re = /[-+]?\d+L?/y; // sticky: match exactly at this.pos, no slicing
+    re.lastIndex = this.pos;
+    const m = re.exec(this.src);
     if (m === null) this.error('expected an integer');
     this.pos += m[0].length;
     // Python 2 wrote long integers with an 'L' suffix, e.g. (3L, 4L).
