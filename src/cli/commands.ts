@@ -1,4 +1,7 @@
 /** The table of lowbit subcommands. */
+import { reportCommand } from './cmd-report.js';
+import { dtypesCommand } from './cmd-dtypes.js';
+import { quantizeCommand } from './cmd-quantize.js';
 import { gpuCommand } from './cmd-gpu.js';
 
 /** One subcommand: its name, a one-line summary, full help text and its entry point. */
@@ -10,4 +13,4 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `lowbit --help` lists them. */
-export const COMMANDS: readonly Command[] = [gpuCommand];
+export const COMMANDS: readonly Command[] = [reportCommand, dtypesCommand, quantizeCommand, gpuCommand];

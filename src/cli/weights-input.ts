@@ -1,0 +1,22 @@
+/** Where a command's weight matrix comes from: a file (--in, --tensor) or the embedded sample. */
+import { readWeights } from '../io/files.js';
+import { sampleWeights } from '../io/sample.js';
+
+/** A weight matrix [rows, cols] and a name for reports. */
+export interface WeightInput {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly name: string;
+}
+
+/** Reads `path` (tensor `tensor` for .safetensors), or returns the embedded sample without a path. */
+export async function loadWeightInput(path: string | undefined, tensor: string | undefined): Promise<WeightInput> {
+  if (path === undefined) {
+    if (tensor !== undefined) throw new Error('--tensor needs --in FILE');
+    const s = sampleWeights();
+    return { data: s.data, rows: s.rows, cols: s.cols, name: s.name };
+  }
+  const w = await readWeights(path, tensor);
+  return { data: w.data, rows: w.shape[0], cols: w.shape[1], name: w.name };
+}

@@ -1,0 +1,128 @@
+// The lowbit CLI end to end in-process: help, usage errors, dtypes, quantize (file in/out, JSON) and the report.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { main } from '../../src/cli/main.js';
+import { parseNpy, writeNpy } from '../../src/io/npy.js';
+import { quantize, dequantize } from '../../src/quant/quantize.js';
+import { getDType } from '../../src/dtype/registry.js';
+import { SCHEME_NAMES } from '../../src/quant/schemes.js';
+import { seededRandn } from '../../src/io/random.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('lowbit CLI', () => {
+  it('prints help listing the commands and exits 0', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['report', 'dtypes', 'quantize', 'gpu']) expect(r.out).toContain(c);
+  });
+
+  it('rejects an unknown command with status 2', async () => {
+    const r = await run('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown command 'frobnicate'");
+  });
+
+  it('rejects an unknown option with the command help', async () => {
+    const r = await run('quantize', '--scheme', 'int4', '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bogus/);
+    expect(r.err).toContain('Usage: lowbit quantize');
+  });
+
+  it('dtypes --json lists every datatype, with E2M1 values as in the OCP MX spec section 5.3.3', async () => {
+    const r = await run('dtypes', '--json');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { name: string; bits: number; values?: number[] }[];
+    const e2m1 = rows.find((x) => x.name === 'float4_e2m1fn');
+    expect(e2m1?.values).toEqual([-6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 6]);
+    expect(rows.find((x) => x.name === 'float8_e4m3fn')?.bits).toBe(8);
+  });
+
+  it('quantize reads .npy, writes the dequantized tensor and reports metrics as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-cli-'));
+    const rows = 8;
+    const cols = 256;
+    const w = seededRandn(rows * cols, 7);
+    writeFileSync(join(dir, 'w.npy'), writeNpy(w, [rows, cols]));
+    const out = join(dir, 'deq.npy');
+    const r = await run('quantize', '--in', join(dir, 'w.npy'), '--scheme', 'int4', '--group', '64', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const payload = JSON.parse(r.out) as { results: { bitsPerWeight: number; nmse: number; groupSize: number }[] };
+    // int4 with groups of 64 and f16 scales: 4 + 16/64 bits per weight (docs/FORMATS.md).
+    expect(payload.results[0]!.bitsPerWeight).toBeCloseTo(4 + 16 / 64, 10);
+    expect(payload.results[0]!.groupSize).toBe(64);
+    const written = parseNpy(new Uint8Array(readFileSync(out)));
+    expect(written.shape).toEqual([rows, cols]);
+    expect(Array.from(written.data)).toEqual(Array.from(dequantize(quantize(w, rows, cols, 'int4', { group: 64 }))));
+  });
+
+  it('quantize names a group size that does not divide K and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-cli-'));
+    writeFileSync(join(dir, 'w.npy'), writeNpy(seededRandn(4 * 100, 1), [4, 100]));
+    const r = await run('quantize', '--in', join(dir, 'w.npy'), '--scheme', 'int4', '--group', '64', '--out', join(dir, 'o.npy'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/64/);
+    expect(r.err).toMatch(/100/);
+    expect(readdirSync(dir)).toEqual(['w.npy']);
+  });
+
+  it('quantize reports a missing file by path', async () => {
+    const r = await run('quantize', '--in', '/nonexistent/w.npy', '--scheme', 'int4');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/nonexistent/w.npy');
+  });
+
+  it('quantize rejects an unknown scheme listing the known ones', async () => {
+    const r = await run('quantize', '--scheme', 'int5');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('int5');
+    expect(r.err).toContain('bitmod4');
+  });
+
+  it('the report covers every scheme on the embedded sample', async () => {
+    const r = await run('report', '--json');
+    expect(r.code, r.err).toBe(0);
+    const payload = JSON.parse(r.out) as { schemes: { scheme: string; bitsPerWeight: number; sqnrDb: number }[] };
+    expect(payload.schemes.map((s) => s.scheme)).toEqual([...SCHEME_NAMES]);
+    for (const s of payload.schemes) {
+      expect(s.bitsPerWeight).toBeGreaterThan(1);
+      expect(Number.isFinite(s.sqnrDb)).toBe(true);
+    }
+    // More bits never hurt on the same data: int8 beats int4 beats int2.
+    const sq = (n: string) => payload.schemes.find((s) => s.scheme === n)!.sqnrDb;
+    expect(sq('int8')).toBeGreaterThan(sq('int4'));
+    expect(sq('int4')).toBeGreaterThan(sq('int2'));
+    expect(getDType('int4').bits).toBe(4);
+  });
+
+  it('the installed bin runs from the checkout (needs the prepare build)', () => {
+    const bin = join(process.cwd(), 'bin', 'lowbit.js');
+    expect(existsSync(join(process.cwd(), 'dist', 'cli', 'main.js')), "dist/ missing: run 'npm run build'").toBe(true);
+    const text = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(text).toContain('Usage: lowbit <command>');
+  });
+});
