@@ -122,6 +122,15 @@ class TableEncoder implements ElementEncoder {
   readonly zeroIndex: number;
   /** Code of -0 for sign-magnitude minifloats, else -1. */
   readonly negZeroCode: number;
+  /**
+   * Bucket accelerator for small grids: [mids[0], mids[last]] is cut into equal buckets no wider
+   * than the narrowest gap between midpoints, so a bucket holds at most one midpoint;
+   * bucketStart[b] = number of midpoints left of bucket b. Empty when the grid is too fine
+   * (8-bit floats), which then use binary search.
+   */
+  private readonly bucketStart: Uint16Array;
+  private readonly bucketLo: number;
+  private readonly bucketInv: number;
 
   constructor(readonly dtype: DType) {
     const { spec, decodeTable } = dtype;
@@ -164,13 +173,43 @@ class TableEncoder implements ElementEncoder {
     this.tieUp = tieUp;
     this.zeroIndex = values.indexOf(0);
     this.negZeroCode = spec.kind === 'float' && spec.signed && dtype.info.hasNegZero ? 1 << (spec.bits - 1) : -1;
-    this.zeroCode = this.zeroIndex >= 0 ? (codes[this.zeroIndex] as number) : (codes[this.search(0)] as number);
     this.maxAbs = Math.max(Math.abs(values[0] as number), Math.abs(values[n - 1] as number));
+    let minGap = Infinity;
+    for (let i = 1; i < mids.length; i++) minGap = Math.min(minGap, (mids[i] as number) - (mids[i - 1] as number));
+    const span = mids.length > 0 ? (mids[mids.length - 1] as number) - (mids[0] as number) : 0;
+    const nb = mids.length > 1 ? Math.ceil(span / minGap) + 1 : 0;
+    if (nb > 0 && nb <= MAX_BUCKETS) {
+      this.bucketLo = mids[0] as number;
+      this.bucketInv = 1 / minGap;
+      this.bucketStart = new Uint16Array(nb);
+      for (let b = 0; b < nb; b++) {
+        const left = this.bucketLo + b * minGap;
+        let c = 0;
+        while (c < mids.length && (mids[c] as number) < left) c++;
+        this.bucketStart[b] = c;
+      }
+    } else {
+      this.bucketLo = 0;
+      this.bucketInv = 0;
+      this.bucketStart = new Uint16Array(0);
+    }
+    this.zeroCode = this.zeroIndex >= 0 ? (codes[this.zeroIndex] as number) : (codes[this.search(0)] as number);
   }
 
   /** Index into `values` of the value nearest x (tie rule applied). */
   search(x: number): number {
     const mids = this.mids;
+    const nb = this.bucketStart.length;
+    if (nb > 0) {
+      // Start from the bucket's count of midpoints left of it; step over the (at most one or
+      // two, after rounding of the bucket edge) midpoints inside it that are below x.
+      let b = Math.floor((x - this.bucketLo) * this.bucketInv);
+      b = b < 0 ? 0 : b >= nb ? nb - 1 : b;
+      let i = this.bucketStart[b] as number;
+      while (i < mids.length && x > (mids[i] as number)) i++;
+      if (i < mids.length && x === mids[i] && this.tieUp[i] === 1) i += 1;
+      return i;
+    }
     let lo = 0;
     let hi = mids.length;
     // Smallest i with x <= mids[i] (or mids.length): x lies in (mids[i-1], mids[i]].
@@ -200,15 +239,24 @@ class TableEncoder implements ElementEncoder {
     const { mids, tieUp, values, zeroIndex, negZeroCode } = this;
     const tcodes = this.codes;
     const nm = mids.length;
+    const { bucketStart, bucketLo, bucketInv } = this;
+    const nb = bucketStart.length;
     for (let i = off; i < end; i++) {
       const w = src[i] as number;
       const x = w / scale;
       let lo = 0;
-      let hi = nm;
-      while (lo < hi) {
-        const m = (lo + hi) >>> 1;
-        if (x > (mids[m] as number)) lo = m + 1;
-        else hi = m;
+      if (nb > 0) {
+        let b = Math.floor((x - bucketLo) * bucketInv);
+        b = b < 0 ? 0 : b >= nb ? nb - 1 : b;
+        lo = bucketStart[b] as number;
+        while (lo < nm && x > (mids[lo] as number)) lo++;
+      } else {
+        let hi = nm;
+        while (lo < hi) {
+          const m = (lo + hi) >>> 1;
+          if (x > (mids[m] as number)) lo = m + 1;
+          else hi = m;
+        }
       }
       if (lo < nm && x === mids[lo] && tieUp[lo] === 1) lo += 1;
       codes[i] = lo === zeroIndex && negZeroCode >= 0 && x < 0 ? negZeroCode : (tcodes[lo] as number);
@@ -220,6 +268,9 @@ class TableEncoder implements ElementEncoder {
     return err;
   }
 }
+
+/** Largest bucket table a TableEncoder builds (entries). */
+const MAX_BUCKETS = 4096;
 
 /** First index i with values[i] >= v (values ascending). */
 function lowerBound(values: Float64Array, v: number): number {

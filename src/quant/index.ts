@@ -1,0 +1,6 @@
+/** Quantization: the scheme registry, scale rules, quantize/dequantize and mixture reports. */
+export * from './schemes.js';
+export * from './scale.js';
+export * from './quantize.js';
+export * from './mixture.js';
+export { bitsPerWeight, bitsBreakdown, type BitsBreakdown } from '../format/bits.js';
