@@ -1,0 +1,58 @@
+// GEMV driver, shared-memory tree reduction: y[m, row] = sum over K of one weight row times one
+// activation row, for M activation rows (one per dispatch z). The per-invocation partial sum
+// comes from the kernel family's `partial_dot(row, m, lid)` (dequant-dot.wgsl, lut-dot.wgsl,
+// bitserial-dot.wgsl, dp4a-dot.wgsl), which strides over K with stride WG_SIZE.
+//
+// Bindings (group 0): 0..4 and 7.. belong to the family snippet; this driver owns
+//   5: y   array<f32>   output [M, total_n] row-major
+//   6: p   uniform GemvParams
+// Dispatch: (x, y, M) with x * y >= ceil(n / ROWS_PER_WG) (linear workgroup = wid.y * x_groups + wid.x).
+// Preconditions: WG_SIZE is a power of two.
+
+override WG_SIZE: u32 = 64u;
+override ROWS_PER_WG: u32 = 4u;
+
+struct GemvParams {
+  m: u32,
+  n: u32,              // rows in this chunk
+  k: u32,
+  group_size: u32,
+  groups_per_row: u32,
+  words_per_row: u32,
+  row_offset: u32,     // first output column of this chunk
+  total_n: u32,        // N of the whole weight (row stride of y)
+  x_groups: u32,
+  tensor_scale: f32,
+  aux0: u32,           // family-specific (e.g. LUT table stride)
+  aux1: u32,
+}
+
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<uniform> p: GemvParams;
+
+var<workgroup> partial: array<f32, WG_SIZE>;
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let m = wid.z;
+  let first_row = (wid.y * p.x_groups + wid.x) * ROWS_PER_WG;
+  for (var r = 0u; r < ROWS_PER_WG; r++) {
+    let row = first_row + r;
+    var acc = 0.0;
+    if (row < p.n) {
+      acc = partial_dot(row, m, lid);
+    }
+    partial[lid] = acc;
+    workgroupBarrier();
+    for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
+      if (lid < stride) {
+        partial[lid] += partial[lid + stride];
+      }
+      workgroupBarrier();
+    }
+    if (lid == 0u && row < p.n) {
+      y[m * p.total_n + p.row_offset + row] = partial[0];
+    }
+    workgroupBarrier();
+  }
+}

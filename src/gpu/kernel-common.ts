@@ -1,0 +1,340 @@
+/**
+ * Shared pieces of the GPU kernel variants (src/gpu/kernels.ts, lut-kernels.ts,
+ * bitserial-kernels.ts): the variant types, the GemvParams uniform, binding layouts, workgroup
+ * shapes, job builders and the rounding counts the bounds are built from.
+ */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { getDType } from '../dtype/registry.js';
+import { getScheme } from '../quant/schemes.js';
+import { boundConstant } from '../cpu/bound.js';
+import type { BoundOptions } from '../cpu/compare.js';
+import type { GpuCapabilities, LowbitGpu } from './device.js';
+import { GpuLimitError, alignedSize, createStorage, dispatch2d } from './buffers.js';
+import { getPipeline, type BindingKind, type PipelineKey } from './pipeline-cache.js';
+import type { GpuQuantizedTensor } from './gpu-tensor.js';
+import type { ComputeJob, TimerKind } from './timing.js';
+
+/** Kernel families (DESIGN.md "Kernels"). */
+export type KernelFamily = 'dequant' | 'lut' | 'bitserial' | 'f32';
+
+/** An optional capability a variant needs. */
+export type GpuCapabilityName = keyof GpuCapabilities;
+
+/** What a variant is checked against on the CPU and how tightly. */
+export interface VariantBoundInfo {
+  /** A constant c valid for every supported shape with K >= 8 (the per-shape value may be tighter). */
+  readonly c: number;
+  /** The extra term, in words, when the variant has one. */
+  readonly extra?: string;
+}
+
+/** One row of {@link GPU_KERNEL_VARIANTS}. */
+export interface GpuKernelVariant {
+  /** 'kernel/variant', e.g. 'dequant-gemv/subgroup'. */
+  readonly name: string;
+  /** Kernel name without the flavour, e.g. 'dequant-gemv'. */
+  readonly kernel: string;
+  readonly family: KernelFamily;
+  /** The flavour, e.g. 'subgroup'. */
+  readonly variant: string;
+  /** 'gemv': one activation row per dispatch z, any M; 'gemm': tiled over M. */
+  readonly shape: 'gemv' | 'gemm';
+  /** Optional device capabilities the variant needs. */
+  readonly needs: readonly GpuCapabilityName[];
+  /** Name of the CPU kernel (src/cpu/kernels.ts) computing the same arithmetic. */
+  readonly cpuTwin: string;
+  readonly bound: VariantBoundInfo;
+  readonly description: string;
+  /** True when the variant can run this scheme (name) or tensor, else the reason it cannot. */
+  supports(target: QuantizedTensor | string): true | string;
+}
+
+/** What a prepared kernel needs to know about its inputs to build the CPU-side bound. */
+export interface BoundContext {
+  readonly qt: QuantizedTensor;
+  readonly m: number;
+  readonly x: Float32Array;
+  /** The dequantized weights (CPU `dequantize`). */
+  readonly w: Float32Array;
+}
+
+/** Result of {@link runGpuKernel}. */
+export interface GpuKernelResult {
+  /** Y [M, N] row-major. */
+  readonly y: Float32Array;
+  /** The variant that ran, e.g. 'dequant-gemv/subgroup'. */
+  readonly variant: string;
+  /** Kernel time in ms by `timer` (timestamp-query: GPU time of the passes; wall: submit to done). */
+  readonly gpuMs?: number;
+  readonly timer: TimerKind;
+}
+
+/** A kernel with its buffers and bind groups built, for repeated dispatches (benchmarks). */
+export interface PreparedGpuKernel {
+  readonly variant: GpuKernelVariant;
+  readonly m: number;
+  /** Writes X [M, K] (converted or quantized as the variant needs). */
+  setX(x: Float32Array): void;
+  /** Runs the passes once and waits; returns the time by the named clock. */
+  dispatch(): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
+  /** Reads Y [M, N]. */
+  readY(): Promise<Float32Array>;
+  /** Destroys the buffers this kernel created (not the GpuQuantizedTensor). */
+  destroy(): void;
+}
+
+/** What a variant builder returns. */
+export interface BuiltKernel {
+  readonly jobs: readonly ComputeJob[];
+  readonly y: GPUBuffer;
+  writeX(x: Float32Array): void;
+  readonly owned: readonly GPUBuffer[];
+}
+
+/** Everything a variant builder gets. */
+export interface BuildContext {
+  readonly gpu: LowbitGpu;
+  readonly gt: GpuQuantizedTensor;
+  readonly m: number;
+}
+
+/** Internal form of a table row. */
+export interface VariantDef extends GpuKernelVariant {
+  build(ctx: BuildContext): Promise<BuiltKernel>;
+  boundFor(ctx: BoundContext): BoundOptions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared layout pieces.
+
+/** Words of the GemvParams / GemmParams uniform (shaders/gemv-tree.wgsl). */
+const PARAM_WORDS = 12;
+
+/** Values of the GemvParams / GemmParams uniform. */
+export interface KernelParams {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly groupSize: number;
+  readonly groupsPerRow: number;
+  readonly wordsPerRow: number;
+  readonly rowOffset: number;
+  readonly totalN: number;
+  readonly xGroups: number;
+  readonly tensorScale: number;
+  readonly aux0?: number;
+  readonly aux1?: number;
+}
+
+/** Packs {@link KernelParams} in the shaders' field order. */
+export function packParams(p: KernelParams): ArrayBuffer {
+  const buf = new ArrayBuffer(PARAM_WORDS * 4);
+  const u = new Uint32Array(buf);
+  u.set([p.m, p.n, p.k, p.groupSize, p.groupsPerRow, p.wordsPerRow, p.rowOffset, p.totalN, p.xGroups]);
+  new Float32Array(buf, 9 * 4, 1)[0] = p.tensorScale;
+  u[10] = p.aux0 ?? 0;
+  u[11] = p.aux1 ?? 0;
+  return buf;
+}
+
+/** Creates a uniform buffer from raw bytes (padded to 16). */
+export function uniformFrom(gpu: LowbitGpu, bytes: ArrayBuffer, label: string): GPUBuffer {
+  const size = Math.max(16, Math.ceil(bytes.byteLength / 16) * 16);
+  const b = gpu.device.createBuffer({ label, size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+  new Uint8Array(b.getMappedRange()).set(new Uint8Array(bytes));
+  b.unmap();
+  return b;
+}
+
+const RO: BindingKind = 'read-only-storage';
+/** Bindings of the weight kernels: codes, scales, zeros, ids, x, y, params (+ 7: extra input). */
+export const WEIGHT_BINDINGS: readonly (readonly [number, BindingKind])[] = [
+  [0, RO],
+  [1, RO],
+  [2, RO],
+  [3, RO],
+  [4, RO],
+  [5, 'storage'],
+  [6, 'uniform'],
+];
+/** WEIGHT_BINDINGS plus binding 7, a read-only input. */
+export const WEIGHT_BINDINGS_7: readonly (readonly [number, BindingKind])[] = [...WEIGHT_BINDINGS, [7, RO]];
+export const F32_BINDINGS: readonly (readonly [number, BindingKind])[] = [
+  [0, RO],
+  [4, RO],
+  [5, 'storage'],
+  [6, 'uniform'],
+];
+export const DEQUANTIZE_BINDINGS: readonly (readonly [number, BindingKind])[] = [
+  [0, RO],
+  [1, RO],
+  [2, RO],
+  [3, RO],
+  [4, 'storage'],
+  [5, 'uniform'],
+];
+
+/** Workgroup shapes (override constants). */
+export const GEMV_TILE = { WG_SIZE: 64, ROWS_PER_WG: 4 } as const;
+export const GEMM_TILE = { TILE_N: 64, TILE_M: 4, TILE_K: 32 } as const;
+export const DEQUANTIZE_TILE = { WG_SIZE: 256 } as const;
+
+export function bindGroup(gpu: LowbitGpu, pipeline: GPUComputePipeline, entries: readonly (readonly [number, GPUBuffer])[], label: string): GPUBindGroup {
+  return gpu.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+  });
+}
+
+/** Tracks buffers a builder creates so a failure half-way destroys them. */
+export class Owned {
+  readonly list: GPUBuffer[] = [];
+  add<T extends GPUBuffer>(b: T): T {
+    this.list.push(b);
+    return b;
+  }
+  destroy(): void {
+    for (const b of this.list) b.destroy();
+  }
+}
+
+export function activationBuffer(gpu: LowbitGpu, owned: Owned, m: number, k: number, bytesPerElement: number): GPUBuffer {
+  return owned.add(createStorage(gpu, alignedSize(m * k * bytesPerElement), `x [${m}, ${k}]`));
+}
+
+export function outputBuffer(gpu: LowbitGpu, owned: Owned, m: number, n: number): GPUBuffer {
+  return owned.add(createStorage(gpu, m * n * 4, `y [${m}, ${n}]`));
+}
+
+export function writeF32(gpu: LowbitGpu, buffer: GPUBuffer, x: Float32Array): void {
+  gpu.device.queue.writeBuffer(buffer, 0, x.buffer, x.byteOffset, x.byteLength);
+}
+
+export function writeU32(gpu: LowbitGpu, buffer: GPUBuffer, x: Uint32Array): void {
+  gpu.device.queue.writeBuffer(buffer, 0, x.buffer, x.byteOffset, x.byteLength);
+}
+
+/**
+ * Builds gemv jobs: one per weight chunk, each with its own params uniform and bind group.
+ * `extra` adds bindings besides 0..6 (e.g. 7); `aux` fills aux0/aux1.
+ */
+export async function buildGemvJobs(
+  ctx: BuildContext,
+  owned: Owned,
+  key: PipelineKey,
+  x: GPUBuffer,
+  y: GPUBuffer,
+  opts: { rowsPerWg: number; extra?: readonly (readonly [number, GPUBuffer])[]; aux0?: number; aux1?: number; chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[] },
+): Promise<ComputeJob[]> {
+  const { gpu, gt, m } = ctx;
+  const qt = gt.qt;
+  const pipeline = await getPipeline(gpu, key);
+  return gt.chunks.map((chunk, ci) => {
+    const [gx, gy] = dispatch2d(gpu, Math.ceil(chunk.rows / opts.rowsPerWg));
+    const params = owned.add(
+      uniformFrom(
+        gpu,
+        packParams({
+          m,
+          n: chunk.rows,
+          k: qt.cols,
+          groupSize: qt.groupSize,
+          groupsPerRow: qt.cols / qt.groupSize,
+          wordsPerRow: qt.wordsPerRow,
+          rowOffset: chunk.rowStart,
+          totalN: qt.rows,
+          xGroups: gx,
+          tensorScale: qt.tensorScale,
+          aux0: opts.aux0 ?? 0,
+          aux1: opts.aux1 ?? 0,
+        }),
+        'params',
+      ),
+    );
+    const weightInputs: (readonly [number, GPUBuffer])[] = opts.chunkInputs
+      ? [...opts.chunkInputs(ci)]
+      : [
+          [0, chunk.codes],
+          [1, chunk.scales],
+          [2, chunk.zeros],
+          [3, chunk.ids],
+        ];
+    const entries = [...weightInputs, [4, x], [5, y], [6, params], ...(opts.extra ?? [])] as const;
+    return { pipeline, bindGroup: bindGroup(gpu, pipeline, entries, key.shader), workgroups: [gx, gy, m] as const, label: key.shader };
+  });
+}
+
+export function mTiles(gpu: LowbitGpu, m: number): number {
+  const t = Math.ceil(m / GEMM_TILE.TILE_M);
+  if (t > gpu.limits.maxComputeWorkgroupsPerDimension) throw new GpuLimitError(`M = ${m} needs ${t} workgroups in z, above maxComputeWorkgroupsPerDimension`);
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheme facts for supports(): from a tensor, or from the scheme registry for a name.
+
+export interface SchemeFacts {
+  readonly scheme: string;
+  readonly elementTypes: readonly string[];
+  readonly bits: number;
+  readonly hasZeros: boolean;
+  /** Only known for tensors. */
+  readonly groupSize?: number;
+  readonly cols?: number;
+}
+
+/** The facts supports() checks, from a tensor or a scheme name. */
+export function schemeFacts(target: QuantizedTensor | string): SchemeFacts {
+  if (typeof target !== 'string') {
+    return { scheme: target.scheme, elementTypes: target.elementTypes, bits: target.bits, hasZeros: target.zeros !== undefined, groupSize: target.groupSize, cols: target.cols };
+  }
+  const sc = getScheme(target);
+  return { scheme: target, elementTypes: sc.elementTypes, bits: getDType(sc.elementTypes[0] as string).bits, hasZeros: sc.scaleRule === 'minmax' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounds.
+
+/** f32 roundings a term passes through in a gemv driver with a tree reduction. */
+export function gemvTreeRoundings(k: number, wg: number = GEMV_TILE.WG_SIZE): number {
+  // product (1) + serial adds over ceil(K / WG) terms + log2(WG) tree levels.
+  return 1 + Math.ceil(k / wg) + Math.log2(wg);
+}
+
+/** Subgroup reduction order is implementation-defined: allow WG - 1 further roundings. */
+export function gemvSubgroupRoundings(k: number, wg: number = GEMV_TILE.WG_SIZE): number {
+  return 1 + Math.ceil(k / wg) + wg;
+}
+
+/** Serial accumulation over K (gemm): product + K additions. */
+export function gemmRoundings(k: number): number {
+  return k + 1;
+}
+
+export function plainBound(roundings: (k: number) => number): (ctx: BoundContext) => BoundOptions {
+  return ({ qt }) => ({ c: boundConstant(roundings(qt.cols), qt.cols) });
+}
+
+/** Per-output sum_k |w[n, k]| (used by the activation-rounding terms). */
+export function rowAbsSums(w: Float32Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let t = 0; t < k; t++) s += Math.abs(w[r * k + t] as number);
+    out[r] = s;
+  }
+  return out;
+}
+
+/** Per-row absmax of X [M, K]. */
+export function rowAbsMax(x: Float32Array, m: number, k: number): Float64Array {
+  const out = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let a = 0;
+    for (let t = 0; t < k; t++) a = Math.max(a, Math.abs(x[i * k + t] as number));
+    out[i] = a;
+  }
+  return out;
+}
+

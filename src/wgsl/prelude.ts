@@ -1,0 +1,191 @@
+/**
+ * WGSL preludes generated from the datatype registry. A prelude holds every dtype-dependent
+ * piece of a kernel (decode tables, the code extraction helper, BITS and layout flags, optional
+ * `enable` directives); kernel bodies in shaders/ are dtype-agnostic and call the helpers below.
+ *
+ * The output is a pure function of a {@link PreludeSpec} (no shapes, no values), so the pipeline
+ * cache keyed by prelude text compiles one pipeline per compile-time choice. Shapes travel in
+ * uniforms.
+ *
+ * Decode tables are emitted as f32 *bit patterns* (`array<u32, ...>` + bitcast): WGSL const
+ * expressions cannot hold NaN or infinity (float8_e4m3fn's NaN code, float8_e5m2's inf codes,
+ * ternary's unused code), and bit patterns make "bit-identical to the CPU decode table" hold by
+ * construction instead of through decimal literals.
+ *
+ * Helpers a kernel body may call (it must declare the storage buffers they read):
+ *   decode_value(id, code) -> f32                    value of `code` in element type `id`
+ *   code_at(row_word_base, k) -> u32                 code k of the row starting at word row_word_base (reads `codes`)
+ *   group_zero(g) -> f32 / group_type(g) -> u32      zero point / datatype id of group g (read `zeros` / `ids`)
+ *   dequant_weight(id, code, zero, scale) -> f32     (decode - zero) * scale, the CPU dequantize order
+ */
+import { getDType } from '../dtype/registry.js';
+import { MAX_CODE_BITS, WORD_BITS } from '../format/pack.js';
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+
+/** WGSL `enable` extensions a variant may switch on. */
+export type WgslEnable = 'subgroups' | 'f16';
+
+/** Every compile-time choice a prelude encodes. */
+export interface PreludeSpec {
+  /** Element datatype names (registry names); a mixture has more than one. */
+  readonly elementTypes: readonly string[];
+  /** Code width shared by the element types (1..8). */
+  readonly bits: number;
+  /** Per-group zero points are stored (asymmetric integer schemes). */
+  readonly hasZeros: boolean;
+  /** Per-group datatype ids are stored (mixtures). */
+  readonly hasIds: boolean;
+  /** Multiply by the FP32 tensor scale (NVFP4), as the CPU dequantize does. */
+  readonly useTensorScale: boolean;
+  /** `enable` directives, emitted first. */
+  readonly enables?: readonly WgslEnable[];
+  /** Activation element type in storage: 'f32' (default) or 'f16' (needs the f16 enable). */
+  readonly activation?: 'f32' | 'f16';
+  /** Also emit the integer grid of each element type (bit-serial and packed-dot kernels). */
+  readonly integerGrid?: boolean;
+}
+
+/** The prelude spec of a quantized tensor (no enables, f32 activations). */
+export function preludeSpecOf(qt: QuantizedTensor): PreludeSpec {
+  return {
+    elementTypes: qt.elementTypes.slice(),
+    bits: qt.bits,
+    hasZeros: qt.zeros !== undefined,
+    hasIds: qt.dtypeIds !== undefined,
+    useTensorScale: qt.hasTensorScale || qt.tensorScale !== 1,
+  };
+}
+
+/** Bit pattern of an f32 value as an 8-digit WGSL u32 literal. */
+function f32BitsLiteral(bits: number): string {
+  return `0x${(bits >>> 0).toString(16).padStart(8, '0')}u`;
+}
+
+function checkSpec(spec: PreludeSpec): void {
+  if (!Number.isInteger(spec.bits) || spec.bits < 1 || spec.bits > MAX_CODE_BITS) {
+    throw new RangeError(`prelude: code width must be 1..${MAX_CODE_BITS} bits, got ${spec.bits}`);
+  }
+  if (spec.elementTypes.length === 0) throw new RangeError('prelude: no element types');
+  for (const name of spec.elementTypes) {
+    const dt = getDType(name);
+    if (dt.bits !== spec.bits) throw new RangeError(`prelude: ${name} is ${dt.bits}-bit, the tensor is ${spec.bits}-bit`);
+  }
+  if (spec.hasIds !== spec.elementTypes.length > 1) {
+    throw new RangeError(`prelude: hasIds must be true exactly for mixtures (${spec.elementTypes.length} element types)`);
+  }
+  if (spec.activation === 'f16' && !(spec.enables ?? []).includes('f16')) {
+    throw new RangeError("prelude: f16 activations need the 'f16' enable");
+  }
+}
+
+/** The decode table of every element type, concatenated: entry (id << BITS) | code. */
+function decodeTableLines(spec: PreludeSpec): string[] {
+  const perType = 1 << spec.bits;
+  const total = perType * spec.elementTypes.length;
+  const lines = [`// Decode table: entry (id << BITS) | code holds the f32 bits of the CPU decode table value.`];
+  lines.push(`const DECODE_BITS = array<u32, ${total}>(`);
+  spec.elementTypes.forEach((name, id) => {
+    const table = getDType(name).decodeTable;
+    const words = new Uint32Array(table.buffer, table.byteOffset, table.length);
+    lines.push(`  // id ${id}: ${name}`);
+    for (let c = 0; c < perType; c += 8) {
+      const row: string[] = [];
+      for (let j = c; j < Math.min(c + 8, perType); j++) row.push(f32BitsLiteral(words[j] as number));
+      lines.push(`  ${row.join(', ')},`);
+    }
+  });
+  lines.push(');');
+  return lines;
+}
+
+/**
+ * Integer grid table (value = GRID_INT[(id << BITS) | code] * GRID_UNIT[id]); unused codes hold
+ * 0. Only for element types with an integer grid (see DType.grid).
+ */
+function gridLines(spec: PreludeSpec): string[] {
+  const perType = 1 << spec.bits;
+  const ints: number[] = [];
+  const units: string[] = [];
+  for (const name of spec.elementTypes) {
+    const grid = getDType(name).grid;
+    if (!grid) throw new RangeError(`prelude: ${name} has no integer grid`);
+    for (let c = 0; c < perType; c++) ints.push(grid.byCode[c] as number);
+    const unitBits = new Uint32Array(new Float32Array([grid.unit]).buffer)[0] as number;
+    units.push(`bitcast<f32>(${f32BitsLiteral(unitBits)})`);
+  }
+  return [
+    `// Integer grid: value = f32(GRID_INT[(id << BITS) | code]) * GRID_UNIT[id] (exact).`,
+    `const GRID_INT = array<i32, ${ints.length}>(${ints.map((v) => `${v}i`).join(', ')});`,
+    `const GRID_UNIT = array<f32, ${units.length}>(${units.join(', ')});`,
+  ];
+}
+
+/** `code_at`: straddle-free form for widths that divide 32, two-word form otherwise. */
+function codeAtLines(bits: number): string[] {
+  const straddles = WORD_BITS % bits !== 0;
+  const lines = [
+    `// Code k of a row: bits [k*BITS, (k+1)*BITS) of the row's LSB-first stream.`,
+    `fn code_at(row_word_base: u32, k: u32) -> u32 {`,
+    `  let bit = k * BITS;`,
+    `  let wi = row_word_base + (bit >> 5u);`,
+    `  let sh = bit & 31u;`,
+  ];
+  if (straddles) {
+    lines.push(
+      `  var c = codes[wi] >> sh;`,
+      `  // The code straddles into the next word: its high bits are that word's low bits.`,
+      `  if (sh + BITS > 32u) {`,
+      `    c = c | (codes[wi + 1u] << (32u - sh));`,
+      `  }`,
+      `  return c & CODE_MASK;`,
+    );
+  } else {
+    lines.push(`  return (codes[wi] >> sh) & CODE_MASK;`);
+  }
+  lines.push(`}`);
+  return lines;
+}
+
+/**
+ * Generates the prelude text. Stable: the same spec always yields the same string (it is the
+ * pipeline cache key).
+ */
+export function generatePrelude(spec: PreludeSpec): string {
+  checkSpec(spec);
+  const bits = spec.bits;
+  const enables = [...new Set(spec.enables ?? [])].sort();
+  const lines: string[] = [];
+  for (const e of enables) lines.push(`enable ${e};`);
+  lines.push(
+    `// lowbit prelude: element types ${spec.elementTypes.join(', ')}; ${bits}-bit codes` +
+      `${spec.hasZeros ? ', zero points' : ''}${spec.hasIds ? ', datatype ids' : ''}${spec.useTensorScale ? ', tensor scale' : ''}.`,
+    `const BITS: u32 = ${bits}u;`,
+    `const CODE_MASK: u32 = ${(1 << bits) - 1}u;`,
+    `const NUM_TYPES: u32 = ${spec.elementTypes.length}u;`,
+    `const HAS_ZEROS: bool = ${spec.hasZeros};`,
+    `const HAS_IDS: bool = ${spec.hasIds};`,
+    `const USE_TENSOR_SCALE: bool = ${spec.useTensorScale};`,
+    `alias act_t = ${spec.activation ?? 'f32'};`,
+    ...decodeTableLines(spec),
+  );
+  if (spec.integerGrid) lines.push(...gridLines(spec));
+  lines.push(
+    `fn decode_value(id: u32, code: u32) -> f32 {`,
+    `  return bitcast<f32>(DECODE_BITS[(id << BITS) | code]);`,
+    `}`,
+    ...codeAtLines(bits),
+    // Zero points and ids are bytes packed four to a u32 word, LSB first.
+    `fn group_zero(g: u32) -> f32 {`,
+    spec.hasZeros ? `  return f32((zeros[g >> 2u] >> ((g & 3u) * 8u)) & 0xffu);` : `  return 0.0;`,
+    `}`,
+    `fn group_type(g: u32) -> u32 {`,
+    spec.hasIds ? `  return (ids[g >> 2u] >> ((g & 3u) * 8u)) & 0xffu;` : `  return 0u;`,
+    `}`,
+    `// (decode - zero) * scale, each operation rounded to f32: the order of the CPU dequantize.`,
+    `fn dequant_weight(id: u32, code: u32, zero: f32, scale: f32) -> f32 {`,
+    spec.hasZeros ? `  return (decode_value(id, code) - zero) * scale;` : `  return decode_value(id, code) * scale;`,
+    `}`,
+    '',
+  );
+  return lines.join('\n');
+}

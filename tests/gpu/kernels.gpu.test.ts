@@ -1,0 +1,84 @@
+// Every GPU kernel variant the adapter supports, on every scheme it supports, agrees with the f64 oracle within its documented bound.
+import { describe, expect, it } from 'vitest';
+import { useGpu } from './harness.js';
+import { ALL_SCHEMES, quantizedCase, seededMatrix } from './cases.js';
+import { GPU_KERNEL_VARIANTS, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../../src/gpu/kernels.js';
+import { uploadQuantizedTensor } from '../../src/gpu/gpu-tensor.js';
+import { dequantize } from '../../src/quant/quantize.js';
+import { matmulRefDense } from '../../src/cpu/matmul-ref.js';
+import { checkMatmulBound } from '../../src/cpu/compare.js';
+import { getScheme } from '../../src/quant/schemes.js';
+import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
+import type { LowbitGpu } from '../../src/gpu/device.js';
+
+/** K of `groups` groups for a scheme in the tests (group 32, or the scheme's fixed block). */
+function kFor(scheme: string, groups: number): number {
+  const sc = getScheme(scheme);
+  if (sc.fixedBlock !== undefined) return sc.fixedBlock * groups;
+  // Channel / tensor schemes have one group per row whatever K is: pick K off every tile.
+  if (!sc.granularities.includes('group')) return groups === 1 ? 40 : 100;
+  return 32 * groups;
+}
+
+async function check(gpu: LowbitGpu, v: GpuKernelVariant, qt: QuantizedTensor, m: number, seed: number): Promise<void> {
+  const x = seededMatrix(m, qt.cols, seed, 25);
+  const w = dequantize(qt);
+  const got = await runGpuKernel(gpu, v.name, x, m, qt);
+  expect(got.variant).toBe(v.name);
+  const ref = matmulRefDense(x, w, m, qt.rows, qt.cols);
+  const res = checkMatmulBound(got.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w }));
+  expect(res.ok, `${v.name} ${qt.scheme} M=${m} N=${qt.rows} K=${qt.cols} G=${qt.groupSize}: ${res.message}`).toBe(true);
+}
+
+describe('gpu kernels vs the f64 oracle', () => {
+  const fixture = useGpu();
+
+  for (const v of GPU_KERNEL_VARIANTS) {
+    describe(v.name, () => {
+      for (const scheme of ALL_SCHEMES) {
+        const sup = v.supports(scheme);
+        if (sup !== true) continue;
+        // Two shapes per pipeline: M=1 over three groups with N=37, and M=3 over one group
+        // with N=19 (neither N nor K a multiple of any tile); weights have outlier columns.
+        it(scheme, async (ctx) => {
+          const avail = variantAvailable(fixture.get(ctx), v);
+          if (avail !== true) ctx.skip(avail);
+          await fixture.scoped(ctx, async ({ gpu }) => {
+            const seed = scheme.length * 31 + v.name.length;
+            await check(gpu, v, quantizedCase(scheme, 37, kFor(scheme, 3), seed), 1, seed + 1);
+            await check(gpu, v, quantizedCase(scheme, 19, kFor(scheme, 1), seed + 2), 3, seed + 3);
+          });
+        });
+      }
+    });
+  }
+
+  it('runs int4 (g=128) at K=4096 on every available variant that supports it', async (ctx) => {
+    await fixture.scoped(ctx, async ({ gpu, track }) => {
+      const qt = quantizedCase('int4', 48, 4096, 4096, { group: 128 });
+      const gt = track(uploadQuantizedTensor(gpu, qt));
+      const x = seededMatrix(2, 4096, 9, 25);
+      const w = dequantize(qt);
+      const ref = matmulRefDense(x, w, 2, qt.rows, qt.cols);
+      for (const v of GPU_KERNEL_VARIANTS) {
+        if (variantAvailable(gpu, v) !== true || v.supports(qt) !== true) continue;
+        const got = await runGpuKernel(gpu, v.name, x, 2, gt);
+        const res = checkMatmulBound(got.y, ref, 2, qt.rows, qt.cols, gpuKernelBound(v, { qt, m: 2, x, w }));
+        expect(res.ok, `${v.name} int4 K=4096: ${res.message}`).toBe(true);
+        expect(got.timer === 'timestamp-query' || got.timer === 'wall').toBe(true);
+      }
+    });
+  });
+
+  it('runs weights split into row chunks like whole ones', async (ctx) => {
+    await fixture.scoped(ctx, async ({ gpu, track }) => {
+      const qt = quantizedCase('nf4', 21, 128, 77);
+      const gt = track(uploadQuantizedTensor(gpu, qt, { maxBindingBytes: 64 }));
+      expect(gt.chunks.length).toBeGreaterThan(1);
+      const x = seededMatrix(3, 128, 78, 25);
+      const whole = await runGpuKernel(gpu, 'dequant-gemm/tiled', x, 3, qt);
+      const split = await runGpuKernel(gpu, 'dequant-gemm/tiled', x, 3, gt);
+      expect(Array.from(split.y)).toEqual(Array.from(whole.y));
+    });
+  });
+});
