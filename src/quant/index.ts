@@ -4,3 +4,5 @@ export * from './scale.js';
 export * from './quantize.js';
 export * from './mixture.js';
 export { bitsPerWeight, bitsBreakdown, type BitsBreakdown } from '../format/bits.js';
+export * from './metrics.js';
+export * from './evaluate.js';
