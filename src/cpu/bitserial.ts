@@ -1,0 +1,323 @@
+/**
+ * The `bitserial` kernel: BitMoD-style mpGEMM (REFERENCES.md section 1). Every weight is an
+ * integer q of its element type's unit (value = q * unit, e.g. unit 0.5 for E2M1, 1 for the
+ * BitMoD FP3/FP4 grids written in integer units) and q is a sum of a few signed power-of-two
+ * terms sign * 2^shift. A group's partial sum is accumulated term by term, sign * x * 2^shift
+ * (the x << shift of a shift-and-add PE; exact in floating point), in f32, and rescaled ONCE
+ * per group by scale * unit (and once per output by the tensor scale).
+ *
+ * Term encodings (chosen per integer set, docs/KERNELS.md):
+ * - `binary`: sign-magnitude binary, one term per set bit of |q|, all with the sign of q. Used
+ *   when every |q| has at most 2 set bits: every BitMoD FP3/FP4 value (3 = 2+1, 6 = 4+2,
+ *   10 = 8+2, 12 = 8+4, 16 = 16), flint4, E2M1, ternary, binary, int2, int3.
+ * - `booth`: radix-4 Booth recoding of the two's-complement q: digits d_j in {0, +-1, +-2} with
+ *   q = sum_j d_j 4^j, one term per nonzero digit (+-1 -> shift 2j, +-2 -> shift 2j+1). Used for
+ *   int4 (7 = 8 - 1), int8 and wider grids (at most ceil((bits+1)/2) terms).
+ * Asymmetric integers are recoded per element as q - zero (an integer of the same unit), so the
+ * zero point costs nothing at run time and adds no error term.
+ *
+ * Arithmetic and bound: per group and term plane p (p-th term of each element) an f32 partial
+ * sum in four interleaved accumulators (at most G roundings per term), the T planes added (T),
+ * one rescale (1), the output accumulation over ng groups (ng), the tensor scale (1); the
+ * oracle's w adds 1 (2 with a tensor scale). Terms of one weight can have opposite signs under
+ * Booth, so their magnitudes sum to kappa * |q| with kappa = max (sum_terms 2^shift) / |q| over
+ * the values in use (1 for binary encodings):
+ *   c = boundConstant(G + T + ng + 2 (+2 with a tensor scale), K, kappa).
+ */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { getDType } from '../dtype/registry.js';
+import { getScheme, SCHEME_NAMES } from '../quant/schemes.js';
+import { checkMatmulArgs } from './args.js';
+import { boundConstant } from './bound.js';
+import { unpackRowCodes } from './unpack.js';
+
+/** Most set bits a |q| may have for the plain binary encoding (BitMoD: 2 terms per weight). */
+export const BINARY_MAX_TERMS = 2;
+/** Radix of Booth digits: 4 (two bits per digit). */
+const BOOTH_RADIX_BITS = 2;
+
+/** One signed power-of-two term: sign * 2^shift. */
+export interface BitSerialTerm {
+  readonly shift: number;
+  readonly sign: 1 | -1;
+}
+
+/** How integers are split into terms. */
+export type TermEncoding = 'binary' | 'booth';
+
+/** The terms of one code of a datatype. */
+export interface BitSerialCode {
+  readonly code: number;
+  /** False for codes that decode to NaN/inf or are never produced (e.g. ternary 0b10): no terms. */
+  readonly valid: boolean;
+  /** Integer q in units of `unit` (0 when not valid). */
+  readonly q: number;
+  /** q * unit. */
+  readonly value: number;
+  /** sum of sign * 2^shift over the terms = q; descending shift. */
+  readonly terms: readonly BitSerialTerm[];
+}
+
+/** A datatype's term table, for the kernel and for teaching views. */
+export interface BitSerialTable {
+  readonly dtype: string;
+  readonly unit: number;
+  readonly encoding: TermEncoding;
+  /** Most terms of any code. */
+  readonly maxTerms: number;
+  /** max over nonzero q of (sum_terms 2^shift) / |q| (1 when all terms share the sign of q). */
+  readonly kappa: number;
+  readonly codes: readonly BitSerialCode[];
+}
+
+function popcount(v: number): number {
+  let c = 0;
+  for (let a = Math.abs(v); a > 0; a = Math.floor(a / 2)) c += a % 2;
+  return c;
+}
+
+/**
+ * Radix-4 Booth digits of an integer (|q| < 2^29): d_j = -2 y_{2j+1} + y_{2j} + y_{2j-1} over
+ * the two's-complement bits y of q (y_{-1} = 0), enough digits that sum_j d_j 4^j = q.
+ */
+export function boothDigits(q: number): number[] {
+  if (!Number.isInteger(q) || Math.abs(q) >= 2 ** 29) throw new RangeError(`boothDigits: ${q} is not an integer below 2^29 in magnitude`);
+  const len = 32 - Math.clz32(Math.abs(q)) + 1; // magnitude bits + a sign bit
+  const nd = Math.ceil(len / BOOTH_RADIX_BITS);
+  const bit = (i: number) => (i < 0 ? 0 : (q >> i) & 1);
+  const digits: number[] = [];
+  for (let j = 0; j < nd; j++) digits.push(-2 * bit(2 * j + 1) + bit(2 * j) + bit(2 * j - 1));
+  return digits;
+}
+
+/** The terms of integer q under `encoding`, descending shift. */
+export function termsOf(q: number, encoding: TermEncoding): BitSerialTerm[] {
+  const terms: BitSerialTerm[] = [];
+  if (encoding === 'binary') {
+    const sign = q < 0 ? -1 : 1;
+    const a = Math.abs(q);
+    for (let s = 31 - Math.clz32(a); s >= 0; s--) if ((a >>> s) & 1) terms.push({ shift: s, sign });
+    return terms;
+  }
+  const d = boothDigits(q);
+  for (let j = d.length - 1; j >= 0; j--) {
+    const v = d[j];
+    if (v !== 0) terms.push({ shift: BOOTH_RADIX_BITS * j + (Math.abs(v) === 2 ? 1 : 0), sign: v < 0 ? -1 : 1 });
+  }
+  return terms;
+}
+
+/** `binary` when every integer has at most BINARY_MAX_TERMS set bits, else `booth`. */
+export function encodingFor(ints: Iterable<number>): TermEncoding {
+  for (const q of ints) if (popcount(q) > BINARY_MAX_TERMS) return 'booth';
+  return 'binary';
+}
+
+function kappaOf(terms: readonly BitSerialTerm[], q: number): number {
+  if (q === 0) return 1;
+  let s = 0;
+  for (const t of terms) s += 2 ** t.shift;
+  return s / Math.abs(q);
+}
+
+const tableCache = new Map<string, BitSerialTable>();
+
+/** Why a datatype has no term table, or undefined when it has one. */
+function gridReason(name: string): string | undefined {
+  return getDType(name).grid === undefined
+    ? `element type ${name} has no integer grid (its values are not small integer multiples of one unit)`
+    : undefined;
+}
+
+/**
+ * The term table of a datatype: for every code its integer q (value = q * unit) and the signed
+ * power-of-two terms summing to q. Throws for datatypes without an integer grid (nf4, E5M2, E8M0).
+ */
+export function bitSerialTerms(dtypeName: string): BitSerialTable {
+  const hit = tableCache.get(dtypeName);
+  if (hit) return hit;
+  const why = gridReason(dtypeName);
+  if (why !== undefined) throw new Error(`bitSerialTerms: ${why}`);
+  const grid = getDType(dtypeName).grid!;
+  const encoding = encodingFor(grid.sorted);
+  let maxTerms = 0;
+  let kappa = 1;
+  const codes: BitSerialCode[] = [];
+  for (let c = 0; c < grid.byCode.length; c++) {
+    const valid = grid.validCode[c] === 1;
+    const q = valid ? grid.byCode[c] : 0;
+    const terms = termsOf(q, encoding);
+    maxTerms = Math.max(maxTerms, terms.length);
+    kappa = Math.max(kappa, kappaOf(terms, q));
+    codes.push({ code: c, valid, q, value: q * grid.unit, terms });
+  }
+  const table: BitSerialTable = { dtype: dtypeName, unit: grid.unit, encoding, maxTerms, kappa, codes };
+  tableCache.set(dtypeName, table);
+  return table;
+}
+
+function supportReason(elementTypes: readonly string[]): string | undefined {
+  for (const t of elementTypes) {
+    const why = gridReason(t);
+    if (why !== undefined) return why;
+  }
+  return undefined;
+}
+
+/** Schemes the bitserial kernel takes, in registry order. */
+export function bitSerialSchemes(): string[] {
+  return SCHEME_NAMES.filter((s) => supportReason(getScheme(s).elementTypes) === undefined);
+}
+
+/** true when the bitserial kernel takes `target` (scheme name or tensor), else the reason. */
+export function bitSerialSupport(target: QuantizedTensor | string): true | string {
+  const types = typeof target === 'string' ? getScheme(target).elementTypes : target.elementTypes;
+  const scheme = typeof target === 'string' ? target : target.scheme;
+  const why = supportReason(types);
+  return why === undefined ? true : `kernel bitserial does not support scheme ${scheme}: ${why} (supported: ${bitSerialSchemes().join(', ')})`;
+}
+
+/**
+ * The per-tensor term tables the kernel reads. Without zero points, entry index = code; with
+ * them, index = q(code) + D - zero, covering every integer d = q - zero in [-D, D]. For element
+ * type e, mul[e][index * T + p] = sign * 2^shift of term p (0 past the last term).
+ */
+interface KernelTerms {
+  readonly T: number;
+  /** index of a code before subtracting the zero point, per element type. */
+  readonly codeIndex: Int32Array[];
+  readonly mul: Float32Array[];
+  readonly unit: Float64Array;
+  readonly kappa: number;
+}
+
+const kernelTermsCache = new WeakMap<QuantizedTensor, KernelTerms>();
+
+function kernelTerms(qt: QuantizedTensor): KernelTerms {
+  const hit = kernelTermsCache.get(qt);
+  if (hit) return hit;
+  const grids = qt.elementTypes.map((name) => getDType(name).grid!);
+  let T = 1;
+  let kappa = 1;
+  let entries: BitSerialTerm[][][];
+  let codeIndex: Int32Array[];
+  if (!qt.zeros) {
+    entries = qt.elementTypes.map((name) => bitSerialTerms(name).codes.map((c) => c.terms.slice()));
+    codeIndex = grids.map((g) => Int32Array.from(g.byCode, (_, c) => c));
+    for (const name of qt.elementTypes) {
+      const t = bitSerialTerms(name);
+      T = Math.max(T, t.maxTerms);
+      kappa = Math.max(kappa, t.kappa);
+    }
+  } else {
+    const zmax = (1 << qt.bits) - 1;
+    let D = zmax;
+    for (const g of grids) {
+      if (g.unit !== 1) throw new Error(`kernel bitserial: zero points need a unit-1 grid, ${qt.scheme} has unit ${g.unit}`);
+      for (const v of g.sorted) D = Math.max(D, Math.abs(v) + zmax);
+    }
+    entries = grids.map((g) => {
+      const ints: number[] = [];
+      for (const v of g.sorted) for (let z = 0; z <= zmax; z++) ints.push(v - z);
+      const enc = encodingFor(ints);
+      const lists: BitSerialTerm[][] = [];
+      for (let d = -D; d <= D; d++) {
+        const l = termsOf(d, enc);
+        T = Math.max(T, l.length);
+        kappa = Math.max(kappa, kappaOf(l, d));
+        lists.push(l);
+      }
+      return lists;
+    });
+    codeIndex = grids.map((g) => Int32Array.from(g.byCode, (q) => q + D));
+  }
+  const mul = entries.map((lists) => {
+    const m = new Float32Array(lists.length * T);
+    lists.forEach((l, i) => l.forEach((t, p) => (m[i * T + p] = t.sign * 2 ** t.shift)));
+    return m;
+  });
+  const kt: KernelTerms = { T, codeIndex, mul, unit: Float64Array.from(grids, (g) => g.unit), kappa };
+  kernelTermsCache.set(qt, kt);
+  return kt;
+}
+
+/** The bound constant c of the bitserial kernel for `qt` (file comment). */
+export function bitSerialBoundC(qt: QuantizedTensor): number {
+  const kt = kernelTerms(qt);
+  const ng = qt.cols / qt.groupSize;
+  const ts = qt.hasTensorScale || qt.tensorScale !== 1 ? 2 : 0;
+  return boundConstant(qt.groupSize + kt.T + ng + 2 + ts, qt.cols, kt.kappa);
+}
+
+/** Most terms per weight and kappa the kernel uses for `qt` (for reports). */
+export function bitSerialShape(qt: QuantizedTensor): { readonly terms: number; readonly kappa: number } {
+  const kt = kernelTerms(qt);
+  return { terms: kt.T, kappa: kt.kappa };
+}
+
+/**
+ * Y[M, N] = X . W^T, bit-serial: per group, sum over term planes p of sum_k x_k * sign * 2^shift
+ * in f32, then one multiply by scale * unit (file comment). Row terms are expanded once per row
+ * of W and reused for all M rows of X.
+ */
+export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array): Float32Array {
+  const y = checkMatmulArgs('bitserial', x, m, qt, out);
+  const ok = bitSerialSupport(qt);
+  if (ok !== true) throw new Error(ok);
+  const { rows: n, cols: k, groupSize: gs, bits, wordsPerRow, codes, scales, zeros, dtypeIds } = qt;
+  const ng = k / gs;
+  const { T, codeIndex, mul, unit } = kernelTerms(qt);
+  const ts = qt.tensorScale;
+  const useTs = qt.hasTensorScale || ts !== 1;
+  const f = Math.fround;
+  const codeRow = new Uint8Array(k);
+  // Term multipliers of the current row, plane-major: rowMul[p * K + k].
+  const rowMul = new Float32Array(T * k);
+  // scale * unit per group of the current row (unit is a power of two: the product is exact).
+  const su = new Float64Array(ng);
+  const g4 = gs - (gs % 4);
+  for (let r = 0; r < n; r++) {
+    unpackRowCodes(codes, r * wordsPerRow, k, bits, codeRow);
+    const gBase = r * ng;
+    for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
+      const e = dtypeIds ? dtypeIds[gBase + g] : 0;
+      const mt = mul[e];
+      const ci = codeIndex[e];
+      const off = zeros ? -zeros[gBase + g] : 0;
+      su[g] = scales[gBase + g] * unit[e];
+      for (let t = k0, end = k0 + gs; t < end; t++) {
+        const base = (ci[codeRow[t]] + off) * T;
+        for (let p = 0; p < T; p++) rowMul[p * k + t] = mt[base + p];
+      }
+    }
+    for (let i = 0; i < m; i++) {
+      const xo = i * k;
+      let acc = 0;
+      for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
+        let grp = 0;
+        for (let p = 0; p < T; p++) {
+          const mo = p * k + k0;
+          const xg = xo + k0;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let t = 0;
+          if (gs >= 4) {
+            for (; t < g4; t += 4) {
+              s0 = f(s0 + x[xg + t] * rowMul[mo + t]);
+              s1 = f(s1 + x[xg + t + 1] * rowMul[mo + t + 1]);
+              s2 = f(s2 + x[xg + t + 2] * rowMul[mo + t + 2]);
+              s3 = f(s3 + x[xg + t + 3] * rowMul[mo + t + 3]);
+            }
+          }
+          for (; t < gs; t++) s0 = f(s0 + x[xg + t] * rowMul[mo + t]);
+          grp = f(grp + f(f(s0 + s1) + f(s2 + s3)));
+        }
+        acc = f(acc + f(grp * su[g]));
+      }
+      y[i * n + r] = useTs ? f(acc * ts) : acc;
+    }
+  }
+  return y;
+}
