@@ -1,0 +1,133 @@
+/**
+ * The shapes table (bench/shapes.json): named LLM layers W[N, K] and the presets that pick layers,
+ * M values and schemes for each suite. Read at run time (the file lives outside src/), validated
+ * here so a typo names the preset, suite and field.
+ */
+import { readFileSync } from 'node:fs';
+import { isSchemeName } from '../quant/schemes.js';
+import type { TimingSettings } from './types.js';
+
+/** One named layer. */
+export interface Layer {
+  readonly name: string;
+  readonly n: number;
+  readonly k: number;
+  readonly source: string;
+}
+
+/** One suite entry of a preset: a layer, its M values (not for quantize) and the schemes to run. */
+export interface SuiteCase {
+  readonly layer: Layer;
+  readonly m: readonly number[];
+  readonly schemes: readonly string[];
+}
+
+/** A resolved preset. */
+export interface Preset {
+  readonly name: string;
+  readonly description: string;
+  readonly timing: TimingSettings;
+  readonly quantize: readonly SuiteCase[];
+  readonly cpu: readonly SuiteCase[];
+  readonly gpu: readonly SuiteCase[];
+  readonly peers: readonly SuiteCase[];
+}
+
+/** Where the table lives: bench/shapes.json at the package root (two levels above src/bench and dist/bench). */
+export const SHAPES_URL = new URL('../../bench/shapes.json', import.meta.url);
+
+type Json = unknown;
+
+function obj(v: Json, where: string): Record<string, Json> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`bench/shapes.json: ${where} must be an object`);
+  return v as Record<string, Json>;
+}
+
+function posInt(v: Json, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`bench/shapes.json: ${where} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function nonNegInt(v: Json, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`bench/shapes.json: ${where} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function posNum(v: Json, where: string): number {
+  if (typeof v !== 'number' || !(v > 0)) throw new Error(`bench/shapes.json: ${where} must be a positive number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function str(v: Json, where: string): string {
+  if (typeof v !== 'string') throw new Error(`bench/shapes.json: ${where} must be a string`);
+  return v;
+}
+
+/** Parses and validates the table's text; exported for tests. */
+export function parseShapesTable(text: string): { layers: ReadonlyMap<string, Layer>; presets: ReadonlyMap<string, Preset> } {
+  const root = obj(JSON.parse(text) as Json, 'the file');
+  const layers = new Map<string, Layer>();
+  for (const [name, v] of Object.entries(obj(root.layers, 'layers'))) {
+    const l = obj(v, `layers.${name}`);
+    layers.set(name, { name, n: posInt(l.n, `layers.${name}.n`), k: posInt(l.k, `layers.${name}.k`), source: str(l.source ?? '', `layers.${name}.source`) });
+  }
+  const presets = new Map<string, Preset>();
+  for (const [name, v] of Object.entries(obj(root.presets, 'presets'))) {
+    const p = obj(v, `presets.${name}`);
+    const t = obj(p.timing, `presets.${name}.timing`);
+    const timing: TimingSettings = {
+      warmup: nonNegInt(t.warmup, `presets.${name}.timing.warmup`),
+      iterations: posInt(t.iterations, `presets.${name}.timing.iterations`),
+      bennyMaxTime: posNum(t.bennyMaxTime, `presets.${name}.timing.bennyMaxTime`),
+      bennyMinSamples: posInt(t.bennyMinSamples, `presets.${name}.timing.bennyMinSamples`),
+    };
+    const cases = (suite: 'quantize' | 'cpu' | 'gpu' | 'peers'): SuiteCase[] => {
+      const list = p[suite] ?? [];
+      if (!Array.isArray(list)) throw new Error(`bench/shapes.json: presets.${name}.${suite} must be an array`);
+      return list.map((c: Json, i: number) => {
+        const where = `presets.${name}.${suite}[${i}]`;
+        const o = obj(c, where);
+        const layerName = str(o.layer, `${where}.layer`);
+        const layer = layers.get(layerName);
+        if (!layer) throw new Error(`bench/shapes.json: ${where}.layer '${layerName}' is not in layers (${[...layers.keys()].join(', ')})`);
+        const mList = suite === 'quantize' ? [1] : o.m;
+        if (!Array.isArray(mList) || mList.length === 0) throw new Error(`bench/shapes.json: ${where}.m must be a non-empty array of M values`);
+        const schemes = o.schemes;
+        if (!Array.isArray(schemes) || schemes.length === 0) throw new Error(`bench/shapes.json: ${where}.schemes must be a non-empty array`);
+        for (const s of schemes) {
+          if (typeof s !== 'string' || !isSchemeName(s)) throw new Error(`bench/shapes.json: ${where}.schemes has unknown scheme ${JSON.stringify(s)}`);
+        }
+        return { layer, m: mList.map((m: Json, j: number) => posInt(m, `${where}.m[${j}]`)), schemes: schemes as string[] };
+      });
+    };
+    presets.set(name, {
+      name,
+      description: str(p.description ?? '', `presets.${name}.description`),
+      timing,
+      quantize: cases('quantize'),
+      cpu: cases('cpu'),
+      gpu: cases('gpu'),
+      peers: cases('peers'),
+    });
+  }
+  return { layers, presets };
+}
+
+/** Reads bench/shapes.json and returns preset `name`; the error lists the presets. */
+export function loadPreset(name: string, url: URL = SHAPES_URL): Preset {
+  let text: string;
+  try {
+    text = readFileSync(url, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the shapes table ${url.pathname}: ${(err as Error).message} (run lowbit bench from a lowbit checkout)`);
+  }
+  const { presets } = parseShapesTable(text);
+  const p = presets.get(name);
+  if (!p) throw new Error(`unknown preset '${name}'; bench/shapes.json has: ${[...presets.keys()].join(', ')}`);
+  return p;
+}
+
+/** Names of the presets in the table. */
+export function presetNames(url: URL = SHAPES_URL): string[] {
+  return [...parseShapesTable(readFileSync(url, 'utf8')).presets.keys()];
+}

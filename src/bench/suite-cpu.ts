@@ -1,0 +1,148 @@
+/**
+ * CPU GEMV/GEMM per scheme x kernel, timed with benny, one benny suite (and chart) per layer and
+ * M. Beside each kernel: a plain f32 loop on the unquantized weights and a memcpy of the same
+ * bytes. Every kernel's output is checked against lowbit's f64 oracle before it is timed.
+ */
+import { checkMatmulBound } from '../cpu/compare.js';
+import { runBennySuite, type BennyCase } from './benny-run.js';
+import type { BenchContext } from './context.js';
+import { benchCpuKernels } from './cpu-kernel-list.js';
+import { copyBytes, f32MatmulLoop } from './cpu-baselines.js';
+import { activationBytes, errorText, f32MatmulBytes, gbPerS, makeRow, matmulFlops, quantizedWeightBytes } from './measure.js';
+import { timeSync } from './timers.js';
+import type { RowStatus } from './types.js';
+
+/** Read + write GB/s of TypedArray.set over `bytes` bytes on this CPU (memoized per size). */
+export function cpuCopyGbps(ctx: BenchContext, bytes: number): number {
+  const key = `cpu|${bytes}`;
+  const hit = ctx.copyCache.get(key);
+  if (hit !== undefined) return hit;
+  const src = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 4096) src[i] = i & 0xff;
+  const dst = new Uint8Array(bytes);
+  const { ms } = timeSync(() => copyBytes(dst, src), ctx.preset.timing.warmup, Math.max(5, ctx.preset.timing.iterations));
+  const gbps = gbPerS(2 * bytes, ms);
+  ctx.copyCache.set(key, gbps);
+  return gbps;
+}
+
+const F32_KERNEL = 'f32-loop';
+
+/** Runs the CPU suite of the context's preset. */
+export async function runCpuSuite(ctx: BenchContext): Promise<void> {
+  const t = ctx.preset.timing;
+  const kernels = benchCpuKernels();
+  for (const c of ctx.preset.cpu) {
+    const { layer } = c;
+    const { n, k } = layer;
+    for (const m of c.m) {
+      const x = ctx.activationsOf(layer, m);
+      const title = `cpu ${layer.name} ${n}x${k} M=${m}`;
+      interface Pending {
+        scheme: string;
+        kernel: string;
+        group: number;
+        bytes: number;
+        status: RowStatus;
+        note: string;
+        worst: number | null;
+      }
+      const pending: Pending[] = [];
+      const cases: BennyCase[] = [];
+      // The unquantized baseline: the layer's original f32 weights.
+      const wF32 = ctx.weightsOf(layer);
+      const yF32 = new Float32Array(m * n);
+      cases.push({ name: F32_KERNEL, fn: () => f32MatmulLoop(x, wF32, m, n, k, yF32) });
+      for (const scheme of c.schemes) {
+        let qt;
+        try {
+          qt = ctx.quantized(layer, scheme);
+        } catch (err) {
+          pending.push({ scheme, kernel: '-', group: 0, bytes: 0, status: 'error', note: `quantize: ${errorText(err)}`, worst: null });
+          continue;
+        }
+        const bytes = quantizedWeightBytes(qt).total + activationBytes(m, n, k);
+        for (const kern of kernels) {
+          const sup = kern.supports(qt);
+          if (sup !== true) {
+            pending.push({ scheme, kernel: kern.name, group: qt.groupSize, bytes, status: 'unsupported', note: sup, worst: null });
+            continue;
+          }
+          const y = new Float32Array(m * n);
+          let status: RowStatus = 'ok';
+          let note = '';
+          let worst: number | null = null;
+          try {
+            kern.run(x, m, qt, y);
+            const check = checkMatmulBound(y, ctx.oracle(qt, layer, m), m, n, k, kern.bound(qt, m, x));
+            worst = check.worstRatio;
+            if (!check.ok) {
+              status = 'wrong';
+              note = check.message;
+            }
+          } catch (err) {
+            pending.push({ scheme, kernel: kern.name, group: qt.groupSize, bytes, status: 'error', note: errorText(err), worst: null });
+            continue;
+          }
+          const q = qt;
+          cases.push({ name: `${scheme} ${kern.name}`, fn: () => kern.run(x, m, q, y) });
+          pending.push({ scheme, kernel: kern.name, group: qt.groupSize, bytes, status, note, worst });
+        }
+      }
+      ctx.progress(`${title}: ${cases.length} cases`);
+      const chartFile = `cpu-${layer.name}-M${m}`;
+      const timings = await runBennySuite(title, cases, {
+        maxTime: t.bennyMaxTime,
+        minSamples: t.bennyMinSamples,
+        ...(ctx.charts && ctx.outDir ? { chart: { folder: `${ctx.outDir}/charts`, file: chartFile } } : {}),
+        onCase: (name, done, total) => ctx.progress(`  [${done}/${total}] ${name}`),
+      });
+      if (ctx.charts && ctx.outDir) ctx.files.push(`charts/${chartFile}.chart.html`);
+      const f32 = timings.get(F32_KERNEL);
+      const f32Bytes = f32MatmulBytes(m, n, k);
+      const flops = matmulFlops(m, n, k);
+      const base = { suite: 'cpu' as const, layer: layer.name, m, n, k };
+      ctx.rows.push(
+        makeRow({
+          ...base,
+          role: 'f32-baseline',
+          scheme: 'f32',
+          group: 0,
+          kernel: F32_KERNEL,
+          status: f32 ? 'ok' : 'error',
+          note: 'plain f32 loop on unquantized weights',
+          timer: 'benny',
+          ms: f32?.medianMs ?? null,
+          samples: f32?.samples ?? 0,
+          bytes: f32Bytes,
+          flops,
+          copyGbps: cpuCopyGbps(ctx, f32Bytes),
+          f32Ms: f32?.medianMs ?? null,
+        }),
+      );
+      for (const p of pending) {
+        const timing = timings.get(`${p.scheme} ${p.kernel}`);
+        const measured = timing !== undefined && (p.status === 'ok' || p.status === 'wrong');
+        ctx.rows.push(
+          makeRow({
+            ...base,
+            role: 'kernel',
+            scheme: p.scheme,
+            group: p.group,
+            kernel: p.kernel,
+            status: p.status,
+            note: p.note,
+            timer: measured ? 'benny' : 'none',
+            ms: measured ? timing.medianMs : null,
+            samples: measured ? timing.samples : 0,
+            bytes: p.bytes,
+            flops,
+            copyGbps: p.bytes > 0 ? cpuCopyGbps(ctx, p.bytes) : null,
+            f32Ms: f32?.medianMs ?? null,
+            checkWorstRatio: p.worst,
+          }),
+        );
+      }
+    }
+  }
+}

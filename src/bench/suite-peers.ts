@@ -1,0 +1,228 @@
+/**
+ * Peers on identical shapes and identical weights: onnxruntime-node's MatMulNBits (com.microsoft,
+ * block 32, accuracy_level 0) on its CPU provider (1 thread, and its default thread count) and on
+ * its WebGPU provider (the same Vulkan driver lowbit's adapter came from). The weights are a
+ * lowbit QuantizedTensor of the same scheme with group 32, packed into MatMulNBits' layout
+ * (ort-pack.ts); each peer's output is checked against lowbit's f64 oracle before it is timed, and
+ * one that fails is reported as 'wrong'.
+ *
+ * lowbit is measured the way the peer is: wall clock per call, one call per sample. CPU: the
+ * fastest CPU kernel that supports the scheme. GPU: the fastest variant's setX + dispatch + readY
+ * (session.run also uploads A and downloads Y), with the kernel-only time in its own row.
+ */
+import { checkMatmulBound } from '../cpu/compare.js';
+import { uploadQuantizedTensor } from '../gpu/gpu-tensor.js';
+import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { hasGpu, type BenchContext } from './context.js';
+import { benchCpuKernels } from './cpu-kernel-list.js';
+import { errorText, makeRow, matmulFlops, median } from './measure.js';
+import { matMulNBitsModel } from './onnx-model.js';
+import { matMulNBitsBytes, ortSupports, packMatMulNBits } from './ort-pack.js';
+import { runOrtCases, type OrtCase, type OrtRunResult } from './ort-peer.js';
+import { timeGpuVariant } from './suite-gpu.js';
+import { timeSync } from './timers.js';
+import type { Layer } from './shapes.js';
+import type { RowStatus } from './types.js';
+
+/** MatMulNBits block size the peers run with (REFERENCES.md section 6 measured block 32). */
+export const PEER_BLOCK = 32;
+/** accuracy_level 0: f32 activations and accumulation (the WebGPU EP's default 4 quantizes A to int8). */
+export const PEER_ACCURACY_LEVEL = 0;
+/** Bound constant for a peer's f32 accumulation in any order (DESIGN.md contract, c = 2). */
+const PEER_BOUND_C = 2;
+
+/** The peers a run tries, in report order. */
+export const PEERS = [
+  { kernel: 'ort-cpu', variant: '1 thread', provider: 'cpu', threads: 1 },
+  { kernel: 'ort-cpu', variant: 'default threads', provider: 'cpu', threads: 0 },
+  { kernel: 'ort-webgpu', variant: 'accuracy_level 0', provider: 'webgpu', threads: 0 },
+] as const;
+
+interface PeerCase {
+  readonly layer: Layer;
+  readonly m: number;
+  readonly scheme: string;
+  readonly qt?: QuantizedTensor;
+  readonly reason?: string;
+  readonly bytes: number;
+  readonly ortIndex?: number;
+  lowbitCpu?: { ms: number; kernel: string; status: RowStatus; note: string };
+  lowbitGpu?: { e2eMs: number; kernelMs: number; variant: string; timer: string; status: RowStatus; note: string };
+}
+
+/** An onnxruntime execution provider the peers suite can use. */
+export type PeerProvider = (typeof PEERS)[number]['provider'];
+
+/** Runs the peers suite of the context's preset on the given providers. */
+export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerProvider[] = ['cpu', 'webgpu']): Promise<void> {
+  const t = ctx.preset.timing;
+  const cases: PeerCase[] = [];
+  const ortCases: OrtCase[] = [];
+  for (const c of ctx.preset.peers) {
+    for (const m of c.m) {
+      for (const scheme of c.schemes) {
+        const { layer } = c;
+        let qt: QuantizedTensor | undefined;
+        let reason: string | undefined;
+        try {
+          qt = ctx.quantized(layer, scheme, PEER_BLOCK);
+          const sup = ortSupports(qt);
+          if (sup !== true) reason = sup;
+        } catch (err) {
+          reason = errorText(err);
+        }
+        if (!qt || reason) {
+          cases.push({ layer, m, scheme, reason: reason ?? 'not quantized', bytes: 0 });
+          continue;
+        }
+        const packed = packMatMulNBits(qt);
+        const spec = { ...packed, m, accuracyLevel: PEER_ACCURACY_LEVEL };
+        const ortIndex = ortCases.length;
+        ortCases.push({ id: `${layer.name}|${m}|${scheme}`, model: matMulNBitsModel(spec), a: ctx.activationsOf(layer, m), m, k: layer.k, n: layer.n });
+        cases.push({ layer, m, scheme, qt, bytes: matMulNBitsBytes(spec), ortIndex });
+      }
+    }
+  }
+
+  // lowbit, measured per call like session.run.
+  for (const pc of cases) {
+    if (!pc.qt) continue;
+    const { qt, layer, m } = pc;
+    const x = ctx.activationsOf(layer, m);
+    const ref = ctx.oracle(qt, layer, m);
+    ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit CPU`);
+    for (const kern of benchCpuKernels()) {
+      if (kern.supports(qt) !== true) continue;
+      try {
+        const y = new Float32Array(m * qt.rows);
+        kern.run(x, m, qt, y);
+        const check = checkMatmulBound(y, ref, m, qt.rows, qt.cols, kern.bound(qt, m, x));
+        const { ms } = timeSync(() => kern.run(x, m, qt, y), t.warmup, t.iterations);
+        if (!pc.lowbitCpu || ms < pc.lowbitCpu.ms) pc.lowbitCpu = { ms, kernel: kern.name, status: check.ok ? 'ok' : 'wrong', note: check.ok ? '' : check.message };
+      } catch (err) {
+        ctx.progress(`  ${kern.name}: ${errorText(err)}`);
+      }
+    }
+    const gpu = ctx.gpu;
+    if (!hasGpu(gpu)) continue;
+    ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit GPU`);
+    const gt = uploadQuantizedTensor(gpu, qt);
+    try {
+      for (const v of GPU_KERNEL_VARIANTS) {
+        if (v.family === 'f32') continue;
+        const r = await timeGpuVariant(ctx, gpu, v, gt, layer, m, { warmup: t.warmup, iterations: t.iterations, endToEnd: true });
+        if (r.endToEndMs === null || r.ms === null) continue;
+        if (!pc.lowbitGpu || r.endToEndMs < pc.lowbitGpu.e2eMs) {
+          pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, variant: v.name, timer: r.timer, status: r.status, note: r.note };
+        }
+      }
+    } finally {
+      gt.destroy();
+    }
+  }
+
+  // The peers, one child process per provider setting.
+  const results: (OrtRunResult | undefined)[] = [];
+  for (const p of PEERS) {
+    if (ortCases.length === 0) break;
+    if (!providers.includes(p.provider)) {
+      results.push({ provider: p.provider, ortVersion: '', error: 'not requested in this run', cases: [] });
+      continue;
+    }
+    ctx.progress(`peers: onnxruntime ${p.provider} (${p.variant}), ${ortCases.length} models`);
+    results.push(await runOrtCases(ortCases, { provider: p.provider, threads: p.threads, warmup: t.warmup, iterations: t.iterations }));
+  }
+
+  for (const pc of cases) {
+    const { layer, m } = pc;
+    const base = { suite: 'peers' as const, layer: layer.name, m, n: layer.n, k: layer.k, scheme: pc.scheme, group: PEER_BLOCK };
+    const flops = matmulFlops(m, layer.n, layer.k);
+    if (!pc.qt || pc.ortIndex === undefined) {
+      for (const p of PEERS) {
+        ctx.rows.push(makeRow({ ...base, role: 'peer', kernel: p.kernel, variant: p.variant, status: 'unsupported', note: pc.reason ?? '', timer: 'none', bytes: 0, flops }));
+      }
+      continue;
+    }
+    const qt = pc.qt;
+    if (pc.lowbitCpu) {
+      ctx.rows.push(
+        makeRow({
+          ...base,
+          role: 'lowbit-vs-peer',
+          kernel: `lowbit-cpu`,
+          variant: pc.lowbitCpu.kernel,
+          status: pc.lowbitCpu.status,
+          note: pc.lowbitCpu.note || 'fastest lowbit CPU kernel, wall clock per call',
+          timer: 'wall',
+          ms: pc.lowbitCpu.ms,
+          samples: t.iterations,
+          bytes: pc.bytes,
+          flops,
+        }),
+      );
+    }
+    if (pc.lowbitGpu) {
+      const g = pc.lowbitGpu;
+      ctx.rows.push(
+        makeRow({
+          ...base,
+          role: 'lowbit-vs-peer',
+          kernel: 'lowbit-gpu',
+          variant: `${g.variant} end-to-end`,
+          status: g.status,
+          note: g.note || 'fastest lowbit GPU variant: write X + dispatch + read Y, wall clock per call',
+          timer: 'wall',
+          ms: g.e2eMs,
+          samples: t.iterations,
+          bytes: pc.bytes,
+          flops,
+        }),
+        makeRow({
+          ...base,
+          role: 'lowbit-vs-peer',
+          kernel: 'lowbit-gpu',
+          variant: `${g.variant} kernel`,
+          status: g.status,
+          note: g.note || 'the same variant, kernel only',
+          timer: g.timer === 'timestamp-query' ? 'timestamp-query' : 'wall',
+          ms: g.kernelMs,
+          samples: t.iterations,
+          bytes: pc.bytes,
+          flops,
+        }),
+      );
+    }
+    PEERS.forEach((p, i) => {
+      const run = results[i];
+      const r = run?.cases[pc.ortIndex as number];
+      const lowbitMs = p.provider === 'cpu' ? (pc.lowbitCpu?.ms ?? null) : (pc.lowbitGpu?.e2eMs ?? null);
+      const lowbitWhat = p.provider === 'cpu' ? `lowbit ${pc.lowbitCpu?.kernel ?? '-'}` : `lowbit ${pc.lowbitGpu?.variant ?? '-'} end-to-end`;
+      if (!run || !r || !r.ok || !r.y) {
+        const why = r?.error ?? run?.error ?? 'not run';
+        ctx.rows.push(makeRow({ ...base, role: 'peer', kernel: p.kernel, variant: p.variant, status: 'unavailable', note: `onnxruntime${run?.ortVersion ? ` ${run.ortVersion}` : ''}: ${why}`, timer: 'none', bytes: pc.bytes, flops, lowbitMs }));
+        return;
+      }
+      const check = checkMatmulBound(r.y, ctx.oracle(qt, layer, m), m, layer.n, layer.k, { c: PEER_BOUND_C });
+      const ms = median(r.samplesMs ?? []);
+      ctx.rows.push(
+        makeRow({
+          ...base,
+          role: 'peer',
+          kernel: p.kernel,
+          variant: p.variant,
+          status: check.ok ? 'ok' : 'wrong',
+          note: check.ok ? `onnxruntime ${run.ortVersion} MatMulNBits session.run; ratio vs ${lowbitWhat}` : `WRONG ANSWERS vs the f64 oracle: ${check.message}`,
+          timer: 'wall',
+          ms,
+          samples: r.samplesMs?.length ?? 0,
+          bytes: pc.bytes,
+          flops,
+          checkWorstRatio: check.worstRatio,
+          peerMs: ms,
+          lowbitMs,
+        }),
+      );
+    });
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Headline numbers derived from a run's rows: lowbit vs the onnxruntime peers on int4 GEMV, LUT
+ * vs dequant at 2 bits, each kernel's fraction of copy bandwidth, and quantize MB/s. Each is taken
+ * at the largest layer the run measured, M = 1, and says where it came from.
+ */
+import type { BenchRow, Headline } from './types.js';
+
+function largest(rows: readonly BenchRow[]): BenchRow[] {
+  if (rows.length === 0) return [];
+  const size = Math.max(...rows.map((r) => r.n * r.k));
+  return rows.filter((r) => r.n * r.k === size);
+}
+
+function fmt(x: number | null, digits = 3): string {
+  return x === null ? '-' : Number(x.toPrecision(digits)).toString();
+}
+
+function shape(r: BenchRow): string {
+  return `${r.layer} (${r.n}x${r.k}, M=${r.m})`;
+}
+
+function peerHeadline(rows: readonly BenchRow[], kernel: string, variant: string | undefined, label: string): Headline | undefined {
+  const cands = largest(rows.filter((r) => r.suite === 'peers' && r.role === 'peer' && r.kernel === kernel && (variant === undefined || r.variant === variant) && r.scheme === 'int4' && r.m === 1));
+  const r = cands[0];
+  if (!r) return undefined;
+  if (r.status !== 'ok') return { label, value: null, unit: 'x', detail: `${shape(r)}: peer ${r.status}: ${r.note}` };
+  return {
+    label,
+    value: r.lowbitOverPeer,
+    unit: 'x (peer ms / lowbit ms; > 1 = lowbit faster)',
+    detail: `${shape(r)}, block ${r.group}: lowbit ${fmt(r.lowbitMs)} ms vs ${r.kernel} ${r.variant} ${fmt(r.peerMs)} ms (wall clock per call)`,
+  };
+}
+
+function lutHeadline(rows: readonly BenchRow[], suite: 'cpu' | 'gpu'): Headline | undefined {
+  const ok = rows.filter((r) => r.suite === suite && r.role === 'kernel' && r.scheme === 'int2' && r.m === 1 && r.status === 'ok' && r.ms !== null);
+  const cands = largest(ok);
+  const best = (pred: (r: BenchRow) => boolean) =>
+    cands.filter(pred).reduce<BenchRow | undefined>((a, r) => (a === undefined || (r.ms as number) < (a.ms as number) ? r : a), undefined);
+  const lut = best((r) => r.kernel.includes('lut'));
+  const deq = best((r) => r.kernel.includes('dequant'));
+  const label = `${suite.toUpperCase()} int2 GEMV: lut vs dequant`;
+  if (!lut || !deq) return { label, value: null, unit: 'x', detail: `not measured in this run (${!lut ? 'no lut row' : 'no dequant row'} for int2, M=1)` };
+  return {
+    label,
+    value: (deq.ms as number) / (lut.ms as number),
+    unit: 'x (dequant ms / lut ms; > 1 = lut faster)',
+    detail: `${shape(lut)}: ${[lut.kernel, lut.variant].filter(Boolean).join('/')} ${fmt(lut.ms)} ms vs ${[deq.kernel, deq.variant].filter(Boolean).join('/')} ${fmt(deq.ms)} ms`,
+  };
+}
+
+/** The headline numbers of `rows`. */
+export function headlines(rows: readonly BenchRow[]): Headline[] {
+  const out: Headline[] = [];
+  const push = (h: Headline | undefined) => {
+    if (h) out.push(h);
+  };
+  push(peerHeadline(rows, 'ort-webgpu', undefined, 'GPU int4 GEMV: lowbit vs onnxruntime WebGPU'));
+  push(peerHeadline(rows, 'ort-cpu', '1 thread', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (1 thread)'));
+  push(peerHeadline(rows, 'ort-cpu', 'default threads', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (default threads)'));
+  push(lutHeadline(rows, 'cpu'));
+  push(lutHeadline(rows, 'gpu'));
+  for (const suite of ['cpu', 'gpu'] as const) {
+    const cands = largest(rows.filter((r) => r.suite === suite && r.scheme === 'int4' && r.m === 1 && r.status === 'ok' && r.fractionOfCopy !== null));
+    for (const r of cands) {
+      out.push({
+        label: `${suite.toUpperCase()} int4 GEMV ${[r.kernel, r.variant].filter(Boolean).join('/')}: fraction of copy bandwidth`,
+        value: r.fractionOfCopy,
+        unit: 'of copy GB/s',
+        detail: `${shape(r)}: ${fmt(r.gbps)} GB/s effective vs copy ${fmt(r.copyGbps)} GB/s; ${fmt(r.ms)} ms`,
+      });
+    }
+  }
+  for (const scheme of ['int4', 'bitmod4']) {
+    const r = largest(rows.filter((x) => x.suite === 'quantize' && x.scheme === scheme && x.status === 'ok'))[0];
+    if (r) out.push({ label: `quantize ${scheme} g${r.group}`, value: r.mbPerS, unit: 'MB/s of f32 input', detail: `${r.layer} (${r.n}x${r.k}): ${fmt(r.ms)} ms per call` });
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+// Plumbing of `lowbit bench`: the tiny preset runs every suite and writes valid JSON, CSV, markdown and a benny chart.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBench } from '../../src/bench/run.js';
+import { CSV_COLUMNS, parseCsv } from '../../src/bench/output.js';
+import { loadPreset, parseShapesTable, SHAPES_URL } from '../../src/bench/shapes.js';
+import { SUITE_NAMES, type BenchReport } from '../../src/bench/types.js';
+
+const STATUSES = ['ok', 'wrong', 'unsupported', 'unavailable', 'error'];
+
+describe('lowbit bench, tiny preset', () => {
+  let dir: string;
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lowbit-bench-'));
+    // ORT's WebGPU provider is left out: its rows must then say 'unavailable'.
+    report = await runBench({ preset: 'tiny', outDir: dir, peerProviders: ['cpu'] });
+  }, 180_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes JSON with the expected top-level fields and environment', () => {
+    const json = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as BenchReport;
+    expect(json.schema).toBe('lowbit-bench/1');
+    expect(json.preset).toBe('tiny');
+    expect(json.suites).toEqual([...SUITE_NAMES]);
+    for (const key of ['date', 'cpuModel', 'cpuCores', 'node', 'chromium', 'lowbit', 'onnxruntime', 'adapter'] as const) {
+      expect(json.environment[key], key).toBeDefined();
+    }
+    expect(typeof json.environment.adapter.available).toBe('boolean');
+    expect(json.rows.length).toBe(report.rows.length);
+    expect(Array.isArray(json.headlines)).toBe(true);
+  });
+
+  it('has rows for every suite, each with a known status and its limits', () => {
+    for (const suite of SUITE_NAMES) expect(report.rows.some((r) => r.suite === suite), suite).toBe(true);
+    for (const r of report.rows) {
+      expect(STATUSES, r.name).toContain(r.status);
+      for (const c of CSV_COLUMNS) expect(r, `${r.name}.${c}`).toHaveProperty(c);
+      if (r.status === 'ok' && r.suite !== 'quantize') {
+        expect(r.ms, r.name).toBeGreaterThan(0);
+        expect(r.gbps, r.name).toBeGreaterThan(0);
+        expect(r.gflops, r.name).toBeGreaterThan(0);
+      }
+    }
+    const quantize = report.rows.filter((r) => r.suite === 'quantize' && r.status === 'ok');
+    expect(quantize.length).toBeGreaterThan(0);
+    for (const r of quantize) expect(r.mbPerS, r.name).toBeGreaterThan(0);
+    // CPU rows carry the memcpy baseline and the f32 loop beside each kernel.
+    const cpu = report.rows.filter((r) => r.suite === 'cpu' && r.role === 'kernel' && r.status === 'ok');
+    expect(cpu.length).toBeGreaterThan(0);
+    for (const r of cpu) {
+      expect(r.copyGbps, r.name).toBeGreaterThan(0);
+      expect(r.fractionOfCopy, r.name).toBeGreaterThan(0);
+      expect(r.f32Ms, r.name).toBeGreaterThan(0);
+    }
+    // GPU rows name their clock when measured.
+    for (const r of report.rows.filter((x) => x.suite === 'gpu' && x.status === 'ok')) expect(['timestamp-query', 'wall']).toContain(r.timer);
+  });
+
+  it('reports the left-out ORT WebGPU peer as unavailable instead of dropping it', () => {
+    const webgpu = report.rows.filter((r) => r.suite === 'peers' && r.kernel === 'ort-webgpu');
+    expect(webgpu.length).toBeGreaterThan(0);
+    for (const r of webgpu) expect(r.status).toBe('unavailable');
+    for (const r of report.rows.filter((x) => x.suite === 'peers' && x.kernel === 'ort-cpu')) {
+      expect(['ok', 'unavailable', 'wrong']).toContain(r.status);
+      if (r.status === 'ok') expect(r.lowbitOverPeer === null || r.lowbitOverPeer > 0).toBe(true);
+    }
+  });
+
+  it('writes a CSV that parses to one line per row with the documented columns', () => {
+    const table = parseCsv(readFileSync(join(dir, 'latest.csv'), 'utf8'));
+    expect(table[0]).toEqual([...CSV_COLUMNS]);
+    expect(table.length - 1).toBe(report.rows.length);
+    for (const line of table.slice(1)) expect(line.length).toBe(CSV_COLUMNS.length);
+    const nameCol = CSV_COLUMNS.indexOf('name');
+    expect(table.slice(1).map((l) => l[nameCol])).toEqual(report.rows.map((r) => r.name));
+  });
+
+  it('writes the markdown summary and the benny charts', () => {
+    const md = readFileSync(join(dir, 'latest.md'), 'utf8');
+    expect(md).toContain('# lowbit benchmarks');
+    expect(md).toContain('adapter:');
+    for (const f of report.files) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(report.files.some((f) => f.endsWith('.chart.html'))).toBe(true);
+  });
+});
+
+describe('bench/shapes.json', () => {
+  it('has the tiny, small and llm presets over the real LLM layer shapes', () => {
+    const { layers } = parseShapesTable(readFileSync(SHAPES_URL, 'utf8'));
+    const dims = [...layers.values()].map((l) => `${l.n}x${l.k}`);
+    for (const d of ['4096x4096', '4096x11008', '11008x4096', '14336x4096']) expect(dims).toContain(d);
+    const llm = loadPreset('llm');
+    expect(new Set(llm.gpu.flatMap((c) => c.m))).toEqual(new Set([1, 8]));
+    expect(loadPreset('small').cpu.length).toBeGreaterThan(0);
+  });
+
+  it('names the field of a bad entry', () => {
+    const bad = JSON.stringify({ layers: { a: { n: 4, k: 8 } }, presets: { p: { timing: { warmup: 0, iterations: 1, bennyMaxTime: 1, bennyMinSamples: 1 }, cpu: [{ layer: 'a', m: [1], schemes: ['int5'] }] } } });
+    expect(() => parseShapesTable(bad)).toThrow(/presets\.p\.cpu\[0\]\.schemes has unknown scheme "int5"/);
+    expect(() => loadPreset('nope')).toThrow(/unknown preset 'nope'/);
+  });
+});
