@@ -31,6 +31,13 @@ import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
 import { unpackRowCodes } from './unpack.js';
 
+/**
+ * The general constant c of the bitserial kernel, valid for every supported scheme once K >= 16:
+ * n <= K + 1 + T + 2 (+2 with a tensor scale), worst case Booth with T = 5 terms and kappa = 3
+ * (q = 2 -> 4 - 2) gives 1.01 * 3 * (16 + 8) / 16 = 4.5; binary encodings (kappa 1) stay below 2.
+ */
+export const BITSERIAL_C = 5;
+
 /** Most set bits a |q| may have for the plain binary encoding (BitMoD: 2 terms per weight). */
 export const BINARY_MAX_TERMS = 2;
 /** Radix of Booth digits: 4 (two bits per digit). */

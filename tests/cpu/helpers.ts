@@ -5,7 +5,6 @@ import { getScheme, SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { sampleActivations, sampleWeights } from '../../src/io/sample.js';
 import { matmulRef, type RefResult } from '../../src/cpu/matmul-ref.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
-import { packCodes, wordsPerRowFor } from '../../src/format/pack.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
 /** One matmul shape; `group` as the quantize option (undefined = the scheme's default). */
@@ -37,36 +36,6 @@ export function applies(scheme: string, shape: Shape): boolean {
   return g <= 0 || shape.k % g === 0;
 }
 
-/**
- * `quantize(..., 'binary')` currently throws inside the binary encoder's constructor (codec.ts
- * calls search(0) before its bucket table exists, for codebooks without a 0). Until that is
- * fixed, build the binary tensor by its documented rule: code = w >= 0 ? 1 : 0, scale = mean|w|
- * per unit (f16-rounded is not needed for the kernel tests; f32 is stored).
- */
-export function quantizeBinary(w: Float32Array, rows: number, cols: number, group = 0): QuantizedTensor {
-  try {
-    return quantize(w, rows, cols, 'binary', { group });
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-  }
-  const gs = group > 0 ? group : cols;
-  const unit = group > 0 ? group : group === 0 ? cols : rows * cols;
-  const codes = new Uint8Array(rows * cols);
-  const scales = new Float32Array((rows * cols) / gs);
-  for (let u = 0; u < (rows * cols) / unit; u++) {
-    let s = 0;
-    for (let i = u * unit; i < (u + 1) * unit; i++) s += Math.abs(w[i]);
-    for (let g = (u * unit) / gs; g < ((u + 1) * unit) / gs; g++) scales[g] = s / unit;
-  }
-  for (let i = 0; i < w.length; i++) codes[i] = w[i] >= 0 ? 1 : 0;
-  return {
-    scheme: 'binary', rows, cols, bits: 1, groupSize: gs,
-    granularity: group > 0 ? 'group' : group === 0 ? 'channel' : 'tensor',
-    codes: packCodes(codes, rows, cols, 1), wordsPerRow: wordsPerRowFor(cols, 1),
-    elementTypes: ['binary'], idBits: 0, scales, scaleDType: 'f32', tensorScale: 1, hasTensorScale: false,
-  };
-}
-
 /** A test case: seeded X (with outlier channels) and W quantized with `scheme`, plus the f64 oracle. */
 export interface Case {
   readonly x: Float32Array;
@@ -79,8 +48,7 @@ export interface Case {
 export function makeCase(scheme: string, shape: Shape, seed = 7): Case {
   const w = sampleWeights({ rows: shape.n, cols: shape.k, seed });
   const x = sampleActivations(shape.m, shape.k, seed + 1).data;
-  const opts = shape.group === undefined ? {} : { group: shape.group };
-  const qt = scheme === 'binary' ? quantizeBinary(w.data, shape.n, shape.k, opts.group) : quantize(w.data, shape.n, shape.k, scheme, opts);
+  const qt = quantize(w.data, shape.n, shape.k, scheme, shape.group === undefined ? {} : { group: shape.group });
   return { x, qt, ref: matmulRef(x, qt, shape.m), shape };
 }
 
