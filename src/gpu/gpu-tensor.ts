@@ -8,6 +8,8 @@
  * g & 3 of word g >> 2), matching group_zero / group_type in the prelude.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { toBitPlanes } from '../format/bitplanes.js';
+import { lutSupport } from '../cpu/lut.js';
 import type { LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, uploadStorage } from './buffers.js';
 
@@ -22,6 +24,8 @@ export interface GpuTensorChunk {
   readonly zeros: GPUBuffer;
   /** Packed datatype ids, or a 4-byte placeholder when the tensor has none. */
   readonly ids: GPUBuffer;
+  /** Bit planes (src/format/bitplanes.ts layout) for the LUT kernels, when uploaded. */
+  readonly planes?: GPUBuffer;
 }
 
 /** A QuantizedTensor resident on the GPU. Call destroy() when done. */
@@ -38,6 +42,13 @@ export interface GpuQuantizedTensor {
 export interface UploadOptions {
   /** Largest binding to use (default: the device's maxStorageBufferBindingSize). Tests lower it to force splits. */
   readonly maxBindingBytes?: number;
+  /** Also upload bit planes for the LUT kernels (default: when the LUT kernels support the tensor). */
+  readonly planes?: boolean;
+}
+
+/** Words of one row's bit planes: bits planes of ceil(K / 32) words. */
+function planeWordsPerRow(qt: QuantizedTensor): number {
+  return qt.bits * Math.ceil(qt.cols / 32);
 }
 
 function packBytes(src: Uint8Array, from: number, count: number): Uint32Array {
@@ -49,7 +60,7 @@ function packBytes(src: Uint8Array, from: number, count: number): Uint32Array {
 /** Rows per chunk so that every buffer of a chunk fits `limit` bytes. */
 export function rowsPerChunk(qt: QuantizedTensor, limit: number): number {
   const groupsPerRow = qt.cols / qt.groupSize;
-  const perRow = Math.max(qt.wordsPerRow * 4, groupsPerRow * 4);
+  const perRow = Math.max(qt.wordsPerRow * 4, groupsPerRow * 4, planeWordsPerRow(qt) * 4);
   const rows = Math.floor(limit / perRow);
   if (rows < 1) {
     throw new GpuLimitError(
@@ -67,6 +78,9 @@ export function rowsPerChunk(qt: QuantizedTensor, limit: number): number {
 export function uploadQuantizedTensor(gpu: LowbitGpu, qt: QuantizedTensor, opts: UploadOptions = {}): GpuQuantizedTensor {
   const limit = Math.min(opts.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
   const perChunk = rowsPerChunk(qt, limit);
+  const wantPlanes = opts.planes ?? lutSupport(qt) === true;
+  const planes = wantPlanes ? toBitPlanes(qt).planes : undefined;
+  const ppr = planeWordsPerRow(qt);
   const groupsPerRow = qt.cols / qt.groupSize;
   const chunks: GpuTensorChunk[] = [];
   const created: GPUBuffer[] = [];
@@ -90,6 +104,7 @@ export function uploadQuantizedTensor(gpu: LowbitGpu, qt: QuantizedTensor, opts:
         scales: make(qt.scales.subarray(g0, g0 + gn), `scales ${tag}`),
         zeros: make(qt.zeros ? packBytes(qt.zeros, g0, gn) : new Uint32Array(1), `zeros ${tag}`),
         ids: make(qt.dtypeIds ? packBytes(qt.dtypeIds, g0, gn) : new Uint32Array(1), `ids ${tag}`),
+        ...(planes ? { planes: make(planes.subarray(r0 * ppr, (r0 + rows) * ppr), `bit planes ${tag}`) } : {}),
       });
     }
   } catch (err) {

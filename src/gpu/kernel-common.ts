@@ -22,8 +22,10 @@ export type GpuCapabilityName = keyof GpuCapabilities;
 
 /** What a variant is checked against on the CPU and how tightly. */
 export interface VariantBoundInfo {
-  /** A constant c valid for every supported shape with K >= 8 (the per-shape value may be tighter). */
+  /** The constant c for typical shapes (K >= 64); boundFor computes the exact per-shape value from `rule`. */
   readonly c: number;
+  /** How c is derived: the f32 rounding count n per term, c = 1.01 * kappa * gamma_n / (K u). */
+  readonly rule: string;
   /** The extra term, in words, when the variant has one. */
   readonly extra?: string;
 }
@@ -225,7 +227,7 @@ export async function buildGemvJobs(
   key: PipelineKey,
   x: GPUBuffer,
   y: GPUBuffer,
-  opts: { rowsPerWg: number; extra?: readonly (readonly [number, GPUBuffer])[]; aux0?: number; aux1?: number; chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[] },
+  opts: { rowsPerWg: number; wordsPerRow?: number; extra?: readonly (readonly [number, GPUBuffer])[]; aux0?: number; aux1?: number; chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[] },
 ): Promise<ComputeJob[]> {
   const { gpu, gt, m } = ctx;
   const qt = gt.qt;
@@ -241,7 +243,7 @@ export async function buildGemvJobs(
           k: qt.cols,
           groupSize: qt.groupSize,
           groupsPerRow: qt.cols / qt.groupSize,
-          wordsPerRow: qt.wordsPerRow,
+          wordsPerRow: opts.wordsPerRow ?? qt.wordsPerRow,
           rowOffset: chunk.rowStart,
           totalN: qt.rows,
           xGroups: gx,

@@ -128,7 +128,11 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
     shape: 'gemv',
     needs,
     cpuTwin: 'dequant',
-    bound: flavour === 'f16' ? { c: 2, extra: 'activations rounded to f16: 2^-11 * sum|x w| + 2^-25 * sum|w|' } : { c: 2 },
+    bound: {
+      c: 2,
+      rule: flavour === 'subgroup' ? 'n = 1 + ceil(K/64) + 64 (subgroupAdd order unspecified)' : 'n = 1 + ceil(K/64) + log2(64)',
+      ...(flavour === 'f16' ? { extra: 'activations rounded to f16: 2^-11 * sum|x w| + 2^-25 * sum|w|' } : {}),
+    },
     description,
     supports: (target) => {
       schemeFacts(target);
@@ -193,7 +197,7 @@ const dequantGemmDef: VariantDef = {
   shape: 'gemm',
   needs: [],
   cpuTwin: 'dequant',
-  bound: { c: 2 },
+  bound: { c: 2, rule: 'n = K + 1 (serial accumulation)' },
   description: `tiled GEMM: ${GEMM_TILE.TILE_M}x${GEMM_TILE.TILE_N} outputs per workgroup, X staged ${GEMM_TILE.TILE_K} columns at a time in workgroup memory`,
   supports: (target) => {
     schemeFacts(target);
@@ -232,7 +236,7 @@ const dp4aGemvDef: VariantDef = {
   shape: 'gemv',
   needs: ['packed4x8IntegerDotProduct'],
   cpuTwin: 'dequant',
-  bound: { c: 2, extra: 'int8 activations: (x_scale[m] / 2) * sum_k |w[n, k]|' },
+  bound: { c: 2, rule: 'n = 4 + ceil(K/256) + log2(64) + 3 (integer dots exact)', extra: 'int8 activations: (x_scale[m] / 2) * sum_k |w[n, k]|' },
   description: 'W(int grid)A8: int8-quantized activations (per-row absmax / 127), dot4I8Packed over quads, rescaled per group',
   supports: dp4aSupports,
   async build(ctx) {
@@ -293,7 +297,7 @@ function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled',
     shape,
     needs,
     cpuTwin: 'ref',
-    bound: { c: 2 },
+    bound: { c: 2, rule: shape === 'gemm' ? 'n = K + 1' : flavour === 'subgroup' ? 'n = 1 + ceil(K/64) + 64' : 'n = 1 + ceil(K/64) + log2(64)' },
     description: 'baseline on the dequantized f32 weights (dequantized on the CPU when the kernel is prepared)',
     supports: (target) => {
       schemeFacts(target);

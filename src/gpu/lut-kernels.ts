@@ -1,5 +1,225 @@
-/** LUT kernel variants (filled in below). */
-import type { VariantDef } from './kernel-common.js';
+/**
+ * LUT kernel variants (LUT Tensor Core / T-MAC over bit planes), mirroring the CPU lut-f32 and
+ * lut-i8 (src/cpu/lut.ts): a precompute pass builds per-activation-row tables of every 4-group
+ * (shaders/lut-precompute.wgsl, symmetrized as the CPU does), then a GEMV driver sums table
+ * lookups over the weight bit planes (shaders/lut-f32-dot.wgsl, lut-i8-dot.wgsl). The timing of
+ * a run covers both passes.
+ *
+ * GPU arithmetic differs from the CPU's in where it rescales: every 4-group term is multiplied by
+ * its quant group's scale before the cross-invocation sum (the CPU rescales once per group). The
+ * bound has the CPU's form (a per-output extra term, because the bit-plane sum cancels) with the
+ * GPU's rounding count: see {@link gpuLutRoundings}.
+ */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP, lutBoundC, lutDecode, lutI8Scales, lutSupport, type LutDecode } from '../cpu/lut.js';
+import { BOUND_SLACK, gamma } from '../cpu/bound.js';
+import type { BoundOptions } from '../cpu/compare.js';
+import { generatePrelude, preludeSpecOf } from '../wgsl/prelude.js';
+import { createStorage, dispatch2d } from './buffers.js';
+import { getPipeline, type BindingKind } from './pipeline-cache.js';
+import {
+  GEMV_TILE,
+  Owned,
+  WEIGHT_BINDINGS,
+  bindGroup,
+  buildGemvJobs,
+  outputBuffer,
+  uniformFrom,
+  writeF32,
+  type BoundContext,
+  type BuildContext,
+  type BuiltKernel,
+  type VariantDef,
+} from './kernel-common.js';
+import type { ComputeJob } from './timing.js';
+
+const RO: BindingKind = 'read-only-storage';
+const PRECOMPUTE_BINDINGS: readonly (readonly [number, BindingKind])[] = [
+  [0, RO],
+  [1, 'storage'],
+  [2, 'storage'],
+  [3, 'storage'],
+  [4, 'storage'],
+  [5, 'uniform'],
+];
+const LUT_F32_BINDINGS: readonly (readonly [number, BindingKind])[] = [...WEIGHT_BINDINGS, [7, RO]];
+const LUT_I8_BINDINGS: readonly (readonly [number, BindingKind])[] = [...WEIGHT_BINDINGS, [7, RO], [8, RO]];
+/** Workgroup size of the precompute pass. */
+export const LUT_PRECOMPUTE_TILE = { WG_SIZE: 64 } as const;
+/** int8 table entries per u32 word. */
+const I8_PER_WORD = 4;
+
+function decodeOf(qt: QuantizedTensor): LutDecode {
+  const d = lutDecode(qt.elementTypes[0] as string);
+  if (typeof d === 'string') throw new Error(d);
+  return d;
+}
+
+/**
+ * f32 roundings along the longest path of one GPU LUT term: table entry (2) and plane sum
+ * (bits), or the 4-group x-sum (3) and its product (1); then + constant term (1), * scale (1),
+ * the invocation's accumulation (ceil(nt / WG)), the tree (log2 WG), the tensor scale (1).
+ * lut-i8: the integer lookups are exact, the rescale rounds once (counted in place of the plane sum).
+ */
+export function gpuLutRoundings(qt: QuantizedTensor, wg: number = GEMV_TILE.WG_SIZE): number {
+  const nt = Math.ceil(qt.cols / LUT_GROUP);
+  const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
+  return Math.max(2 + qt.bits, 4) + 2 + Math.ceil(nt / wg) + Math.log2(wg) + (useTs ? 1 : 0);
+}
+
+/**
+ * Per-output extra allowance, row-major [M, N]:
+ *   SLACK * |ts| * sum_g |s_g| * [ lutTerm_g + gamma_L * (alpha (2^b-1)/2 + |c0_g|) * sum_{k in g} |x_k| ]
+ * with lutTerm_g = 0 for f32 tables and (1 + gamma_L) * alpha (2^b-1)/2 * Lambda_g / 2 for int8
+ * tables (Lambda_g = sum over the 4-groups of g of their block's lut scale; each int8 entry is
+ * within lut_scale / 2 of the f32 one). Same form as the CPU's lutF32ErrorBound / lutI8ErrorBound.
+ */
+export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', block = LUT_DEFAULT_BLOCK): BoundOptions {
+  const { qt, m, x } = ctx;
+  const dec = decodeOf(qt);
+  const n = qt.rows;
+  const k = qt.cols;
+  const gs = qt.groupSize;
+  const ng = k / gs;
+  const nt = Math.ceil(k / LUT_GROUP);
+  const g4 = ng === 1 ? nt : gs / LUT_GROUP;
+  const half = (dec.alpha * ((1 << dec.bits) - 1)) / 2;
+  const c0Base = half + dec.beta;
+  const gam = gamma(gpuLutRoundings(qt));
+  const bt = block / LUT_GROUP;
+  const tsAbs = Math.abs(qt.tensorScale);
+  const out = new Float64Array(m * n);
+  const ax = new Float64Array(ng);
+  const lam = new Float64Array(ng);
+  const ls = new Float32Array(Math.ceil(k / block));
+  for (let i = 0; i < m; i++) {
+    for (let g = 0; g < ng; g++) {
+      let s = 0;
+      for (let kk = g * gs; kk < (g + 1) * gs; kk++) s += Math.abs(x[i * k + kk] as number);
+      ax[g] = s;
+    }
+    if (tables === 'i8') {
+      lutI8Scales(x, i, k, block, ls);
+      for (let g = 0; g < ng; g++) {
+        let s = 0;
+        for (let t = g * g4; t < Math.min((g + 1) * g4, nt); t++) s += ls[Math.floor(t / bt)] as number;
+        lam[g] = s;
+      }
+    }
+    for (let r = 0; r < n; r++) {
+      let e = 0;
+      for (let g = 0; g < ng; g++) {
+        const gi = r * ng + g;
+        const c0 = qt.zeros ? c0Base - (qt.zeros[gi] as number) : c0Base;
+        const lutTerm = tables === 'i8' ? (1 + gam) * half * ((lam[g] as number) / 2) : 0;
+        e += Math.abs(qt.scales[gi] as number) * (lutTerm + gam * (half + Math.abs(c0)) * (ax[g] as number));
+      }
+      out[i * n + r] = BOUND_SLACK * tsAbs * e;
+    }
+  }
+  return { c: lutBoundC(qt), extra: out };
+}
+
+/** Support check shared by the LUT variants (the CPU's rule: single affine element type, <= 4 bits, 4-aligned groups). */
+export function lutSupports(target: QuantizedTensor | string): true | string {
+  return lutSupport(target, 'lut');
+}
+
+/** Builds the precompute pass and the lookup GEMV of one LUT variant. */
+export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', subgroup = false): Promise<BuiltKernel> {
+  const { gpu, gt, m } = ctx;
+  const qt = gt.qt;
+  const why = lutSupport(qt, `lut-gemv/${tables}`);
+  if (why !== true) throw new Error(why);
+  if (gt.chunks.some((c) => c.planes === undefined)) {
+    throw new Error(`lut-gemv/${tables}: the GpuQuantizedTensor of ${qt.scheme} was uploaded without bit planes (uploadQuantizedTensor option planes)`);
+  }
+  const dec = decodeOf(qt);
+  const owned = new Owned();
+  try {
+    const k = qt.cols;
+    const nt = Math.ceil(k / LUT_GROUP);
+    const block4 = LUT_DEFAULT_BLOCK / LUT_GROUP;
+    const nblocks = Math.ceil(nt / block4);
+    const x = owned.add(createStorage(gpu, m * k * 4, `x [${m}, ${k}]`));
+    const tbl = owned.add(createStorage(gpu, tables === 'f32' ? m * nt * LUT_ENTRIES * 4 : 4, 'lut f32 tables'));
+    const qtbl = owned.add(createStorage(gpu, tables === 'i8' ? (m * nt * LUT_ENTRIES) / I8_PER_WORD * 4 : 4, 'lut int8 tables'));
+    const lsc = owned.add(createStorage(gpu, tables === 'i8' ? m * nblocks * 4 : 4, 'lut scales'));
+    const x4 = owned.add(createStorage(gpu, m * nt * 4, 'x 4-group sums'));
+    const y = outputBuffer(gpu, owned, m, qt.rows);
+    // Precompute pass.
+    const entryPoint = tables === 'f32' ? 'build_f32' : 'build_i8';
+    const pre = await getPipeline(gpu, { shader: 'lut-precompute', entryPoint, constants: LUT_PRECOMPUTE_TILE, bindings: PRECOMPUTE_BINDINGS });
+    const items = tables === 'f32' ? m * nt : m * nblocks;
+    const [px, py] = dispatch2d(gpu, Math.ceil(items / LUT_PRECOMPUTE_TILE.WG_SIZE));
+    const lp = owned.add(uniformFrom(gpu, new Uint32Array([m, k, nt, block4, nblocks, px, 0, 0]).buffer, 'lut precompute params'));
+    const preJob: ComputeJob = {
+      pipeline: pre,
+      bindGroup: bindGroup(gpu, pre, [[0, x], [1, tbl], [2, qtbl], [3, lsc], [4, x4], [5, lp]], 'lut-precompute'),
+      workgroups: [px, py, 1],
+      label: `lut-precompute/${tables}`,
+    };
+    // Lookup pass.
+    const c0Base = (dec.alpha * ((1 << dec.bits) - 1)) / 2 + dec.beta;
+    const prelude = generatePrelude({ ...preludeSpecOf(qt), ...(subgroup ? { enables: ['subgroups'] as const } : {}), lut: { alpha: dec.alpha, c0Base }, codeAt: false });
+    const jobs = await buildGemvJobs(
+      ctx,
+      owned,
+      {
+        shader: subgroup ? 'gemv-subgroup' : 'gemv-tree',
+        parts: [tables === 'f32' ? 'lut-f32-dot' : 'lut-i8-dot'],
+        prelude,
+        constants: GEMV_TILE,
+        bindings: tables === 'f32' ? LUT_F32_BINDINGS : LUT_I8_BINDINGS,
+      },
+      tables === 'f32' ? tbl : qtbl,
+      y,
+      {
+        rowsPerWg: GEMV_TILE.ROWS_PER_WG,
+        wordsPerRow: Math.ceil(k / 32),
+        aux0: nt,
+        aux1: block4,
+        extra: tables === 'f32' ? [[7, x4]] : [[7, x4], [8, lsc]],
+        chunkInputs: (ci) => {
+          const ch = gt.chunks[ci]!;
+          return [
+            [0, ch.planes as GPUBuffer],
+            [1, ch.scales],
+            [2, ch.zeros],
+            [3, ch.ids],
+          ];
+        },
+      },
+    );
+    return { jobs: [preJob, ...jobs], y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
+  } catch (err) {
+    owned.destroy();
+    throw err;
+  }
+}
+
+function lutDef(tables: 'f32' | 'i8'): VariantDef {
+  return {
+    name: `lut-gemv/${tables}`,
+    kernel: 'lut-gemv',
+    family: 'lut',
+    variant: tables,
+    shape: 'gemv',
+    needs: [],
+    cpuTwin: `lut-${tables}`,
+    bound:
+      tables === 'f32'
+        ? { c: 1.01, rule: 'c charges only the oracle rounding of w; the GPU arithmetic is in the extra term, gamma_L with L = max(2 + bits, 4) + 2 + ceil(K/256) + log2(64) (+1 tensor scale)', extra: 'bit-plane cancellation: gamma_L * sum_g |s_g| (alpha (2^b-1)/2 + |c0_g|) sum_{k in g} |x_k|' }
+        : { c: 1.01, rule: 'as lut-gemv/f32', extra: 'int8 tables: (1 + gamma_L) alpha (2^b-1)/2 * sum_g |s_g| Lambda_g / 2, plus the f32 term of lut-gemv/f32' },
+    description:
+      tables === 'f32'
+        ? 'T-MAC / LUT Tensor Core: symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights'
+        : `as lut-gemv/f32 with int8 tables (one scale per ${LUT_DEFAULT_BLOCK} activations), exact integer lookup sums per 4-group`,
+    supports: lutSupports,
+    build: (ctx) => buildLutKernel(ctx, tables),
+    boundFor: (ctx) => lutBound(ctx, tables),
+  };
+}
 
 /** LUT variants of the table. */
-export const LUT_VARIANT_DEFS: readonly VariantDef[] = [];
+export const LUT_VARIANT_DEFS: readonly VariantDef[] = [lutDef('f32'), lutDef('i8')];

@@ -43,6 +43,42 @@ export interface PreludeSpec {
   readonly activation?: 'f32' | 'f16';
   /** Also emit the integer grid of each element type (bit-serial and packed-dot kernels). */
   readonly integerGrid?: boolean;
+  /** Emit code_at (default true; kernels reading bit planes instead of the code stream turn it off). */
+  readonly codeAt?: boolean;
+  /** LUT kernels: the affine decode over offset-binary codes (value = alpha q_u + beta - zero). */
+  readonly lut?: LutPreludeData;
+  /** Bit-serial kernels: the term tables (derived from the registry by src/gpu/bitserial-kernels.ts). */
+  readonly bitSerial?: BitSerialPreludeData;
+}
+
+/** LUT constants: plane i weighs alpha 2^(i-1); c0 = alpha (2^b - 1) / 2 + beta (minus the zero point). */
+export interface LutPreludeData {
+  readonly alpha: number;
+  readonly c0Base: number;
+}
+
+/**
+ * Bit-serial term tables: entry e of element type id is
+ *   index[(id << BITS) | code] (+ d - zero with zero points),
+ * and term p of entry e is mul[(id * entries + e) * terms + p] = sign * 2^shift (0 past the last).
+ */
+export interface BitSerialPreludeData {
+  readonly terms: number;
+  /** Entries per element type. */
+  readonly entries: number;
+  /** Offset D added to q - zero (0 without zero points). */
+  readonly d: number;
+  readonly index: readonly number[];
+  readonly mul: readonly number[];
+  /** Grid unit per element type (powers of two). */
+  readonly unit: readonly number[];
+}
+
+/** An exactly representable f32 value as a WGSL literal (via its bit pattern). */
+function f32Literal(v: number): string {
+  const bits = new Uint32Array(new Float32Array([v]).buffer)[0] as number;
+  if (Math.fround(v) !== v || !Number.isFinite(v)) throw new RangeError(`prelude: ${v} is not a finite f32 value`);
+  return `bitcast<f32>(${f32BitsLiteral(bits)})`;
 }
 
 /** The prelude spec of a quantized tensor (no enables, f32 activations). */
@@ -169,11 +205,30 @@ export function generatePrelude(spec: PreludeSpec): string {
     ...decodeTableLines(spec),
   );
   if (spec.integerGrid) lines.push(...gridLines(spec));
+  if (spec.lut) {
+    lines.push(
+      `// LUT: plane i weighs LUT_ALPHA * 2^(i-1); constant term LUT_C0_BASE - zero.`,
+      `const LUT_ALPHA: f32 = ${f32Literal(spec.lut.alpha)};`,
+      `const LUT_C0_BASE: f32 = ${f32Literal(spec.lut.c0Base)};`,
+    );
+  }
+  if (spec.bitSerial) {
+    const b = spec.bitSerial;
+    lines.push(
+      `// Bit-serial terms: BS_MUL[(id * BS_ENTRIES + entry) * BS_TERMS + p] = sign * 2^shift.`,
+      `const BS_TERMS: u32 = ${b.terms}u;`,
+      `const BS_ENTRIES: u32 = ${b.entries}u;`,
+      `const BS_D: i32 = ${b.d}i;`,
+      `const BS_INDEX = array<u32, ${b.index.length}>(${b.index.map((v) => `${v}u`).join(', ')});`,
+      `const BS_MUL = array<f32, ${b.mul.length}>(${b.mul.map((v) => f32Literal(v)).join(', ')});`,
+      `const BS_UNIT = array<f32, ${b.unit.length}>(${b.unit.map((v) => f32Literal(v)).join(', ')});`,
+    );
+  }
   lines.push(
     `fn decode_value(id: u32, code: u32) -> f32 {`,
     `  return bitcast<f32>(DECODE_BITS[(id << BITS) | code]);`,
     `}`,
-    ...codeAtLines(bits),
+    ...(spec.codeAt === false ? [] : codeAtLines(bits)),
     // Zero points and ids are bytes packed four to a u32 word, LSB first.
     `fn group_zero(g: u32) -> f32 {`,
     spec.hasZeros ? `  return f32((zeros[g >> 2u] >> ((g & 3u) * 8u)) & 0xffu);` : `  return 0.0;`,

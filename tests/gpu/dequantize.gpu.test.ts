@@ -37,23 +37,29 @@ function describeMismatch(got: Float32Array, want: Float32Array, cols: number, i
   return `first mismatch at (row ${Math.floor(i / cols)}, col ${i % cols}): got ${got[i]} (0x${hex(got)}), expected ${want[i]} (0x${hex(want)})`;
 }
 
-/** A one-row tensor holding every code of `name` once, scale 1: dequantize = the decode table. */
-function everyCodeTensor(name: string): QuantizedTensor {
-  const dt = getDType(name);
-  const cols = 1 << dt.bits;
-  const codes = Uint8Array.from({ length: cols }, (_, c) => c);
+/**
+ * A one-row tensor holding every code of every datatype of one width once, scale 1: group g is
+ * datatype g (a mixture with datatype ids when there are several), so dequantize = the
+ * concatenated decode tables and one pipeline covers the width.
+ */
+function everyCodeTensor(names: readonly string[]): QuantizedTensor {
+  const bits = getDType(names[0]!).bits;
+  const per = 1 << bits;
+  const cols = per * names.length;
+  const codes = Uint8Array.from({ length: cols }, (_, i) => i % per);
   return {
-    scheme: `decode-table:${name}`,
+    scheme: `decode-tables-${bits}bit`,
     rows: 1,
     cols,
-    bits: dt.bits,
-    groupSize: cols,
-    granularity: 'channel',
-    codes: packCodes(codes, 1, cols, dt.bits),
-    wordsPerRow: wordsPerRowFor(cols, dt.bits),
-    elementTypes: [name],
-    idBits: 0,
-    scales: new Float32Array([1]),
+    bits,
+    groupSize: per,
+    granularity: 'group',
+    codes: packCodes(codes, 1, cols, bits),
+    wordsPerRow: wordsPerRowFor(cols, bits),
+    elementTypes: names,
+    ...(names.length > 1 ? { dtypeIds: Uint8Array.from(names, (_, i) => i) } : {}),
+    idBits: names.length > 1 ? Math.ceil(Math.log2(names.length)) : 0,
+    scales: new Float32Array(names.length).fill(1),
     scaleDType: 'f32',
     tensorScale: 1,
     hasTensorScale: false,
@@ -65,12 +71,15 @@ describe('gpu dequantize', () => {
 
   it('decodes every code of every datatype to the CPU decode table bits', async (ctx) => {
     await fixture.scoped(ctx, async ({ gpu }) => {
-      for (const name of DTYPE_NAMES) {
-        const qt = everyCodeTensor(name);
+      const byWidth = new Map<number, string[]>();
+      for (const name of DTYPE_NAMES) byWidth.set(getDType(name).bits, [...(byWidth.get(getDType(name).bits) ?? []), name]);
+      for (const names of byWidth.values()) {
+        const qt = everyCodeTensor(names);
         const { w } = await dequantizeGpu(gpu, qt);
-        const want = getDType(name).decodeTable;
+        const want = new Float32Array(names.flatMap((n) => Array.from(getDType(n).decodeTable)));
         const bad = firstBitMismatch(w, want);
-        expect(bad, `${name}: code ${bad}: got ${w[bad]}, expected ${want[bad]}`).toBe(-1);
+        const per = 1 << qt.bits;
+        expect(bad, `${names[Math.floor(bad / per)]}: code ${bad % per}: got ${w[bad]}, expected ${want[bad]}`).toBe(-1);
       }
     });
   });
