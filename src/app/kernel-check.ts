@@ -1,0 +1,120 @@
+/**
+ * Runs lowbit's matmul kernels on one quantized tensor and checks each against the f64 oracle
+ * (DESIGN.md correctness contract), for the Validate page. CPU kernels always; the GPU kernel
+ * variants when a device is given. Nothing here re-implements a kernel: it calls the library's
+ * kernels, bounds and bound check.
+ */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { matmulRef, type RefResult } from '../cpu/matmul-ref.js';
+import { checkMatmulBound, type BoundOptions } from '../cpu/compare.js';
+import { dequantBoundC, matmulDequant } from '../cpu/dequant.js';
+import { lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutSupport, matmulLutF32, matmulLutI8 } from '../cpu/lut.js';
+import type { LowbitGpu } from '../gpu/device.js';
+import { GPU_KERNEL_VARIANTS, gpuKernelBound, runGpuKernel, variantAvailable } from '../gpu/kernels.js';
+import { errorMessage } from './errors.js';
+import type { KernelRow } from './protocol.js';
+
+/** A CPU kernel as the check needs it: run it, and the bound it is held to. */
+interface CpuKernelEntry {
+  readonly name: string;
+  supports(qt: QuantizedTensor): true | string;
+  run(x: Float32Array, m: number, qt: QuantizedTensor): Float32Array;
+  bound(x: Float32Array, m: number, qt: QuantizedTensor): BoundOptions;
+}
+
+const CPU_KERNELS_CHECKED: readonly CpuKernelEntry[] = [
+  {
+    name: 'dequant',
+    supports: () => true,
+    run: (x, m, qt) => matmulDequant(x, m, qt),
+    bound: (_x, _m, qt) => ({ c: dequantBoundC(qt) }),
+  },
+  {
+    name: 'lut-f32',
+    supports: (qt) => lutSupport(qt, 'lut-f32'),
+    run: (x, m, qt) => matmulLutF32(x, m, qt),
+    bound: (x, m, qt) => ({ c: lutBoundC(qt), extra: lutF32ErrorBound(x, qt, m) }),
+  },
+  {
+    name: 'lut-i8',
+    supports: (qt) => lutSupport(qt, 'lut-i8'),
+    run: (x, m, qt) => matmulLutI8(x, m, qt),
+    bound: (x, m, qt) => ({ c: lutBoundC(qt), extra: lutI8ErrorBound(x, qt, m) }),
+  },
+];
+
+const now = (): number => performance.now();
+
+/** Names of the tensor and scheme a row belongs to. */
+export interface CheckContext {
+  readonly tensor: string;
+  readonly scheme: string;
+}
+
+/** The oracle for X [m, K] against `qt`. */
+export function oracle(x: Float32Array, qt: QuantizedTensor, m: number): RefResult {
+  return matmulRef(x, qt, m);
+}
+
+/** Each CPU kernel on `qt`, judged against `ref`. */
+export function checkCpuKernels(ctx: CheckContext, qt: QuantizedTensor, x: Float32Array, m: number, ref: RefResult): KernelRow[] {
+  const rows: KernelRow[] = [];
+  for (const kern of CPU_KERNELS_CHECKED) {
+    const base = { tensor: ctx.tensor, scheme: ctx.scheme, backend: 'cpu' as const, kernel: kern.name, m };
+    const sup = kern.supports(qt);
+    if (sup !== true) {
+      rows.push({ ...base, status: 'unsupported', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: sup });
+      continue;
+    }
+    try {
+      const t0 = now();
+      const y = kern.run(x, m, qt);
+      const ms = now() - t0;
+      const check = checkMatmulBound(y, ref, m, qt.rows, qt.cols, kern.bound(x, m, qt));
+      rows.push({ ...base, status: check.ok ? 'ok' : 'mismatch', worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, timer: 'wall', note: check.message });
+    } catch (err) {
+      rows.push({ ...base, status: 'error', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: errorMessage(err) });
+    }
+  }
+  return rows;
+}
+
+/** Each GPU kernel variant (quantized families) on `qt`, judged against `ref`; emits as it goes. */
+export async function checkGpuKernels(
+  ctx: CheckContext,
+  gpu: LowbitGpu,
+  qt: QuantizedTensor,
+  w: Float32Array,
+  x: Float32Array,
+  m: number,
+  ref: RefResult,
+  emit: (row: KernelRow) => void,
+): Promise<void> {
+  for (const v of GPU_KERNEL_VARIANTS) {
+    if (v.family === 'f32') continue;
+    const base = { tensor: ctx.tensor, scheme: ctx.scheme, backend: 'gpu' as const, kernel: v.name, m };
+    const sup = v.supports(qt);
+    if (sup !== true) continue; // only the variants that apply to this scheme are listed
+    const avail = variantAvailable(gpu, v);
+    if (avail !== true) {
+      emit({ ...base, status: 'unavailable', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: avail });
+      continue;
+    }
+    try {
+      const r = await runGpuKernel(gpu, v.name, x, m, qt);
+      const check = checkMatmulBound(r.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w }));
+      emit({
+        ...base,
+        kernel: r.variant,
+        status: check.ok ? 'ok' : 'mismatch',
+        worstRatio: check.worstRatio,
+        maxAbsErr: check.maxAbsErr,
+        ms: r.gpuMs ?? null,
+        timer: r.timer,
+        note: check.message,
+      });
+    } catch (err) {
+      emit({ ...base, status: 'error', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: errorMessage(err) });
+    }
+  }
+}

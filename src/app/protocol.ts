@@ -1,0 +1,141 @@
+/**
+ * Messages between the page and the Web Worker (src/app/worker.ts). Every request carries an id;
+ * the worker answers with progress, streamed rows, and one `done` or `error`.
+ */
+import type { ErrorMetrics } from '../quant/metrics.js';
+import type { BenchRow } from '../bench/types.js';
+
+/** A 2-D weight matrix [rows, cols], row-major. */
+export interface TensorInput {
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float32Array;
+}
+
+/** Quantize-and-measure every (tensor, scheme) pair, optionally checking the matmul kernels. */
+export interface ValidateRequest {
+  readonly kind: 'validate';
+  readonly tensors: readonly TensorInput[];
+  readonly schemes: readonly string[];
+  /** null: each scheme's default group. */
+  readonly group: number | null;
+  readonly scale: 'absmax' | 'mse';
+  /** null: each scheme's default scale storage. */
+  readonly scaleDType: 'f16' | 'f32' | null;
+  /** Run the CPU kernels (and the GPU variants when `useGpu`) against the f64 oracle. */
+  readonly kernels: boolean;
+  readonly useGpu: boolean;
+  /** Activation rows of the kernel check. */
+  readonly m: number;
+}
+
+/** One GPU suite case: a layer W[N, K], its M values and schemes (bench/shapes.json form). */
+export interface BenchCase {
+  readonly layer: { readonly name: string; readonly n: number; readonly k: number; readonly source: string };
+  readonly m: readonly number[];
+  readonly schemes: readonly string[];
+}
+
+/** Run the bench suite's GPU suite (src/bench/suite-gpu.ts) on the user's adapter. */
+export interface BenchRequest {
+  readonly kind: 'bench';
+  readonly preset: string;
+  readonly cases: readonly BenchCase[];
+  readonly warmup: number;
+  readonly iterations: number;
+}
+
+export type WorkerRequest = ValidateRequest | BenchRequest;
+
+/** Weight histogram over [lo, hi] in equal bins; weights outside are counted apart. */
+export interface HistogramData {
+  readonly lo: number;
+  readonly hi: number;
+  readonly counts: readonly number[];
+  readonly below: number;
+  readonly above: number;
+  /** Weights counted (every weight, or an even stride through a very large tensor). */
+  readonly counted: number;
+  readonly total: number;
+}
+
+/**
+ * The group whose stored scale is the median of all stored scales, and the values its codes can
+ * dequantize to: levels = (decoded grid value - zero) * scale (* tensor scale).
+ */
+export interface RepresentativeGroup {
+  readonly row: number;
+  readonly col0: number;
+  readonly len: number;
+  readonly scale: number;
+  readonly zero: number;
+  readonly tensorScale: number;
+  readonly elementType: string;
+  readonly levels: readonly number[];
+}
+
+/** One (tensor, scheme) evaluation, as evaluateScheme reports it, without the arrays. */
+export interface EvalOk {
+  readonly ok: true;
+  readonly tensor: string;
+  readonly scheme: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly groupSize: number;
+  readonly granularity: 'group' | 'channel' | 'tensor';
+  readonly scaleDType: string;
+  readonly bitsPerWeight: number;
+  readonly metrics: ErrorMetrics;
+  readonly variants: Readonly<Record<string, number>>;
+  readonly quantizeMs: number;
+  readonly hist: HistogramData;
+  readonly rep: RepresentativeGroup;
+}
+
+/** A (tensor, scheme) pair the quantizer refused, with its message. */
+export interface EvalFail {
+  readonly ok: false;
+  readonly tensor: string;
+  readonly scheme: string;
+  readonly error: string;
+}
+
+export type EvalRow = EvalOk | EvalFail;
+
+/** Status of one kernel run. */
+export type KernelStatus = 'ok' | 'mismatch' | 'unsupported' | 'unavailable' | 'error';
+
+/** One kernel (CPU) or variant (GPU) checked against the f64 oracle. */
+export interface KernelRow {
+  readonly tensor: string;
+  readonly scheme: string;
+  readonly backend: 'cpu' | 'gpu';
+  /** Kernel name (CPU) or the variant that ran (GPU, e.g. 'dequant-gemv/subgroup'). */
+  readonly kernel: string;
+  readonly status: KernelStatus;
+  readonly m: number;
+  /** Worst |y - y_ref| / bound (<= 1 passes). */
+  readonly worstRatio: number | null;
+  readonly maxAbsErr: number | null;
+  readonly ms: number | null;
+  readonly timer: string;
+  /** The bound check's message, or why the kernel did not run. */
+  readonly note: string;
+}
+
+/** Worker -> page. */
+export type WorkerMessage =
+  | { readonly id: number; readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string }
+  | { readonly id: number; readonly type: 'eval'; readonly row: EvalRow }
+  | { readonly id: number; readonly type: 'kernel'; readonly row: KernelRow }
+  | { readonly id: number; readonly type: 'bench'; readonly row: BenchRow }
+  | { readonly id: number; readonly type: 'notice'; readonly text: string }
+  | { readonly id: number; readonly type: 'done'; readonly adapter: string | null }
+  | { readonly id: number; readonly type: 'error'; readonly message: string };
+
+/** Page -> worker. */
+export interface WorkerEnvelope {
+  readonly id: number;
+  readonly request: WorkerRequest;
+}
