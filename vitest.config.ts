@@ -67,6 +67,17 @@ export default defineConfig({
           },
         },
       },
+      {
+        test: {
+          // The browser app end to end: builds dist-app with Vite, serves it, drives Chromium.
+          name: 'app',
+          include: ['tests/app/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
