@@ -1,7 +1,7 @@
 // `lowbit verify`'s matrix runner: rows name every variant run on a scheme, with pass results on this adapter.
 import { describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
-import { verifyMatrix } from '../../src/cli/cmd-verify.js';
+import { verifyMatrix } from '../../src/gpu/verify.js';
 import { GPU_KERNEL_VARIANTS, variantAvailable } from '../../src/gpu/kernels.js';
 
 describe('verifyMatrix', () => {

@@ -1,0 +1,159 @@
+/**
+ * The verification matrix behind `lowbit verify`, the report and the browser app: every scheme x
+ * GPU kernel variant on the current adapter against the f64 CPU oracle on the embedded sample,
+ * plus the bit-exact GPU dequantize per scheme. Browser-safe (no Node APIs).
+ */
+import type { LowbitGpu } from './device.js';
+import { uploadQuantizedTensor } from './gpu-tensor.js';
+import { GPU_KERNEL_VARIANTS, dequantizeGpu, gpuKernelBound, runGpuKernel, variantAvailable } from './kernels.js';
+import { checkMatmulBound } from '../cpu/compare.js';
+import { matmulRefDense } from '../cpu/matmul-ref.js';
+import { dequantize, quantize } from '../quant/quantize.js';
+import { SCHEME_NAMES, isSchemeName } from '../quant/schemes.js';
+import { sampleActivations, sampleWeights } from '../io/sample.js';
+
+/** One row of the verification matrix. */
+export interface VerifyRow {
+  readonly scheme: string;
+  /** Variant name, e.g. 'dequant-gemv/subgroup', or 'dequantize' for the bit-exact check. */
+  readonly variant: string;
+  readonly family: string;
+  /** CPU kernel computing the same arithmetic ('ref' for the f32 baselines and dequantize). */
+  readonly cpuTwin: string;
+  /** pass / fail (a bound or bit mismatch) / error (the variant threw) / skip (adapter lacks a capability). */
+  readonly status: 'pass' | 'fail' | 'error' | 'skip';
+  /** Shapes run, as 'MxNxK'. */
+  readonly shapes: readonly string[];
+  /** Worst |err| / bound over the shapes (0 for bit-exact passes). */
+  readonly worstRatio: number;
+  readonly maxAbsErr: number;
+  /** Failure, error or skip text; the first offending element for bound failures. */
+  readonly message: string;
+  /** Kernel time of the last shape, by `timer`. */
+  readonly gpuMs?: number;
+  readonly timer?: string;
+}
+
+/** Options of {@link verifyMatrix}. */
+export interface VerifyOptions {
+  /** Schemes to run (default: all). */
+  readonly schemes?: readonly string[];
+  /** Variants to run (default: all in GPU_KERNEL_VARIANTS). */
+  readonly variants?: readonly string[];
+  /** Smaller sample (N=64, K=256, M=1 and 3) instead of N=256, K=1024, M=1 and 4. */
+  readonly quick?: boolean;
+  /** Called after each row (progress). */
+  readonly onRow?: (row: VerifyRow) => void;
+}
+
+interface Shape {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+}
+
+function shapesFor(quick: boolean): { n: number; k: number; ms: readonly number[] } {
+  return quick ? { n: 64, k: 256, ms: [1, 3] } : { n: 256, k: 1024, ms: [1, 4] };
+}
+
+/** First index whose f32 bit patterns differ (any NaN matches NaN; a subnormal may flush to a same-signed zero, as WGSL allows). */
+function firstBitMismatch(got: Float32Array, want: Float32Array): number {
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < w.length; i++) {
+    if (g[i] === w[i]) continue;
+    const a = got[i] as number;
+    const b = want[i] as number;
+    if (Number.isNaN(a) && Number.isNaN(b)) continue;
+    if (a === 0 && Math.abs(b) < 2 ** -126 && (g[i] as number) >>> 31 === (w[i] as number) >>> 31) continue;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Runs the matrix on `gpu`: for every scheme, the GPU dequantize (bit-exact) and every variant
+ * that supports the scheme (skipped, with the reason, when the adapter lacks a capability),
+ * each on the embedded sample weights and activations, judged by checkMatmulBound with the
+ * variant's bound.
+ */
+export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Promise<VerifyRow[]> {
+  const schemes = opts.schemes ?? SCHEME_NAMES;
+  for (const s of schemes) if (!isSchemeName(s)) throw new Error(`unknown scheme '${s}'; known: ${SCHEME_NAMES.join(', ')}`);
+  const variants = GPU_KERNEL_VARIANTS.filter((v) => !opts.variants || opts.variants.includes(v.name));
+  const { n, k, ms } = shapesFor(opts.quick ?? false);
+  const sample = sampleWeights({ rows: n, cols: k });
+  const xs = new Map(ms.map((m) => [m, sampleActivations(m, k).data]));
+  const rows: VerifyRow[] = [];
+  const push = (row: VerifyRow) => {
+    rows.push(row);
+    opts.onRow?.(row);
+  };
+  for (const scheme of schemes) {
+    const qt = quantize(sample.data, n, k, scheme);
+    const w = dequantize(qt);
+    const gt = uploadQuantizedTensor(gpu, qt);
+    try {
+      // Bit-exact dequantize.
+      try {
+        const got = await dequantizeGpu(gpu, gt);
+        const bad = firstBitMismatch(got.w, w);
+        push({
+          scheme,
+          variant: 'dequantize',
+          family: 'dequant',
+          cpuTwin: 'dequantize',
+          status: bad < 0 ? 'pass' : 'fail',
+          shapes: [`${n}x${k}`],
+          worstRatio: 0,
+          maxAbsErr: bad < 0 ? 0 : Math.abs((got.w[bad] as number) - (w[bad] as number)),
+          message: bad < 0 ? 'bit-exact' : `bits differ at (row ${Math.floor(bad / k)}, col ${bad % k}): got ${got.w[bad]}, expected ${w[bad]}`,
+          gpuMs: got.gpuMs,
+          timer: got.timer,
+        });
+      } catch (err) {
+        push({ scheme, variant: 'dequantize', family: 'dequant', cpuTwin: 'dequantize', status: 'error', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: (err as Error).message });
+      }
+      for (const v of variants) {
+        if (v.supports(qt) !== true) continue;
+        const base = { scheme, variant: v.name, family: v.family, cpuTwin: v.cpuTwin };
+        const avail = variantAvailable(gpu, v);
+        if (avail !== true) {
+          push({ ...base, status: 'skip', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: avail });
+          continue;
+        }
+        let worst = 0;
+        let maxErr = 0;
+        let failure: string | undefined;
+        let last: { gpuMs?: number; timer: string } | undefined;
+        const shapes: Shape[] = ms.map((m) => ({ m, n, k }));
+        try {
+          for (const { m } of shapes) {
+            const x = xs.get(m) as Float32Array;
+            const got = await runGpuKernel(gpu, v.name, x, m, gt);
+            last = got;
+            const res = checkMatmulBound(got.y, matmulRefDense(x, w, m, n, k), m, n, k, gpuKernelBound(v, { qt, m, x, w }));
+            worst = Math.max(worst, res.worstRatio);
+            maxErr = Math.max(maxErr, res.maxAbsErr);
+            if (!res.ok && failure === undefined) failure = `M=${m}: ${res.message}`;
+          }
+          push({
+            ...base,
+            status: failure === undefined ? 'pass' : 'fail',
+            shapes: shapes.map((s) => `${s.m}x${s.n}x${s.k}`),
+            worstRatio: worst,
+            maxAbsErr: maxErr,
+            message: failure ?? 'within bound',
+            ...(last ? { gpuMs: last.gpuMs, timer: last.timer } : {}),
+          });
+        } catch (err) {
+          push({ ...base, status: 'error', shapes: shapes.map((s) => `${s.m}x${s.n}x${s.k}`), worstRatio: NaN, maxAbsErr: NaN, message: (err as Error).message });
+        }
+      }
+    } finally {
+      gt.destroy();
+    }
+  }
+  return rows;
+}
+
