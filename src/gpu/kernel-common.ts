@@ -231,6 +231,9 @@ export async function buildGemvJobs(
 ): Promise<ComputeJob[]> {
   const { gpu, gt, m } = ctx;
   const qt = gt.qt;
+  if (m > gpu.limits.maxComputeWorkgroupsPerDimension) {
+    throw new GpuLimitError(`M = ${m} activation rows exceed maxComputeWorkgroupsPerDimension (${gpu.limits.maxComputeWorkgroupsPerDimension}) for a GEMV variant; use a tiled GEMM variant`);
+  }
   const pipeline = await getPipeline(gpu, key);
   return gt.chunks.map((chunk, ci) => {
     const [gx, gy] = dispatch2d(gpu, Math.ceil(chunk.rows / opts.rowsPerWg));
