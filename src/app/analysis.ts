@@ -12,8 +12,11 @@ export const HIST_BINS = 96;
 const HIST_MAX_COUNTED = 1 << 22;
 /** Quantile-range estimates sample at most this many weights. */
 const QUANTILE_SAMPLE = 1 << 18;
-/** The histogram spans at least the central 99.8 % of the weights. */
-const TAIL = 0.001;
+/**
+ * The histogram spans at least the central 99 % of the weights: wide enough for the bulk, narrow
+ * enough that a few outlier channels (counted apart as below/above) do not squeeze it.
+ */
+const TAIL = 0.005;
 
 /** Central range of the weights [q(TAIL), q(1 - TAIL)] from an even-stride sample. */
 export function centralRange(w: Float32Array): { lo: number; hi: number } {

@@ -1,47 +1,21 @@
 /**
  * Runs lowbit's matmul kernels on one quantized tensor and checks each against the f64 oracle
- * (DESIGN.md correctness contract), for the Validate page. CPU kernels always; the GPU kernel
- * variants when a device is given. Nothing here re-implements a kernel: it calls the library's
- * kernels, bounds and bound check.
+ * (DESIGN.md correctness contract), for the Validate page: every CPU kernel of the registry
+ * (src/cpu/kernels.ts, judged by checkCpuKernel) and, with a device, every GPU kernel variant
+ * through the GPU runner (runGpuKernel, gpuKernelBound), as `lowbit verify` does on the sample.
+ * Nothing here re-implements a kernel.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { matmulRef, type RefResult } from '../cpu/matmul-ref.js';
-import { checkMatmulBound, type BoundOptions } from '../cpu/compare.js';
-import { dequantBoundC, matmulDequant } from '../cpu/dequant.js';
-import { lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutSupport, matmulLutF32, matmulLutI8 } from '../cpu/lut.js';
+import { checkMatmulBound } from '../cpu/compare.js';
+import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, type CpuKernel } from '../cpu/kernels.js';
 import type { LowbitGpu } from '../gpu/device.js';
 import { GPU_KERNEL_VARIANTS, gpuKernelBound, runGpuKernel, variantAvailable } from '../gpu/kernels.js';
 import { errorMessage } from './errors.js';
 import type { KernelRow } from './protocol.js';
 
-/** A CPU kernel as the check needs it: run it, and the bound it is held to. */
-interface CpuKernelEntry {
-  readonly name: string;
-  supports(qt: QuantizedTensor): true | string;
-  run(x: Float32Array, m: number, qt: QuantizedTensor): Float32Array;
-  bound(x: Float32Array, m: number, qt: QuantizedTensor): BoundOptions;
-}
-
-const CPU_KERNELS_CHECKED: readonly CpuKernelEntry[] = [
-  {
-    name: 'dequant',
-    supports: () => true,
-    run: (x, m, qt) => matmulDequant(x, m, qt),
-    bound: (_x, _m, qt) => ({ c: dequantBoundC(qt) }),
-  },
-  {
-    name: 'lut-f32',
-    supports: (qt) => lutSupport(qt, 'lut-f32'),
-    run: (x, m, qt) => matmulLutF32(x, m, qt),
-    bound: (x, m, qt) => ({ c: lutBoundC(qt), extra: lutF32ErrorBound(x, qt, m) }),
-  },
-  {
-    name: 'lut-i8',
-    supports: (qt) => lutSupport(qt, 'lut-i8'),
-    run: (x, m, qt) => matmulLutI8(x, m, qt),
-    bound: (x, m, qt) => ({ c: lutBoundC(qt), extra: lutI8ErrorBound(x, qt, m) }),
-  },
-];
+/** The CPU kernels checked: every registry entry except `ref`, which is the oracle itself. */
+const CPU_CHECKED: readonly CpuKernel[] = CPU_KERNEL_NAMES.filter((n) => n !== 'ref').map((n) => CPU_KERNELS[n]);
 
 const now = (): number => performance.now();
 
@@ -59,7 +33,7 @@ export function oracle(x: Float32Array, qt: QuantizedTensor, m: number): RefResu
 /** Each CPU kernel on `qt`, judged against `ref`. */
 export function checkCpuKernels(ctx: CheckContext, qt: QuantizedTensor, x: Float32Array, m: number, ref: RefResult): KernelRow[] {
   const rows: KernelRow[] = [];
-  for (const kern of CPU_KERNELS_CHECKED) {
+  for (const kern of CPU_CHECKED) {
     const base = { tensor: ctx.tensor, scheme: ctx.scheme, backend: 'cpu' as const, kernel: kern.name, m };
     const sup = kern.supports(qt);
     if (sup !== true) {
@@ -70,7 +44,7 @@ export function checkCpuKernels(ctx: CheckContext, qt: QuantizedTensor, x: Float
       const t0 = now();
       const y = kern.run(x, m, qt);
       const ms = now() - t0;
-      const check = checkMatmulBound(y, ref, m, qt.rows, qt.cols, kern.bound(x, m, qt));
+      const check = checkCpuKernel(kern, x, m, qt, y, ref);
       rows.push({ ...base, status: check.ok ? 'ok' : 'mismatch', worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, timer: 'wall', note: check.message });
     } catch (err) {
       rows.push({ ...base, status: 'error', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: errorMessage(err) });

@@ -4,6 +4,7 @@
  */
 import type { ErrorMetrics } from '../quant/metrics.js';
 import type { BenchRow } from '../bench/types.js';
+import type { VerifyRow } from '../cli/cmd-verify.js';
 
 /** A 2-D weight matrix [rows, cols], row-major. */
 export interface TensorInput {
@@ -46,7 +47,14 @@ export interface BenchRequest {
   readonly iterations: number;
 }
 
-export type WorkerRequest = ValidateRequest | BenchRequest;
+/** The GPU engineer's verification matrix (`lowbit verify`) on the embedded sample. */
+export interface VerifyRequest {
+  readonly kind: 'verify';
+  readonly schemes: readonly string[];
+  readonly quick: boolean;
+}
+
+export type WorkerRequest = ValidateRequest | BenchRequest | VerifyRequest;
 
 /** Weight histogram over [lo, hi] in equal bins; weights outside are counted apart. */
 export interface HistogramData {
@@ -130,6 +138,7 @@ export type WorkerMessage =
   | { readonly id: number; readonly type: 'eval'; readonly row: EvalRow }
   | { readonly id: number; readonly type: 'kernel'; readonly row: KernelRow }
   | { readonly id: number; readonly type: 'bench'; readonly row: BenchRow }
+  | { readonly id: number; readonly type: 'verify'; readonly row: VerifyRow }
   | { readonly id: number; readonly type: 'notice'; readonly text: string }
   | { readonly id: number; readonly type: 'done'; readonly adapter: string | null }
   | { readonly id: number; readonly type: 'error'; readonly message: string };

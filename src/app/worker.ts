@@ -8,8 +8,9 @@ import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { centralRange, histogram, histogramRange, representativeGroup } from './analysis.js';
 import { checkCpuKernels, checkGpuKernels, oracle } from './kernel-check.js';
 import { runBench } from './bench-run.js';
+import { verifyMatrix } from '../cli/cmd-verify.js';
 import { errorMessage } from './errors.js';
-import type { BenchRequest, ValidateRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
+import type { BenchRequest, ValidateRequest, VerifyRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
 
 /** The part of DedicatedWorkerGlobalScope this file uses (tsconfig has the DOM lib, not WebWorker). */
 interface WorkerScope {
@@ -101,8 +102,21 @@ async function bench(id: number, req: BenchRequest): Promise<void> {
   post({ id, type: 'done', adapter: g.describe() });
 }
 
+async function verify(id: number, req: VerifyRequest): Promise<void> {
+  const g = await workerGpu();
+  if (typeof g === 'string') throw new Error(g);
+  let done = 0;
+  post({ id, type: 'progress', done, total: req.schemes.length, label: `verifying ${req.schemes[0] ?? ''}` });
+  for (const scheme of req.schemes) {
+    await verifyMatrix(g, { schemes: [scheme], quick: req.quick, onRow: (row) => post({ id, type: 'verify', row }) });
+    done += 1;
+    post({ id, type: 'progress', done, total: req.schemes.length, label: `verified ${scheme}` });
+  }
+  post({ id, type: 'done', adapter: g.describe() });
+}
+
 scope.addEventListener('message', (ev) => {
   const { id, request } = ev.data;
-  const job = request.kind === 'validate' ? validate(id, request) : bench(id, request);
+  const job = request.kind === 'validate' ? validate(id, request) : request.kind === 'bench' ? bench(id, request) : verify(id, request);
   job.catch((err: unknown) => post({ id, type: 'error', message: errorMessage(err) }));
 });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { evaluateScheme } from '../../src/quant/evaluate.js';
+import { SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { sampleWeights } from '../../src/io/sample.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { schemeTable } from '../../src/cli/cmd-quantize.js';
@@ -130,7 +131,13 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
       const page = await openPage(context, hash);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       expect(await page.locator(`#tab-${hash}`).getAttribute('aria-selected')).toBe('true');
-      if (hash === 'learn') await expect.poll(() => page.locator('table.lut-check').count()).toBe(1);
+      if (hash === 'learn') {
+        // Every walkthrough rendered: LUT check table, BitMoD candidates, bit-serial terms (16 codes of fp4_er_pos) and its check.
+        expect(await page.locator('table.lut-check tbody tr').count()).toBe(2);
+        expect(await page.locator('.chosen-tag').count()).toBe(1);
+        expect(await page.locator('#bitserial-terms tbody tr').count()).toBe(16);
+        expect(await page.locator('table.bs-check tbody tr').count()).toBe(1);
+      }
       await screenshot(page, `${hash}-desktop`);
       await page.close();
     }
@@ -176,8 +183,10 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     const download = page.waitForEvent('download');
     await page.click('#export-json');
     const json = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { results: { scheme: string; bitsPerWeight: number }[] };
-    expect(json.results.map((r) => r.scheme)).toEqual(SAMPLE_SCHEMES);
-    expect(json.results.map((r) => r.bitsPerWeight)).toEqual(SAMPLE_SCHEMES.map((s) => evaluateScheme(smp.data, smp.rows, smp.cols, s).bitsPerWeight));
+    // The app runs schemes in registry order.
+    const order = SCHEME_NAMES.filter((s) => SAMPLE_SCHEMES.includes(s));
+    expect(json.results.map((r) => r.scheme)).toEqual(order);
+    expect(json.results.map((r) => r.bitsPerWeight)).toEqual(order.map((s) => evaluateScheme(smp.data, smp.rows, smp.cols, s).bitsPerWeight));
 
     // Kernel check on two schemes (every CPU kernel and GPU variant that applies runs; SwiftShader compiles slowly).
     await page.click('#schemes-none');
@@ -228,6 +237,23 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
     expect(await page.locator('#results-table tr[data-scheme="int8"]').count()).toBe(1);
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('runs the GPU verification matrix (lowbit verify) for a scheme and names every variant', async () => {
+    const page = await openPage(context, 'validate');
+    if ((await page.evaluate(() => document.body.dataset.gpu)) !== 'yes') {
+      expect(await page.locator('#run-verify').isDisabled()).toBe(true);
+      return;
+    }
+    await page.fill('#verify-panel input[type="text"]', 'int4');
+    await page.click('#run-verify');
+    await page.waitForSelector('#verify-panel[data-state="done"]', { timeout: 100_000 });
+    const rows = await page.locator('#verify-table tbody tr').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.status} ${tr.querySelector('code')?.textContent}`));
+    expect(rows).toContain('pass dequantize');
+    expect(rows.filter((r) => r.startsWith('pass ')).length).toBeGreaterThanOrEqual(4);
+    expect(rows.filter((r) => /^(fail|error) /.test(r))).toEqual([]);
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);
