@@ -20,6 +20,8 @@ export interface SuiteCase {
   readonly layer: Layer;
   readonly m: readonly number[];
   readonly schemes: readonly string[];
+  /** benny minSamples for this entry instead of the preset's (slow cases such as quantizing 4096 x 4096). */
+  readonly bennyMinSamples?: number;
 }
 
 /** A resolved preset. */
@@ -97,7 +99,13 @@ export function parseShapesTable(text: string): { layers: ReadonlyMap<string, La
         for (const s of schemes) {
           if (typeof s !== 'string' || !isSchemeName(s)) throw new Error(`bench/shapes.json: ${where}.schemes has unknown scheme ${JSON.stringify(s)}`);
         }
-        return { layer, m: mList.map((m: Json, j: number) => posInt(m, `${where}.m[${j}]`)), schemes: schemes as string[] };
+        const minSamples = o.bennyMinSamples === undefined ? undefined : posInt(o.bennyMinSamples, `${where}.bennyMinSamples`);
+        return {
+          layer,
+          m: mList.map((m: Json, j: number) => posInt(m, `${where}.m[${j}]`)),
+          schemes: schemes as string[],
+          ...(minSamples !== undefined ? { bennyMinSamples: minSamples } : {}),
+        };
       });
     };
     presets.set(name, {

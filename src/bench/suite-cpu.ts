@@ -93,7 +93,7 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
       const chartFile = `cpu-${layer.name}-M${m}`;
       const timings = await runBennySuite(title, cases, {
         maxTime: t.bennyMaxTime,
-        minSamples: t.bennyMinSamples,
+        minSamples: c.bennyMinSamples ?? t.bennyMinSamples,
         ...(ctx.charts && ctx.outDir ? { chart: { folder: `${ctx.outDir}/charts`, file: chartFile } } : {}),
         onCase: (name, done, total) => ctx.progress(`  [${done}/${total}] ${name}`),
       });

@@ -31,7 +31,7 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
     });
     const timings = await runBennySuite(title, cases, {
       maxTime: t.bennyMaxTime,
-      minSamples: t.bennyMinSamples,
+      minSamples: c.bennyMinSamples ?? t.bennyMinSamples,
       ...(ctx.charts && ctx.outDir ? { chart: { folder: `${ctx.outDir}/charts`, file: `quantize-${layer.name}` } } : {}),
       onCase: (name, done, total) => ctx.progress(`  [${done}/${total}] quantize ${name}`),
     });
