@@ -90,8 +90,8 @@ export interface NumberLineOptions {
 
 /** Every value of a datatype as a tick on a number line; the input and its encoded value marked. */
 export function numberLine(o: NumberLineOptions): SVGElement {
-  const W = 960;
-  const H = 120;
+  const W = 720;
+  const H = 124;
   const m = { l: 24, r: 24 };
   const pw = W - m.l - m.r;
   const y0 = 58;
@@ -112,7 +112,7 @@ export function numberLine(o: NumberLineOptions): SVGElement {
   // Labels: the extremes, zero, and a few values spread along the line, never overlapping.
   const labels = s('g', { class: 'labels' });
   const placed: number[] = [];
-  const minGap = 44;
+  const minGap = 56;
   const want = [vals[0], vals[vals.length - 1], 0, ...vals.filter((_, i) => i % Math.max(1, Math.ceil(vals.length / 12)) === 0)];
   for (const v of want) {
     if (v === undefined || (v === 0 && !vals.includes(0))) continue;
@@ -130,7 +130,7 @@ export function numberLine(o: NumberLineOptions): SVGElement {
     const xi = x(o.input);
     svg.appendChild(s('path', { class: 'input-mark', d: `M${xi - 6},${y0 - 30} L${xi + 6},${y0 - 30} L${xi},${y0 - 18} Z` }, [s('title', {}, [`input ${o.input}`])]));
     const off = o.input < (vals[0] ?? o.input) || o.input > (vals[vals.length - 1] ?? o.input);
-    const anchor = xi > W - 80 ? 'end' : xi < 80 ? 'start' : 'middle';
+    const anchor = xi > W - 90 ? 'end' : xi < 90 ? 'start' : 'middle';
     svg.appendChild(s('text', { class: 'input-label', x: xi, y: y0 - 36, 'text-anchor': anchor }, [`x = ${sig(o.input, 4)}${off ? ' (off the line)' : ''}`]));
   }
   svg.appendChild(s('text', { class: 'scale-note', x: W - m.r, y: H - 4, 'text-anchor': 'end' }, [o.scale === 'symlog' ? `symmetric log scale (asinh, linear within ±${sig(o.linthresh, 3)})` : 'linear scale']));

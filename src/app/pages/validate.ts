@@ -408,14 +408,16 @@ export function mountValidate(root: HTMLElement, env: AppEnv): void {
       e.granularity === 'group' ? `group at row ${rep.row}, columns ${rep.col0}–${rep.col0 + rep.len - 1}` : e.granularity === 'channel' ? `output channel ${rep.row}` : 'the whole tensor';
     const levelsText = `${rep.levels.length} levels = ${rep.elementType} grid${rep.zero ? ` − zero point ${rep.zero}` : ''} × scale ${sig(rep.scale, 4)}${rep.tensorScale !== 1 ? ` × tensor scale ${sig(rep.tensorScale, 4)}` : ''}`;
     replace(histPanel, [
-      histogramChart({
-        lo: hist.lo,
-        hi: hist.hi,
-        counts: hist.counts,
-        levels: rep.levels,
-        logCounts: histLog.input.checked,
-        label: `Histogram of ${e.tensor} with the ${e.scheme} levels of a representative group`,
-      }),
+      h('div', { class: 'hist-chart' }, [
+        histogramChart({
+          lo: hist.lo,
+          hi: hist.hi,
+          counts: hist.counts,
+          levels: rep.levels,
+          logCounts: histLog.input.checked,
+          label: `Histogram of ${e.tensor} with the ${e.scheme} levels of a representative group`,
+        }),
+      ]),
       h('p', { class: 'caption' }, [
         h('strong', { text: `${e.tensor} × ${e.scheme}: ` }),
         `${levelsText}, from the ${where} (its scale is the median of all stored scales). `,
