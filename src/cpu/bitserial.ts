@@ -21,7 +21,8 @@
  * one rescale (1), the output accumulation over ng groups (ng), the tensor scale (1); the
  * oracle's w adds 1 (2 with a tensor scale). Terms of one weight can have opposite signs under
  * Booth, so their magnitudes sum to kappa * |q| with kappa = max (sum_terms 2^shift) / |q| over
- * the values in use (1 for binary encodings):
+ * the values in use (1 for binary encodings). Each row's codes are unpacked once into term-table
+ * indices and reused for all M rows of X; a term is read as mul[type][plane][index].
  *   c = boundConstant(G + T + ng + 2 (+2 with a tensor scale), K, kappa).
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
@@ -187,13 +188,13 @@ export function bitSerialSupport(target: QuantizedTensor | string): true | strin
 /**
  * The per-tensor term tables the kernel reads. Without zero points, entry index = code; with
  * them, index = q(code) + D - zero, covering every integer d = q - zero in [-D, D]. For element
- * type e, mul[e][index * T + p] = sign * 2^shift of term p (0 past the last term).
+ * type e and term plane p, mul[e][p][index] = sign * 2^shift of term p (0 past the last term).
  */
 interface KernelTerms {
   readonly T: number;
   /** index of a code before subtracting the zero point, per element type. */
   readonly codeIndex: Int32Array[];
-  readonly mul: Float32Array[];
+  readonly mul: Float32Array[][];
   readonly unit: Float64Array;
   readonly kappa: number;
 }
@@ -238,11 +239,9 @@ function kernelTerms(qt: QuantizedTensor): KernelTerms {
     });
     codeIndex = grids.map((g) => Int32Array.from(g.byCode, (q) => q + D));
   }
-  const mul = entries.map((lists) => {
-    const m = new Float32Array(lists.length * T);
-    lists.forEach((l, i) => l.forEach((t, p) => (m[i * T + p] = t.sign * 2 ** t.shift)));
-    return m;
-  });
+  const mul = entries.map((lists) =>
+    Array.from({ length: T }, (_, p) => Float32Array.from(lists, (l) => (p < l.length ? l[p].sign * 2 ** l[p].shift : 0))),
+  );
   const kt: KernelTerms = { T, codeIndex, mul, unit: Float64Array.from(grids, (g) => g.unit), kappa };
   kernelTermsCache.set(qt, kt);
   return kt;
@@ -278,8 +277,8 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
   const useTs = qt.hasTensorScale || ts !== 1;
   const f = Math.fround;
   const codeRow = new Uint8Array(k);
-  // Term multipliers of the current row, plane-major: rowMul[p * K + k].
-  const rowMul = new Float32Array(T * k);
+  // Table index of every element of the current row (code, or q + D - zero with zero points).
+  const rowIdx = new Int32Array(k);
   // scale * unit per group of the current row (unit is a power of two: the product is exact).
   const su = new Float64Array(ng);
   const g4 = gs - (gs % 4);
@@ -288,23 +287,21 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
     const gBase = r * ng;
     for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
       const e = dtypeIds ? dtypeIds[gBase + g] : 0;
-      const mt = mul[e];
       const ci = codeIndex[e];
       const off = zeros ? -zeros[gBase + g] : 0;
       su[g] = scales[gBase + g] * unit[e];
-      for (let t = k0, end = k0 + gs; t < end; t++) {
-        const base = (ci[codeRow[t]] + off) * T;
-        for (let p = 0; p < T; p++) rowMul[p * k + t] = mt[base + p];
-      }
+      for (let t = k0, end = k0 + gs; t < end; t++) rowIdx[t] = ci[codeRow[t]] + off;
     }
     for (let i = 0; i < m; i++) {
       const xo = i * k;
       let acc = 0;
       for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
+        const mulE = mul[dtypeIds ? dtypeIds[gBase + g] : 0];
+        const xg = xo + k0;
         let grp = 0;
+        // Term plane p: the p-th signed power-of-two term of every weight of the group.
         for (let p = 0; p < T; p++) {
-          const mo = p * k + k0;
-          const xg = xo + k0;
+          const mp = mulE[p];
           let s0 = 0;
           let s1 = 0;
           let s2 = 0;
@@ -312,13 +309,13 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
           let t = 0;
           if (gs >= 4) {
             for (; t < g4; t += 4) {
-              s0 = f(s0 + x[xg + t] * rowMul[mo + t]);
-              s1 = f(s1 + x[xg + t + 1] * rowMul[mo + t + 1]);
-              s2 = f(s2 + x[xg + t + 2] * rowMul[mo + t + 2]);
-              s3 = f(s3 + x[xg + t + 3] * rowMul[mo + t + 3]);
+              s0 = f(s0 + x[xg + t] * mp[rowIdx[k0 + t]]);
+              s1 = f(s1 + x[xg + t + 1] * mp[rowIdx[k0 + t + 1]]);
+              s2 = f(s2 + x[xg + t + 2] * mp[rowIdx[k0 + t + 2]]);
+              s3 = f(s3 + x[xg + t + 3] * mp[rowIdx[k0 + t + 3]]);
             }
           }
-          for (; t < gs; t++) s0 = f(s0 + x[xg + t] * rowMul[mo + t]);
+          for (; t < gs; t++) s0 = f(s0 + x[xg + t] * mp[rowIdx[k0 + t]]);
           grp = f(grp + f(f(s0 + s1) + f(s2 + s3)));
         }
         acc = f(acc + f(grp * su[g]));

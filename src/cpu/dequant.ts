@@ -20,7 +20,7 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { getDType } from '../dtype/registry.js';
 import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
-import { unpackRowCodes } from './unpack.js';
+import { WORD_BITS } from '../format/pack.js';
 
 /** The general constant c of the dequant kernel, valid for every scheme once K >= 8. */
 export const DEQUANT_C = 2;
@@ -51,17 +51,37 @@ export function matmulDequant(x: Float32Array, m: number, qt: QuantizedTensor, o
   const ts = qt.tensorScale;
   const useTs = qt.hasTensorScale || ts !== 1;
   const f = Math.fround;
-  const codeRow = new Uint8Array(k);
   const vals = new Float32Array(k);
   const g4 = gs - (gs % 4);
+  const mask = (1 << bits) - 1;
+  // Groups start and end on word boundaries: decode a word at a time.
+  const wordAligned = WORD_BITS % bits === 0 && (gs * bits) % WORD_BITS === 0;
+  const perWord = WORD_BITS / bits;
   for (let r = 0; r < n; r++) {
-    unpackRowCodes(codes, r * wordsPerRow, k, bits, codeRow);
     const gBase = r * ng;
+    const wBase = r * wordsPerRow;
     // Decode the row once: v = decode(code) - zero, exact in f32.
     for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
       const table = dtypeIds ? tables[dtypeIds[gBase + g]] : table0;
       const z = zeros ? zeros[gBase + g] : 0;
-      for (let t = k0, end = k0 + gs; t < end; t++) vals[t] = table[codeRow[t]] - z;
+      if (wordAligned) {
+        let t = k0;
+        for (let wi = wBase + (k0 * bits) / WORD_BITS, wEnd = wi + (gs * bits) / WORD_BITS; wi < wEnd; wi++) {
+          let word = codes[wi];
+          for (let j = 0; j < perWord; j++, t++) {
+            vals[t] = table[word & mask] - z;
+            word >>>= bits;
+          }
+        }
+      } else {
+        for (let t = k0, end = k0 + gs, bit = k0 * bits; t < end; t++, bit += bits) {
+          const wi = wBase + (bit >>> 5);
+          const sh = bit & (WORD_BITS - 1);
+          let c = codes[wi] >>> sh;
+          if (sh + bits > WORD_BITS) c |= codes[wi + 1] << (WORD_BITS - sh);
+          vals[t] = table[c & mask] - z;
+        }
+      }
     }
     for (let i = 0; i < m; i++) {
       const xo = i * k;
