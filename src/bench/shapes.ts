@@ -22,6 +22,14 @@ export interface SuiteCase {
   readonly schemes: readonly string[];
   /** benny minSamples for this entry instead of the preset's (slow cases such as quantizing 4096 x 4096). */
   readonly bennyMinSamples?: number;
+  /** GPU warm-up / timed dispatches for this entry instead of the preset's (slow software-adapter cases). */
+  readonly warmup?: number;
+  readonly iterations?: number;
+}
+
+/** The GPU warm-up and iteration counts of an entry: its own, else the preset's. */
+export function caseTiming(preset: Preset, c: SuiteCase): { warmup: number; iterations: number } {
+  return { warmup: c.warmup ?? preset.timing.warmup, iterations: c.iterations ?? preset.timing.iterations };
 }
 
 /** A resolved preset. */
@@ -100,11 +108,15 @@ export function parseShapesTable(text: string): { layers: ReadonlyMap<string, La
           if (typeof s !== 'string' || !isSchemeName(s)) throw new Error(`bench/shapes.json: ${where}.schemes has unknown scheme ${JSON.stringify(s)}`);
         }
         const minSamples = o.bennyMinSamples === undefined ? undefined : posInt(o.bennyMinSamples, `${where}.bennyMinSamples`);
+        const warmup = o.warmup === undefined ? undefined : nonNegInt(o.warmup, `${where}.warmup`);
+        const iterations = o.iterations === undefined ? undefined : posInt(o.iterations, `${where}.iterations`);
         return {
           layer,
           m: mList.map((m: Json, j: number) => posInt(m, `${where}.m[${j}]`)),
           schemes: schemes as string[],
           ...(minSamples !== undefined ? { bennyMinSamples: minSamples } : {}),
+          ...(warmup !== undefined ? { warmup } : {}),
+          ...(iterations !== undefined ? { iterations } : {}),
         };
       });
     };

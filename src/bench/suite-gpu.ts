@@ -11,7 +11,7 @@ import { measureCopyBandwidth } from '../gpu/copy-bandwidth.js';
 import { uploadQuantizedTensor, type GpuQuantizedTensor } from '../gpu/gpu-tensor.js';
 import { GPU_KERNEL_VARIANTS, gpuKernelBound, prepareGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
-import type { Layer } from './shapes.js';
+import { caseTiming, type Layer } from './shapes.js';
 import { hasGpu, type BenchContext } from './context.js';
 import { activationBytes, errorText, f32MatmulBytes, makeRow, matmulFlops, median, quantizedWeightBytes } from './measure.js';
 import type { RowStatus, RowTimer } from './types.js';
@@ -127,10 +127,10 @@ export function variantsFor(m: number, family: 'f32' | 'quantized'): GpuKernelVa
 
 /** Runs the GPU suite of the context's preset. */
 export async function runGpuSuite(ctx: BenchContext): Promise<void> {
-  const t = ctx.preset.timing;
   const gpu = ctx.gpu;
   for (const c of ctx.preset.gpu) {
     const { layer } = c;
+    const t = caseTiming(ctx.preset, c);
     const { n, k } = layer;
     for (const m of c.m) {
       const base = { suite: 'gpu' as const, layer: layer.name, m, n, k };

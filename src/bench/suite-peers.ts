@@ -13,7 +13,7 @@
  */
 import { checkMatmulBound } from '../cpu/compare.js';
 import { uploadQuantizedTensor } from '../gpu/gpu-tensor.js';
-import type { GpuKernelVariant } from '../gpu/kernels.js';
+import { getGpuKernelVariant, type GpuKernelVariant } from '../gpu/kernels.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { hasGpu, type BenchContext } from './context.js';
 import { benchCpuKernels } from './cpu-kernel-list.js';
@@ -23,7 +23,7 @@ import { matMulNBitsBytes, ortSupports, packMatMulNBits } from './ort-pack.js';
 import { runOrtCases, type OrtCase, type OrtRunResult } from './ort-peer.js';
 import { timeGpuVariant, variantsFor } from './suite-gpu.js';
 import { timeSync } from './timers.js';
-import type { Layer } from './shapes.js';
+import { caseTiming, type Layer } from './shapes.js';
 import type { RowStatus } from './types.js';
 
 /** MatMulNBits block size the peers run with (REFERENCES.md section 6 measured block 32). */
@@ -48,6 +48,7 @@ interface PeerCase {
   readonly reason?: string;
   readonly bytes: number;
   readonly ortIndex?: number;
+  readonly timing: { readonly warmup: number; readonly iterations: number };
   lowbitCpu?: { ms: number; kernel: string; status: RowStatus; note: string };
   lowbitGpu?: { e2eMs: number; kernelMs: number; variant: string; timer: string; status: RowStatus; note: string };
 }
@@ -57,10 +58,10 @@ export type PeerProvider = (typeof PEERS)[number]['provider'];
 
 /** Runs the peers suite of the context's preset on the given providers. */
 export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerProvider[] = ['cpu', 'webgpu']): Promise<void> {
-  const t = ctx.preset.timing;
   const cases: PeerCase[] = [];
   const ortCases: OrtCase[] = [];
   for (const c of ctx.preset.peers) {
+    const timing = caseTiming(ctx.preset, c);
     for (const m of c.m) {
       for (const scheme of c.schemes) {
         const { layer } = c;
@@ -74,14 +75,14 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           reason = errorText(err);
         }
         if (!qt || reason) {
-          cases.push({ layer, m, scheme, reason: reason ?? 'not quantized', bytes: 0 });
+          cases.push({ layer, m, scheme, reason: reason ?? 'not quantized', bytes: 0, timing });
           continue;
         }
         const packed = packMatMulNBits(qt);
         const spec = { ...packed, m, accuracyLevel: PEER_ACCURACY_LEVEL };
         const ortIndex = ortCases.length;
         ortCases.push({ id: `${layer.name}|${m}|${scheme}`, model: matMulNBitsModel(spec), a: ctx.activationsOf(layer, m), m, k: layer.k, n: layer.n });
-        cases.push({ layer, m, scheme, qt, bytes: matMulNBitsBytes(spec), ortIndex });
+        cases.push({ layer, m, scheme, qt, bytes: matMulNBitsBytes(spec), ortIndex, timing });
       }
     }
   }
@@ -90,6 +91,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
   for (const pc of cases) {
     if (!pc.qt) continue;
     const { qt, layer, m } = pc;
+    const pt = pc.timing;
     const x = ctx.activationsOf(layer, m);
     const ref = ctx.oracle(qt, layer, m);
     ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit CPU`);
@@ -99,7 +101,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
         const y = new Float32Array(m * qt.rows);
         kern.run(x, m, qt, y);
         const check = checkMatmulBound(y, ref, m, qt.rows, qt.cols, kern.bound(qt, m, x));
-        const { ms } = timeSync(() => kern.run(x, m, qt, y), t.warmup, t.iterations);
+        const { ms } = timeSync(() => kern.run(x, m, qt, y), pt.warmup, pt.iterations);
         if (!pc.lowbitCpu || ms < pc.lowbitCpu.ms) pc.lowbitCpu = { ms, kernel: kern.name, status: check.ok ? 'ok' : 'wrong', note: check.ok ? '' : check.message };
       } catch (err) {
         ctx.progress(`  ${kern.name}: ${errorText(err)}`);
@@ -110,16 +112,24 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
     ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit GPU`);
     const gt = uploadQuantizedTensor(gpu, qt);
     try {
-      // The fastest variant by kernel time, then that one end to end.
-      let best: { v: GpuKernelVariant; ms: number } | undefined;
-      for (const v of variantsFor(m, 'quantized')) {
-        const r = await timeGpuVariant(ctx, gpu, v, gt, layer, m, { warmup: t.warmup, iterations: t.iterations });
-        if (r.ms !== null && r.status === 'ok' && (!best || r.ms < best.ms)) best = { v, ms: r.ms };
+      // The variant with the fastest kernel time: taken from the GPU suite's rows for this layer,
+      // M and scheme when it ran (at the scheme's default group), else found here; then that
+      // variant end to end.
+      let best: GpuKernelVariant | undefined = fastestInGpuSuite(ctx, layer.name, m, pc.scheme);
+      if (!best) {
+        let bestMs = Infinity;
+        for (const v of variantsFor(m, 'quantized')) {
+          const r = await timeGpuVariant(ctx, gpu, v, gt, layer, m, pt);
+          if (r.ms !== null && r.status === 'ok' && r.ms < bestMs) {
+            best = v;
+            bestMs = r.ms;
+          }
+        }
       }
       if (best) {
-        const r = await timeGpuVariant(ctx, gpu, best.v, gt, layer, m, { warmup: t.warmup, iterations: t.iterations, endToEnd: true });
+        const r = await timeGpuVariant(ctx, gpu, best, gt, layer, m, { ...pt, endToEnd: true });
         if (r.endToEndMs !== null && r.ms !== null) {
-          pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, variant: best.v.name, timer: r.timer, status: r.status, note: r.note };
+          pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, variant: best.name, timer: r.timer, status: r.status, note: r.note };
         }
       }
     } finally {
@@ -128,6 +138,8 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
   }
 
   // The peers, one child process per provider setting.
+  // ORT runs all models of a provider in one process, with the largest per-entry counts.
+  const t = { warmup: Math.max(0, ...cases.map((c) => c.timing.warmup)), iterations: Math.max(1, ...cases.map((c) => c.timing.iterations)) };
   const results: (OrtRunResult | undefined)[] = [];
   for (const p of PEERS) {
     if (ortCases.length === 0) break;
@@ -161,7 +173,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           note: pc.lowbitCpu.note || 'fastest lowbit CPU kernel, wall clock per call',
           timer: 'wall',
           ms: pc.lowbitCpu.ms,
-          samples: t.iterations,
+          samples: pc.timing.iterations,
           bytes: pc.bytes,
           flops,
         }),
@@ -179,7 +191,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           note: g.note || 'fastest lowbit GPU variant (by kernel time): write X + dispatch + read Y, wall clock per call',
           timer: 'wall',
           ms: g.e2eMs,
-          samples: t.iterations,
+          samples: pc.timing.iterations,
           bytes: pc.bytes,
           flops,
         }),
@@ -192,7 +204,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           note: g.note || 'the same variant, kernel only',
           timer: g.timer === 'timestamp-query' ? 'timestamp-query' : 'wall',
           ms: g.kernelMs,
-          samples: t.iterations,
+          samples: pc.timing.iterations,
           bytes: pc.bytes,
           flops,
         }),
@@ -229,5 +241,20 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
         }),
       );
     });
+  }
+}
+
+/** The quantized variant with the lowest ok kernel time in the GPU suite's rows, if it ran this case. */
+function fastestInGpuSuite(ctx: BenchContext, layer: string, m: number, scheme: string): GpuKernelVariant | undefined {
+  let best: { name: string; ms: number } | undefined;
+  for (const r of ctx.rows) {
+    if (r.suite !== 'gpu' || r.role !== 'kernel' || r.layer !== layer || r.m !== m || r.scheme !== scheme || r.status !== 'ok' || r.ms === null) continue;
+    if (!best || r.ms < best.ms) best = { name: `${r.kernel}/${r.variant}`, ms: r.ms };
+  }
+  if (!best) return undefined;
+  try {
+    return getGpuKernelVariant(best.name);
+  } catch {
+    return undefined;
   }
 }
