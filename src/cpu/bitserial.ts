@@ -31,6 +31,7 @@ import { getScheme, SCHEME_NAMES } from '../quant/schemes.js';
 import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
 import { unpackRowCodes } from './unpack.js';
+import { NO_BYTES } from './dequant.js';
 
 /**
  * The general constant c of the bitserial kernel, valid for every supported scheme once K >= 16:
@@ -187,14 +188,15 @@ export function bitSerialSupport(target: QuantizedTensor | string): true | strin
 
 /**
  * The per-tensor term tables the kernel reads. Without zero points, entry index = code; with
- * them, index = q(code) + D - zero, covering every integer d = q - zero in [-D, D]. For element
- * type e and term plane p, mul[e][p][index] = sign * 2^shift of term p (0 past the last term).
+ * them, index = q(code) + D - zero, covering every integer d = q - zero in [-D, D]; S entries per
+ * table. For element type e and term plane p, mul[(e * T + p) * S + index] = sign * 2^shift of
+ * term p (0 past the last term); codeIndex[(e << bits) | code] = index before the zero point.
  */
 interface KernelTerms {
   readonly T: number;
-  /** index of a code before subtracting the zero point, per element type. */
-  readonly codeIndex: Int32Array[];
-  readonly mul: Float32Array[][];
+  readonly S: number;
+  readonly codeIndex: Int32Array;
+  readonly mul: Float32Array;
   readonly unit: Float64Array;
   readonly kappa: number;
 }
@@ -239,10 +241,12 @@ function kernelTerms(qt: QuantizedTensor): KernelTerms {
     });
     codeIndex = grids.map((g) => Int32Array.from(g.byCode, (q) => q + D));
   }
-  const mul = entries.map((lists) =>
-    Array.from({ length: T }, (_, p) => Float32Array.from(lists, (l) => (p < l.length ? l[p].sign * 2 ** l[p].shift : 0))),
-  );
-  const kt: KernelTerms = { T, codeIndex, mul, unit: Float64Array.from(grids, (g) => g.unit), kappa };
+  const S = entries[0].length;
+  const mul = new Float32Array(entries.length * T * S);
+  entries.forEach((lists, e) => lists.forEach((l, i) => l.forEach((t, p) => (mul[(e * T + p) * S + i] = t.sign * 2 ** t.shift))));
+  const ci = new Int32Array(codeIndex.length << qt.bits);
+  codeIndex.forEach((c, e) => ci.set(c, e << qt.bits));
+  const kt: KernelTerms = { T, S, codeIndex: ci, mul, unit: Float64Array.from(grids, (g) => g.unit), kappa };
   kernelTermsCache.set(qt, kt);
   return kt;
 }
@@ -270,11 +274,23 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
   const y = checkMatmulArgs('bitserial', x, m, qt, out);
   const ok = bitSerialSupport(qt);
   if (ok !== true) throw new Error(ok);
-  const { rows: n, cols: k, groupSize: gs, bits, wordsPerRow, codes, scales, zeros, dtypeIds } = qt;
+  const { zeros, dtypeIds } = qt;
+  const kt = kernelTerms(qt);
+  bitSerialCore(
+    x, m, qt.rows, qt.cols, qt.groupSize, qt.bits, qt.wordsPerRow, qt.codes, qt.scales,
+    zeros ?? NO_BYTES, zeros !== undefined, dtypeIds ?? NO_BYTES, dtypeIds !== undefined,
+    kt.T, kt.S, kt.codeIndex, kt.mul, kt.unit, qt.tensorScale, qt.hasTensorScale || qt.tensorScale !== 1, y,
+  );
+  return y;
+}
+
+/** The bit-serial loops over plain typed arrays and numbers only (monomorphic for every scheme). */
+function bitSerialCore(
+  x: Float32Array, m: number, n: number, k: number, gs: number, bits: number, wordsPerRow: number,
+  codes: Uint32Array, scales: Float32Array, zeros: Uint8Array, hasZeros: boolean, ids: Uint8Array, hasIds: boolean,
+  T: number, S: number, codeIndex: Int32Array, mul: Float32Array, unit: Float64Array, ts: number, useTs: boolean, y: Float32Array,
+): void {
   const ng = k / gs;
-  const { T, codeIndex, mul, unit } = kernelTerms(qt);
-  const ts = qt.tensorScale;
-  const useTs = qt.hasTensorScale || ts !== 1;
   const f = Math.fround;
   const codeRow = new Uint8Array(k);
   // Table index of every element of the current row (code, or q + D - zero with zero points).
@@ -286,22 +302,22 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
     unpackRowCodes(codes, r * wordsPerRow, k, bits, codeRow);
     const gBase = r * ng;
     for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
-      const e = dtypeIds ? dtypeIds[gBase + g] : 0;
-      const ci = codeIndex[e];
-      const off = zeros ? -zeros[gBase + g] : 0;
+      const e = hasIds ? ids[gBase + g] : 0;
+      const cb = e << bits;
+      const off = hasZeros ? -zeros[gBase + g] : 0;
       su[g] = scales[gBase + g] * unit[e];
-      for (let t = k0, end = k0 + gs; t < end; t++) rowIdx[t] = ci[codeRow[t]] + off;
+      for (let t = k0, end = k0 + gs; t < end; t++) rowIdx[t] = codeIndex[cb | codeRow[t]] + off;
     }
     for (let i = 0; i < m; i++) {
       const xo = i * k;
       let acc = 0;
       for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
-        const mulE = mul[dtypeIds ? dtypeIds[gBase + g] : 0];
+        const eBase = (hasIds ? ids[gBase + g] : 0) * T;
         const xg = xo + k0;
         let grp = 0;
         // Term plane p: the p-th signed power-of-two term of every weight of the group.
         for (let p = 0; p < T; p++) {
-          const mp = mulE[p];
+          const mp = (eBase + p) * S;
           let s0 = 0;
           let s1 = 0;
           let s2 = 0;
@@ -309,13 +325,13 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
           let t = 0;
           if (gs >= 4) {
             for (; t < g4; t += 4) {
-              s0 = f(s0 + x[xg + t] * mp[rowIdx[k0 + t]]);
-              s1 = f(s1 + x[xg + t + 1] * mp[rowIdx[k0 + t + 1]]);
-              s2 = f(s2 + x[xg + t + 2] * mp[rowIdx[k0 + t + 2]]);
-              s3 = f(s3 + x[xg + t + 3] * mp[rowIdx[k0 + t + 3]]);
+              s0 = f(s0 + x[xg + t] * mul[mp + rowIdx[k0 + t]]);
+              s1 = f(s1 + x[xg + t + 1] * mul[mp + rowIdx[k0 + t + 1]]);
+              s2 = f(s2 + x[xg + t + 2] * mul[mp + rowIdx[k0 + t + 2]]);
+              s3 = f(s3 + x[xg + t + 3] * mul[mp + rowIdx[k0 + t + 3]]);
             }
           }
-          for (; t < gs; t++) s0 = f(s0 + x[xg + t] * mp[rowIdx[k0 + t]]);
+          for (; t < gs; t++) s0 = f(s0 + x[xg + t] * mul[mp + rowIdx[k0 + t]]);
           grp = f(grp + f(f(s0 + s1) + f(s2 + s3)));
         }
         acc = f(acc + f(grp * su[g]));
@@ -323,5 +339,4 @@ export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor,
       y[i * n + r] = useTs ? f(acc * ts) : acc;
     }
   }
-  return y;
 }

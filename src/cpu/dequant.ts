@@ -44,12 +44,43 @@ export function dequantBoundC(qt: QuantizedTensor): number {
  */
 export function matmulDequant(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array): Float32Array {
   const y = checkMatmulArgs('dequant', x, m, qt, out);
-  const { rows: n, cols: k, groupSize: gs, bits, wordsPerRow, codes, scales, zeros, dtypeIds } = qt;
+  const { zeros, dtypeIds } = qt;
+  dequantCore(
+    x, m, qt.rows, qt.cols, qt.groupSize, qt.bits, qt.wordsPerRow, qt.codes, qt.scales,
+    zeros ?? NO_BYTES, zeros !== undefined, dtypeIds ?? NO_BYTES, dtypeIds !== undefined,
+    decodeTables(qt.elementTypes), qt.tensorScale, qt.hasTensorScale || qt.tensorScale !== 1, y,
+  );
+  return y;
+}
+
+/** Stand-in for absent zero points / datatype ids, so the core's argument types never change. */
+export const NO_BYTES = new Uint8Array(0);
+
+const tableCache = new Map<string, Float32Array>();
+
+/** Decode tables of `elementTypes` back to back: entry (id << bits) | code. Cached per type list. */
+export function decodeTables(elementTypes: readonly string[]): Float32Array {
+  const key = elementTypes.join(',');
+  let t = tableCache.get(key);
+  if (!t) {
+    const parts = elementTypes.map((name) => getDType(name).decodeTable);
+    t = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    parts.forEach((p, i) => t!.set(p, i * p.length));
+    tableCache.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * The dequant loops over plain typed arrays and numbers only: one call site type per argument
+ * whatever the scheme, so V8 keeps one optimized version for every scheme.
+ */
+function dequantCore(
+  x: Float32Array, m: number, n: number, k: number, gs: number, bits: number, wordsPerRow: number,
+  codes: Uint32Array, scales: Float32Array, zeros: Uint8Array, hasZeros: boolean, ids: Uint8Array, hasIds: boolean,
+  tables: Float32Array, ts: number, useTs: boolean, y: Float32Array,
+): void {
   const ng = k / gs;
-  const tables = qt.elementTypes.map((name) => getDType(name).decodeTable);
-  const table0 = tables[0];
-  const ts = qt.tensorScale;
-  const useTs = qt.hasTensorScale || ts !== 1;
   const f = Math.fround;
   const vals = new Float32Array(k);
   const g4 = gs - (gs % 4);
@@ -62,14 +93,14 @@ export function matmulDequant(x: Float32Array, m: number, qt: QuantizedTensor, o
     const wBase = r * wordsPerRow;
     // Decode the row once: v = decode(code) - zero, exact in f32.
     for (let g = 0, k0 = 0; g < ng; g++, k0 += gs) {
-      const table = dtypeIds ? tables[dtypeIds[gBase + g]] : table0;
-      const z = zeros ? zeros[gBase + g] : 0;
+      const tb = hasIds ? ids[gBase + g] << bits : 0;
+      const z = hasZeros ? zeros[gBase + g] : 0;
       if (wordAligned) {
         let t = k0;
         for (let wi = wBase + (k0 * bits) / WORD_BITS, wEnd = wi + (gs * bits) / WORD_BITS; wi < wEnd; wi++) {
           let word = codes[wi];
           for (let j = 0; j < perWord; j++, t++) {
-            vals[t] = table[word & mask] - z;
+            vals[t] = tables[tb | (word & mask)] - z;
             word >>>= bits;
           }
         }
@@ -79,7 +110,7 @@ export function matmulDequant(x: Float32Array, m: number, qt: QuantizedTensor, o
           const sh = bit & (WORD_BITS - 1);
           let c = codes[wi] >>> sh;
           if (sh + bits > WORD_BITS) c |= codes[wi + 1] << (WORD_BITS - sh);
-          vals[t] = table[c & mask] - z;
+          vals[t] = tables[tb | (c & mask)] - z;
         }
       }
     }
@@ -108,5 +139,4 @@ export function matmulDequant(x: Float32Array, m: number, qt: QuantizedTensor, o
       y[i * n + r] = useTs ? f(acc * ts) : acc;
     }
   }
-  return y;
 }

@@ -36,6 +36,7 @@ import { getDType } from '../dtype/registry.js';
 import { getScheme, SCHEME_NAMES } from '../quant/schemes.js';
 import { checkMatmulArgs } from './args.js';
 import { BOUND_SLACK, boundConstant, gamma } from './bound.js';
+import { NO_BYTES } from './dequant.js';
 
 /** Activations per table (LUT Tensor Core / T-MAC g = 4). */
 export const LUT_GROUP = 4;
@@ -334,13 +335,21 @@ function prepareRow(x: Float32Array, i: number, L: LutLayout, T: Float32Array, x
 export function matmulLutF32(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array): Float32Array {
   const y = checkMatmulArgs('lut-f32', x, m, qt, out);
   const dec = requireSupport(qt, 'lut-f32');
-  const L = layoutOf(qt, dec);
   const bp = cachedBitPlanes(qt);
-  const { planes, wordsPerRow: wpp } = bp;
+  const { zeros } = qt;
+  lutF32Core(
+    x, m, layoutOf(qt, dec), dec, bp.planes, bp.wordsPerRow, qt.scales, zeros ?? NO_BYTES, zeros !== undefined,
+    qt.tensorScale, qt.hasTensorScale || qt.tensorScale !== 1, y,
+  );
+  return y;
+}
+
+/** The lut-f32 loops over typed arrays, numbers and fixed-shape records only (monomorphic for every scheme). */
+function lutF32Core(
+  x: Float32Array, m: number, L: LutLayout, dec: LutDecode, planes: Uint32Array, wpp: number,
+  scales: Float32Array, zeros: Uint8Array, hasZeros: boolean, ts: number, useTs: boolean, y: Float32Array,
+): void {
   const bits = dec.bits;
-  const { scales, zeros } = qt;
-  const ts = qt.tensorScale;
-  const useTs = qt.hasTensorScale || ts !== 1;
   const f = Math.fround;
   const T = new Float32Array(L.nt * LUT_ENTRIES);
   const xs = new Float32Array(L.ng);
@@ -358,14 +367,13 @@ export function matmulLutF32(x: Float32Array, m: number, qt: QuantizedTensor, ou
         // Plane i weighs a_i = alpha * 2^(i-1): a power of two, so the scaling is exact.
         let a = dec.alpha / 2;
         for (let pl = 0; pl < bits; pl++, a *= 2) p = f(p + a * planeSumF32(T, planes, pBase + pl * wpp, t0, t1));
-        const c0 = zeros ? c0Base - zeros[gBase + g] : c0Base;
+        const c0 = hasZeros ? c0Base - zeros[gBase + g] : c0Base;
         const grp = f(p + c0 * xs[g]);
         acc = f(acc + f(grp * scales[gBase + g]));
       }
       y[i * L.n + r] = useTs ? f(acc * ts) : acc;
     }
   }
-  return y;
 }
 
 function checkBlock(block: number): void {
@@ -383,13 +391,21 @@ export function matmulLutI8(x: Float32Array, m: number, qt: QuantizedTensor, out
   const dec = requireSupport(qt, 'lut-i8');
   const block = opts.block ?? LUT_DEFAULT_BLOCK;
   checkBlock(block);
-  const L = layoutOf(qt, dec);
   const bp = cachedBitPlanes(qt);
-  const { planes, wordsPerRow: wpp } = bp;
+  const { zeros } = qt;
+  lutI8Core(
+    x, m, layoutOf(qt, dec), dec, block, bp.planes, bp.wordsPerRow, qt.scales, zeros ?? NO_BYTES, zeros !== undefined,
+    qt.tensorScale, qt.hasTensorScale || qt.tensorScale !== 1, y,
+  );
+  return y;
+}
+
+/** The lut-i8 loops (monomorphic for every scheme, as lutF32Core). */
+function lutI8Core(
+  x: Float32Array, m: number, L: LutLayout, dec: LutDecode, block: number, planes: Uint32Array, wpp: number,
+  scales: Float32Array, zeros: Uint8Array, hasZeros: boolean, ts: number, useTs: boolean, y: Float32Array,
+): void {
   const bits = dec.bits;
-  const { scales, zeros } = qt;
-  const ts = qt.tensorScale;
-  const useTs = qt.hasTensorScale || ts !== 1;
   const f = Math.fround;
   const bt = block / LUT_GROUP;
   const T = new Float32Array(L.nt * LUT_ENTRIES);
@@ -420,14 +436,13 @@ export function matmulLutI8(x: Float32Array, m: number, qt: QuantizedTensor, out
           p = f(p + ls[blk] * isum);
           sa = sb;
         }
-        const c0 = zeros ? c0Base - zeros[gBase + g] : c0Base;
+        const c0 = hasZeros ? c0Base - zeros[gBase + g] : c0Base;
         const grp = f(p * halfAlpha + c0 * xs[g]);
         acc = f(acc + f(grp * scales[gBase + g]));
       }
       y[i * L.n + r] = useTs ? f(acc * ts) : acc;
     }
   }
-  return y;
 }
 
 /** The c of the lut kernels: only the oracle's rounding of w (1, or 2 with a tensor scale) is charged to it. */

@@ -21,6 +21,7 @@ export const SHAPES: readonly Shape[] = [
   { m: 1, n: 13, k: 96, group: 32, label: 'GEMV g32 K=96 N=13' },
   { m: 3, n: 7, k: 256, label: 'M=3 default group' },
   { m: 3, n: 11, k: 100, group: 0, label: 'per channel K=100' },
+  { m: 2, n: 3, k: 98, group: 0, label: 'per channel K=98 (a partial 4-group)' },
   { m: 1, n: 9, k: 32, group: 32, label: 'K = one group' },
   { m: 2, n: 5, k: 72, group: -1, label: 'per tensor K=72' },
   { m: 1, n: 6, k: 12, group: 4, label: 'tiny groups G=4' },
