@@ -9,9 +9,9 @@ export default defineConfig({
   base: './',
   publicDir: false,
   resolve: {
-    // The worker imports verifyMatrix from src/cli/cmd-verify.ts, whose module pulls in the CLI's
-    // argument parser (node:util parseArgs, never called there): give the browser a stand-in.
-    alias: { 'node:util': fileURLToPath(new URL('./src/app/shims/node-util.ts', import.meta.url)) },
+    // src/bench/shapes.ts (reached through the GPU bench suite) imports readFileSync for its
+    // Node-only table loader, which the app never calls: give the browser a stand-in that throws.
+    alias: [{ find: /^node:fs$/, replacement: fileURLToPath(new URL('./src/app/shims/node-fs.ts', import.meta.url)) }],
   },
   build: {
     outDir: 'dist-app',

@@ -4,7 +4,7 @@
  */
 import type { ErrorMetrics } from '../quant/metrics.js';
 import type { BenchRow } from '../bench/types.js';
-import type { VerifyRow } from '../cli/cmd-verify.js';
+import type { VerifyRow } from '../gpu/verify.js';
 
 /** A 2-D weight matrix [rows, cols], row-major. */
 export interface TensorInput {

@@ -7,8 +7,7 @@ import { sampleActivations } from '../io/sample.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { centralRange, histogram, histogramRange, representativeGroup } from './analysis.js';
 import { checkCpuKernels, checkGpuKernels, oracle } from './kernel-check.js';
-import { runBench } from './bench-run.js';
-import { verifyMatrix } from '../cli/cmd-verify.js';
+import { verifyMatrix } from '../gpu/verify.js';
 import { errorMessage } from './errors.js';
 import type { BenchRequest, ValidateRequest, VerifyRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
 
@@ -95,6 +94,8 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
 async function bench(id: number, req: BenchRequest): Promise<void> {
   const g = await workerGpu();
   if (typeof g === 'string') throw new Error(g);
+  // Loaded on first use, so the bench suite's modules never stand in the way of validation.
+  const { runBench } = await import('./bench-run.js');
   await runBench(g, req, {
     progress: (done, total, label) => post({ id, type: 'progress', done, total, label }),
     row: (row) => post({ id, type: 'bench', row }),

@@ -14,7 +14,7 @@ import { readWeightFile, type LoadedFile } from '../load-weights.js';
 import type { AppEnv } from '../env.js';
 import { WorkerClient } from '../worker-client.js';
 import type { EvalOk, EvalRow, KernelRow, TensorInput, ValidateRequest } from '../protocol.js';
-import type { VerifyRow } from '../../cli/cmd-verify.js';
+import type { VerifyRow } from '../../gpu/verify.js';
 import { schemeCategories } from '../scheme-groups.js';
 
 /** Schemes selected when the page opens. */
@@ -541,7 +541,7 @@ function verifyPanel(env: AppEnv): HTMLElement {
     h('h3', { text: 'GPU verification matrix (lowbit verify)' }),
     h('p', {
       class: 'muted',
-      text: "The GPU engineer's verifyMatrix, as `lowbit verify` runs it: the embedded sample quantized with each scheme, the GPU dequantize compared bit for bit, then every kernel variant that supports the scheme against the f64 oracle under its bound.",
+      text: "verifyMatrix (src/gpu/verify.ts), as `lowbit verify` runs it: the embedded sample quantized with each scheme, the GPU dequantize compared bit for bit, then every kernel variant that supports the scheme against the f64 oracle under its bound.",
     }),
     env.gpu.available ? null : h('p', { class: 'notice', text: 'Needs WebGPU.' }),
     h('div', { class: 'row' }, [h('div', { class: 'field' }, [h('label', { for: schemesId, text: 'Schemes (comma separated)' }), schemesInput]), quick.wrap, runBtn, cancelBtn, progress]),
