@@ -267,8 +267,8 @@ export function bitSerialShape(qt: QuantizedTensor): { readonly terms: number; r
 
 /**
  * Y[M, N] = X . W^T, bit-serial: per group, sum over term planes p of sum_k x_k * sign * 2^shift
- * in f32, then one multiply by scale * unit (file comment). Row terms are expanded once per row
- * of W and reused for all M rows of X.
+ * in f32, then one multiply by scale * unit (file comment). Each row of W is unpacked once into
+ * term-table indices, reused for all M rows of X.
  */
 export function matmulBitSerial(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array): Float32Array {
   const y = checkMatmulArgs('bitserial', x, m, qt, out);
