@@ -1,38 +1,183 @@
-/** `lowbit report` (npm start): every scheme on the embedded sample, one row each. */
+/**
+ * `lowbit report` (npm start): every scheme on the embedded sample, one row each; then every CPU
+ * kernel checked against the f64 oracle; then the GPU kernels checked on this machine's adapter.
+ */
 import { SCHEME_NAMES } from '../quant/schemes.js';
 import { evaluateScheme, type SchemeEvaluation } from '../quant/evaluate.js';
+import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
+import { matmulRef } from '../cpu/matmul-ref.js';
+import { sampleActivations } from '../io/sample.js';
+import { acquireGpu } from '../gpu/device.js';
+import { verifyMatrix, type VerifyRow } from '../gpu/verify.js';
+import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
 import { parse } from './args.js';
 import type { Command } from './commands.js';
 import { evaluationJson, schemeTable } from './cmd-quantize.js';
+import { formatTable, sig } from './table.js';
 import { loadWeightInput } from './weights-input.js';
+
+/** Schemes whose GPU kernels the report checks by default: one per family of layouts. */
+const GPU_REPORT_SCHEMES = ['int4', 'int2', 'int3_asym', 'ternary', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4'] as const;
+
+/** The report checks lowbit's kernels; the f32 baselines on dequantized weights are in `lowbit verify`. */
+const GPU_REPORT_VARIANTS = GPU_KERNEL_VARIANTS.filter((v) => v.family !== 'f32').map((v) => v.name);
+
+/** Activation rows used for the kernel checks (M = 1 is the decode case). */
+const REPORT_M = 1;
+
+/** One CPU kernel x scheme agreement row. */
+export interface KernelAgreement {
+  readonly scheme: string;
+  readonly kernel: string;
+  readonly ok: boolean;
+  readonly worstRatio: number;
+  readonly maxAbsErr: number;
+  readonly ms: number;
+  readonly message: string;
+}
+
+/** Runs every CPU kernel on every scheme it supports and checks it against the oracle. */
+export function cpuAgreement(results: readonly SchemeEvaluation[], m: number): KernelAgreement[] {
+  const rows: KernelAgreement[] = [];
+  for (const r of results) {
+    const x = sampleActivations(m, r.cols).data;
+    const ref = matmulRef(x, r.qt, m);
+    for (const name of CPU_KERNEL_NAMES) {
+      if (name === 'ref') continue;
+      const kernel = CPU_KERNELS[name];
+      if (kernel.supports(r.qt) !== true) continue;
+      const t0 = performance.now();
+      const y = runCpuKernel(kernel, x, m, r.qt);
+      const ms = performance.now() - t0;
+      const check = checkCpuKernel(kernel, x, m, r.qt, y, ref);
+      rows.push({ scheme: r.scheme, kernel: name, ok: check.ok, worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, message: check.message });
+    }
+  }
+  return rows;
+}
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'the main report: every scheme on the sample (or your weights), bits/weight and error',
+  summary: 'the main report: every scheme on the sample (or your weights), kernels checked on CPU and GPU',
   help: [
-    'Usage: lowbit report [--in FILE [--tensor NAME]] [--json]',
+    'Usage: lowbit report [--in FILE [--tensor NAME]] [--no-gpu] [--gpu-all] [--json]',
     '',
     'Quantizes the embedded sample weights (a deterministic synthetic matrix with LLM-like',
     'statistics: heavy tails and a few outlier input channels), or the given file, with every',
-    "scheme at its default group size and prints one row per scheme: bits/weight with all",
-    'metadata, NMSE, SQNR, max |error|, cosine similarity and quantize time. `npm start` runs it.',
+    'scheme at its default group size and prints one row per scheme: bits/weight with all',
+    'metadata, NMSE, SQNR, max |error|, cosine similarity and quantize time. Then every CPU',
+    'kernel (dequant, lut-f32, lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports',
+    'and is checked against the f64 oracle under its error bound. Then the GPU kernels run on',
+    "this machine's WebGPU adapter on the sample and are checked the same way (`lowbit verify`",
+    'has the full matrix). `npm start` runs this report. Exit status 1 if any check fails.',
+    '',
+    'Options:',
+    '  --in FILE       .npy or .safetensors weights instead of the sample',
+    '  --tensor NAME   tensor to read from a .safetensors file holding several',
+    `  --gpu-all       check the GPU kernels on every scheme (default: ${GPU_REPORT_SCHEMES.join(' ')})`,
+    '  --no-gpu        skip the GPU section',
+    '  --json          print JSON instead of tables',
   ].join('\n'),
   async run(argv) {
-    const o = parse(argv, { in: { type: 'string' }, tensor: { type: 'string' }, json: { type: 'boolean', default: false } });
+    const o = parse(argv, {
+      in: { type: 'string' },
+      tensor: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-gpu': { type: 'boolean', default: false },
+      'gpu-all': { type: 'boolean', default: false },
+    });
     const input = await loadWeightInput(o.in, o.tensor);
     const progress = !o.json && process.stderr.isTTY;
+    const say = (text: string) => {
+      if (progress) process.stderr.write(`\r\x1b[K${text}`);
+    };
     const results: SchemeEvaluation[] = [];
     for (const [i, s] of SCHEME_NAMES.entries()) {
-      if (progress) process.stderr.write(`\rquantizing ${i + 1}/${SCHEME_NAMES.length} ${s.padEnd(14)}`);
+      say(`quantizing ${i + 1}/${SCHEME_NAMES.length} ${s}`);
       results.push(evaluateScheme(input.data, input.rows, input.cols, s));
     }
-    if (progress) process.stderr.write('\r\x1b[K');
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify({ input: { name: input.name, shape: [input.rows, input.cols] }, schemes: results.map(evaluationJson) }, null, 2)}\n`);
-      return 0;
+    say('checking CPU kernels');
+    const cpu = cpuAgreement(results, REPORT_M);
+
+    let gpuRows: VerifyRow[] = [];
+    let gpuAdapter = 'skipped (--no-gpu)';
+    let gpuError: string | undefined;
+    if (!o['no-gpu']) {
+      try {
+        const gpu = await acquireGpu();
+        try {
+          gpuAdapter = gpu.describe();
+          const schemes = o['gpu-all'] ? SCHEME_NAMES : GPU_REPORT_SCHEMES;
+          gpuRows = await verifyMatrix(gpu, { schemes, variants: GPU_REPORT_VARIANTS, onRow: (r) => say(`checking GPU kernels: ${r.scheme} ${r.variant}`) });
+        } finally {
+          gpu.destroy();
+        }
+      } catch (err) {
+        gpuError = (err as Error).message;
+        gpuAdapter = `unavailable: ${gpuError}`;
+      }
     }
-    process.stdout.write(`lowbit report: ${input.name} [${input.rows} x ${input.cols}], every scheme at its default group\n\n`);
-    process.stdout.write(`${schemeTable(results)}\n`);
-    return 0;
+    if (progress) process.stderr.write('\r\x1b[K');
+
+    const cpuBad = cpu.filter((r) => !r.ok);
+    const gpuBad = gpuRows.filter((r) => r.status === 'fail' || r.status === 'error');
+    const ok = cpuBad.length === 0 && gpuBad.length === 0;
+    if (o.json) {
+      const payload = {
+        input: { name: input.name, shape: [input.rows, input.cols] },
+        schemes: results.map(evaluationJson),
+        cpuKernels: cpu,
+        gpu: { adapter: gpuAdapter, ...(gpuError ? { error: gpuError } : {}), rows: gpuRows },
+        ok,
+      };
+      process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
+      return ok ? 0 : 1;
+    }
+    const out: string[] = [];
+    out.push(`lowbit report: ${input.name} [${input.rows} x ${input.cols}], every scheme at its default group`, '');
+    out.push(schemeTable(results), '');
+    out.push(`CPU kernels vs the f64 oracle (GEMV, M = ${REPORT_M}; err/bound <= 1 passes):`, '');
+    out.push(cpuKernelTable(cpu), '');
+    out.push(`GPU kernels on ${gpuAdapter}:`);
+    if (gpuRows.length > 0) {
+      out.push('', gpuTable(gpuRows));
+      const counts = ['pass', 'fail', 'error', 'skip'].map((s) => `${gpuRows.filter((r) => r.status === s).length} ${s}`).join(', ');
+      out.push('', `GPU: ${counts}${o['gpu-all'] ? '' : " (representative schemes; 'lowbit verify' runs all)"}`);
+    }
+    for (const r of cpuBad) out.push(`FAIL cpu ${r.scheme} ${r.kernel}: ${r.message}`);
+    for (const r of gpuBad) out.push(`${r.status.toUpperCase()} gpu ${r.scheme} ${r.variant}: ${r.message}`);
+    out.push('', ok ? 'all kernel checks passed' : 'some kernel checks FAILED');
+    process.stdout.write(`${out.join('\n')}\n`);
+    return ok ? 0 : 1;
   },
 };
+
+/** One row per scheme, one column per CPU kernel: worst err/bound, or '-' when unsupported. */
+function cpuKernelTable(rows: readonly KernelAgreement[]): string {
+  const kernels = CPU_KERNEL_NAMES.filter((k) => k !== 'ref');
+  const schemes = [...new Set(rows.map((r) => r.scheme))];
+  return formatTable(
+    ['scheme', ...kernels.map((k) => `${k} err/bound`)],
+    schemes.map((s) => [
+      s,
+      ...kernels.map((k) => {
+        const r = rows.find((x) => x.scheme === s && x.kernel === k);
+        return r ? `${r.ok ? '' : 'FAIL '}${sig(r.worstRatio, 2)}` : '-';
+      }),
+    ]),
+  );
+}
+
+function gpuTable(rows: readonly VerifyRow[]): string {
+  return formatTable(
+    ['scheme', 'variant', 'result', 'err/bound', 'gpu ms', 'timer'],
+    rows.map((r) => [
+      r.scheme,
+      r.variant,
+      r.status,
+      r.status === 'pass' || r.status === 'fail' ? sig(r.worstRatio, 2) : '-',
+      r.gpuMs === undefined ? '-' : sig(r.gpuMs, 3),
+      r.timer ?? '-',
+    ]),
+  );
+}

@@ -2,6 +2,9 @@
 import { reportCommand } from './cmd-report.js';
 import { dtypesCommand } from './cmd-dtypes.js';
 import { quantizeCommand } from './cmd-quantize.js';
+import { matmulCommand } from './cmd-matmul.js';
+import { verifyCommand } from './cmd-verify.js';
+import { benchCommand } from './cmd-bench.js';
 import { gpuCommand } from './cmd-gpu.js';
 
 /** One subcommand: its name, a one-line summary, full help text and its entry point. */
@@ -13,4 +16,4 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `lowbit --help` lists them. */
-export const COMMANDS: readonly Command[] = [reportCommand, dtypesCommand, quantizeCommand, gpuCommand];
+export const COMMANDS: readonly Command[] = [reportCommand, dtypesCommand, quantizeCommand, matmulCommand, verifyCommand, benchCommand, gpuCommand];

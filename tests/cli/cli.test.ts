@@ -104,9 +104,12 @@ describe('lowbit CLI', () => {
   });
 
   it('the report covers every scheme on the embedded sample', async () => {
-    const r = await run('report', '--json');
+    // The unit project has no GPU: the GPU section of the report is covered by `lowbit verify` in the GPU projects.
+    const r = await run('report', '--json', '--no-gpu');
     expect(r.code, r.err).toBe(0);
-    const payload = JSON.parse(r.out) as { schemes: { scheme: string; bitsPerWeight: number; sqnrDb: number }[] };
+    const payload = JSON.parse(r.out) as { schemes: { scheme: string; bitsPerWeight: number; sqnrDb: number }[]; cpuKernels: { kernel: string; ok: boolean }[]; ok: boolean };
+    expect(payload.ok).toBe(true);
+    expect(new Set(payload.cpuKernels.map((c) => c.kernel))).toEqual(new Set(['dequant', 'lut-f32', 'lut-i8', 'bitserial']));
     expect(payload.schemes.map((s) => s.scheme)).toEqual([...SCHEME_NAMES]);
     for (const s of payload.schemes) {
       expect(s.bitsPerWeight).toBeGreaterThan(1);
