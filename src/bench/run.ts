@@ -10,7 +10,7 @@ import { BenchContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { errorText, makeRow } from './measure.js';
 import { writeReportFiles } from './output.js';
-import { loadPreset } from './shapes.js';
+import { loadPreset } from './shapes-file.js';
 import { headlines } from './summarize.js';
 import { runCpuSuite } from './suite-cpu.js';
 import { runGpuSuite } from './suite-gpu.js';

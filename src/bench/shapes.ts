@@ -1,9 +1,8 @@
 /**
  * The shapes table (bench/shapes.json): named LLM layers W[N, K] and the presets that pick layers,
- * M values and schemes for each suite. Read at run time (the file lives outside src/), validated
- * here so a typo names the preset, suite and field.
+ * M values and schemes for each suite, validated here so a typo names the preset, suite and field.
+ * No Node imports: the browser app uses this module too; shapes-file.ts reads the file in Node.
  */
-import { readFileSync } from 'node:fs';
 import { isSchemeName } from '../quant/schemes.js';
 import type { TimingSettings } from './types.js';
 
@@ -42,9 +41,6 @@ export interface Preset {
   readonly gpu: readonly SuiteCase[];
   readonly peers: readonly SuiteCase[];
 }
-
-/** Where the table lives: bench/shapes.json at the package root (two levels above src/bench and dist/bench). */
-export const SHAPES_URL = new URL('../../bench/shapes.json', import.meta.url);
 
 type Json = unknown;
 
@@ -131,23 +127,4 @@ export function parseShapesTable(text: string): { layers: ReadonlyMap<string, La
     });
   }
   return { layers, presets };
-}
-
-/** Reads bench/shapes.json and returns preset `name`; the error lists the presets. */
-export function loadPreset(name: string, url: URL = SHAPES_URL): Preset {
-  let text: string;
-  try {
-    text = readFileSync(url, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read the shapes table ${url.pathname}: ${(err as Error).message} (run lowbit bench from a lowbit checkout)`);
-  }
-  const { presets } = parseShapesTable(text);
-  const p = presets.get(name);
-  if (!p) throw new Error(`unknown preset '${name}'; bench/shapes.json has: ${[...presets.keys()].join(', ')}`);
-  return p;
-}
-
-/** Names of the presets in the table. */
-export function presetNames(url: URL = SHAPES_URL): string[] {
-  return [...parseShapesTable(readFileSync(url, 'utf8')).presets.keys()];
 }

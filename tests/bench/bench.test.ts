@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/run.js';
 import { CSV_COLUMNS, parseCsv } from '../../src/bench/output.js';
-import { loadPreset, parseShapesTable, SHAPES_URL } from '../../src/bench/shapes.js';
+import { parseShapesTable } from '../../src/bench/shapes.js';
+import { loadPreset, SHAPES_URL } from '../../src/bench/shapes-file.js';
 import { SUITE_NAMES, type BenchReport } from '../../src/bench/types.js';
 
 const STATUSES = ['ok', 'wrong', 'unsupported', 'unavailable', 'error'];

@@ -124,7 +124,7 @@ describe('lowbit CLI', () => {
 
   it('the installed bin runs from the checkout (needs the prepare build)', () => {
     const bin = join(process.cwd(), 'bin', 'lowbit.js');
-    expect(existsSync(join(process.cwd(), 'dist', 'cli', 'main.js')), "dist/ missing: run 'npm run build'").toBe(true);
+    expect(existsSync(join(process.cwd(), 'dist', 'cli', 'main.js')), "dist/ missing: run 'npm run build:cli'").toBe(true);
     const text = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(text).toContain('Usage: lowbit <command>');
   });
