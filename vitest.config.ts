@@ -1,6 +1,7 @@
 // Three test projects: `unit` (Node, no GPU), `gpu-node` (Node + Dawn) and `gpu-browser`
 // (Vitest browser mode: Playwright drives the system Chromium with WebGPU on). The same
-// tests/**/*.gpu.test.ts files run in both GPU projects.
+// tests/**/*.gpu.test.ts files run in both GPU projects; tests/**/*.gpu-node.test.ts (GPU tests
+// that need Node, such as the CLI's file I/O) run in gpu-node only.
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 
@@ -16,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/**/*.gpu.test.ts', 'tests/app/**', 'node_modules/**'],
+          exclude: ['tests/**/*.gpu.test.ts', 'tests/**/*.gpu-node.test.ts', 'tests/app/**', 'node_modules/**'],
           environment: 'node',
           testTimeout: 60_000,
         },
@@ -25,7 +26,7 @@ export default defineConfig({
         test: {
           name: 'gpu-node',
           provide: { ci },
-          include: ['tests/**/*.gpu.test.ts'],
+          include: ['tests/**/*.gpu.test.ts', 'tests/**/*.gpu-node.test.ts'],
           environment: 'node',
           // One Dawn instance per forked process; threads share a process and Dawn is not
           // happy being torn down from worker threads.

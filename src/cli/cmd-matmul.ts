@@ -1,10 +1,17 @@
-/** `lowbit matmul`: quantize W, run one CPU mpGEMM kernel on X, check it against the f64 oracle. */
+/**
+ * `lowbit matmul`: quantize W, run one mpGEMM kernel on X (a CPU kernel, or a WebGPU kernel
+ * variant on this machine's adapter) and check it against the f64 oracle.
+ */
 import { readWeights, writeNpyFile } from '../io/files.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
-import { quantize } from '../quant/quantize.js';
+import { dequantize, quantize } from '../quant/quantize.js';
 import { SCHEME_NAMES, getScheme } from '../quant/schemes.js';
 import { CPU_KERNEL_NAMES, checkCpuKernel, getCpuKernel, type CpuKernel } from '../cpu/kernels.js';
-import { matmulRef } from '../cpu/matmul-ref.js';
+import { matmulRef, matmulRefDense } from '../cpu/matmul-ref.js';
+import { checkMatmulBound, type BoundCheck } from '../cpu/compare.js';
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
+import { GPU_KERNEL_VARIANTS, getGpuKernelVariant, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
 import { intOption, parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { sig } from './table.js';
@@ -62,19 +69,86 @@ function kernelOption(name: string): CpuKernel {
   }
 }
 
+/**
+ * The GPU variant `lowbit matmul --backend webgpu` runs: `--variant` when given, else the first
+ * variant of the table mirroring CPU kernel `kernel` (ref: the f32 variants on dequantized
+ * weights) that supports the tensor and the adapter has what it needs, a tiled GEMM first when M > 1.
+ */
+export function chooseGpuVariant(gpu: LowbitGpu, kernel: CpuKernel, qt: QuantizedTensor, m: number, requested?: string): GpuKernelVariant {
+  if (requested !== undefined) {
+    let v: GpuKernelVariant;
+    try {
+      v = getGpuKernelVariant(requested);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const sup = v.supports(qt);
+    if (sup !== true) throw new UsageError(`${v.name} does not support ${qt.scheme}: ${sup}`);
+    const avail = variantAvailable(gpu, v);
+    if (avail !== true) throw new Error(`${v.name} ${avail}`);
+    return v;
+  }
+  const twins = GPU_KERNEL_VARIANTS.filter((v) => (kernel.name === 'ref' ? v.family === 'f32' : v.cpuTwin === kernel.name));
+  const ordered = [...twins.filter((v) => m > 1 && v.shape === 'gemm'), ...twins.filter((v) => v.shape === 'gemv')];
+  const usable = ordered.filter((v) => v.supports(qt) === true && variantAvailable(gpu, v) === true);
+  if (usable.length === 0) {
+    const why = twins.map((v) => `${v.name}: ${v.supports(qt) === true ? variantAvailable(gpu, v) : v.supports(qt)}`).join('; ');
+    throw new UsageError(`no WebGPU variant of kernel ${kernel.name} can run ${qt.scheme} on this adapter (${why || 'none exists'})`);
+  }
+  return usable[0]!;
+}
+
+/** What one backend produced: Y, its time and the clock, the variant and the bound check. */
+interface MatmulRun {
+  readonly y: Float32Array;
+  readonly ms: number;
+  readonly timing: string;
+  readonly variant: string;
+  readonly description: string;
+  readonly adapter?: string;
+  readonly boundC: number;
+  readonly extraBound: boolean;
+  readonly check: BoundCheck;
+}
+
+function runCpu(kernel: CpuKernel, x: Float32Array, m: number, qt: QuantizedTensor): MatmulRun {
+  const t0 = performance.now();
+  const y = kernel.run(x, m, qt);
+  const ms = performance.now() - t0;
+  const check = checkCpuKernel(kernel, x, m, qt, y, matmulRef(x, qt, m));
+  return { y, ms, timing: 'wall clock (performance.now), one run', variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound: kernel.extraBound !== undefined, check };
+}
+
+async function runWebgpu(kernel: CpuKernel, requested: string | undefined, x: Float32Array, m: number, qt: QuantizedTensor): Promise<MatmulRun> {
+  const gpu = await acquireGpu();
+  try {
+    const v = chooseGpuVariant(gpu, kernel, qt, m, requested);
+    const got = await runGpuKernel(gpu, v.name, x, m, qt);
+    const w = dequantize(qt);
+    const bound = gpuKernelBound(v, { qt, m, x, w });
+    const check = checkMatmulBound(got.y, matmulRefDense(x, w, m, qt.rows, qt.cols), m, qt.rows, qt.cols, bound);
+    const timing = got.timer === 'timestamp-query' ? 'GPU timestamp-query, kernel passes only, one run' : 'wall clock from submit to done, one run';
+    return { y: got.y, ms: got.gpuMs ?? NaN, timing, variant: got.variant, description: v.description, adapter: gpu.describe(), boundC: bound.c, extraBound: bound.extra !== undefined, check };
+  } finally {
+    gpu.destroy();
+  }
+}
+
 export const matmulCommand: Command = {
   name: 'matmul',
-  summary: 'run a CPU mpGEMM kernel (ref, dequant, lut, lut-i8, bitserial) and check it against the f64 oracle',
+  summary: 'run one mpGEMM kernel (ref, dequant, lut, lut-i8, bitserial) on the CPU or WebGPU, checked against the f64 oracle',
   help: [
-    'Usage: lowbit matmul [--x X.npy] [--w W.npy] --scheme S [--group G] [--kernel K] [--backend cpu]',
-    '                     [--m M] [--out Y.npy] [--json]',
+    'Usage: lowbit matmul [--x X.npy] [--w W.npy] --scheme S [--group G] [--kernel K] [--backend cpu|webgpu]',
+    '                     [--variant V] [--m M] [--out Y.npy] [--json]',
     '',
-    'Computes Y[M, N] = X[M, K] . W[N, K]^T with W quantized by a scheme, using one CPU kernel,',
-    'and checks every output against the f64 oracle (dequantize, then f64 matmul) under the',
-    "kernel's documented bound |y - y_ref| <= c K 2^-24 sum_k |x_k w_k| (+ the lut tables' allowance).",
+    'Computes Y[M, N] = X[M, K] . W[N, K]^T with W quantized by a scheme, using one kernel on the',
+    "CPU or on this machine's WebGPU adapter, and checks every output against the f64 oracle",
+    "(dequantize, then f64 matmul) under the kernel's documented bound",
+    "|y - y_ref| <= c K 2^-24 sum_k |x_k w_k| (+ a per-output extra term for the LUT and int8 kernels, docs/KERNELS.md).",
     'Without --x / --w the embedded samples are used (LLM-like weights [256, 1024]; activations',
-    'with outlier channels, M rows). Prints the kernel that ran, its wall-clock time (one run,',
-    'performance.now), max |error| vs the oracle, the worst error/bound ratio and pass/fail.',
+    'with outlier channels, M rows). Prints the kernel (and on WebGPU the variant and adapter)',
+    'that ran, its time (CPU: wall clock; WebGPU: timestamp-query when the adapter has it, else',
+    'wall clock), max |error| vs the oracle, the worst error/bound ratio and pass/fail.',
     'Exit status 1 when the bound check fails.',
     '',
     'Options:',
@@ -83,7 +157,10 @@ export const matmulCommand: Command = {
     '  --scheme S      quantization scheme of W (required)',
     "  --group G       G > 0: groups of G along K; 0: per output channel; -1: per tensor (default: the scheme's)",
     `  --kernel K      ${CPU_KERNEL_NAMES.join(' | ')} (lut = lut-f32; default dequant)`,
-    '  --backend B     cpu (default); webgpu is not yet available here',
+    '  --backend B     cpu (default) or webgpu',
+    '  --variant V     webgpu: run this variant (default: the first of the kernel\'s variants the',
+    '                  adapter supports, a tiled GEMM first when M > 1); one of:',
+    `                  ${GPU_KERNEL_VARIANTS.map((v) => v.name).join(' ')}`,
     `  --m M           rows of the sample activations (default ${DEFAULT_M}); must match X when --x is given`,
     '  --out FILE      write Y [M, N] as f32 .npy (atomically)',
     '  --json          print a JSON object instead of text',
@@ -98,12 +175,13 @@ export const matmulCommand: Command = {
       group: { type: 'string' },
       kernel: { type: 'string', default: 'dequant' },
       backend: { type: 'string', default: 'cpu' },
+      variant: { type: 'string' },
       m: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
-    if (o.backend === 'webgpu') throw new UsageError("--backend webgpu is not yet available in 'lowbit matmul'; use --backend cpu");
-    if (o.backend !== 'cpu') throw new UsageError(`--backend must be cpu (webgpu is not yet available), got '${o.backend}'`);
+    if (o.backend !== 'cpu' && o.backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${o.backend}'`);
+    if (o.variant !== undefined && o.backend !== 'webgpu') throw new UsageError('--variant needs --backend webgpu');
     if (!o.scheme) throw new UsageError('--scheme is required');
     try {
       getScheme(o.scheme);
@@ -115,15 +193,16 @@ export const matmulCommand: Command = {
     const group = intOption(o.group, '--group');
     const { x, w } = await loadOperands(o.x, o.w, intOption(o.m, '--m'));
     const qt = quantize(w.data, w.rows, w.cols, o.scheme, group === undefined ? {} : { group });
-    const ok = kernel.supports(qt);
-    if (ok !== true) throw new UsageError(ok);
-
     const m = x.rows;
-    const t0 = performance.now();
-    const y = kernel.run(x.data, m, qt);
-    const ms = performance.now() - t0;
-    const ref = matmulRef(x.data, qt, m);
-    const check = checkCpuKernel(kernel, x.data, m, qt, y, ref);
+    let r: MatmulRun;
+    if (o.backend === 'webgpu') {
+      r = await runWebgpu(kernel, o.variant, x.data, m, qt);
+    } else {
+      const ok = kernel.supports(qt);
+      if (ok !== true) throw new UsageError(ok);
+      r = runCpu(kernel, x.data, m, qt);
+    }
+    const { y, ms, check } = r;
     if (o.out !== undefined) await writeNpyFile(o.out, y, [m, qt.rows]);
 
     const shape = { m, n: qt.rows, k: qt.cols };
@@ -132,17 +211,19 @@ export const matmulCommand: Command = {
       const payload = {
         kernel: kernel.name,
         family: kernel.family,
-        variant: kernel.description,
-        backend: 'cpu',
+        variant: r.variant,
+        description: r.description,
+        backend: o.backend,
+        ...(r.adapter !== undefined ? { adapter: r.adapter } : {}),
         scheme: qt.scheme,
         group: groupLabel,
         x: x.name,
         w: w.name,
         shape,
         timeMs: ms,
-        timing: 'wall clock (performance.now), one run',
-        boundC: kernel.boundC(qt),
-        extraBound: kernel.extraBound !== undefined,
+        timing: r.timing,
+        boundC: r.boundC,
+        extraBound: r.extraBound,
         maxAbsErr: check.maxAbsErr,
         worstErrOverBound: check.worstRatio,
         pass: check.ok,
@@ -152,13 +233,14 @@ export const matmulCommand: Command = {
       process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
     } else {
       const lines = [
-        `kernel     ${kernel.name} (cpu): ${kernel.description}`,
+        o.backend === 'webgpu' ? `kernel     ${kernel.name} (webgpu variant ${r.variant}): ${r.description}` : `kernel     ${kernel.name} (cpu): ${r.description}`,
+        ...(r.adapter !== undefined ? [`adapter    ${r.adapter}`] : []),
         `scheme     ${qt.scheme}, group ${groupLabel}`,
         `X          ${x.name} [${m}, ${qt.cols}]`,
         `W          ${w.name} [${qt.rows}, ${qt.cols}]`,
-        `time       ${ms.toFixed(3)} ms (wall clock, one run)`,
+        `time       ${ms.toFixed(3)} ms (${r.timing})`,
         `max |err|  ${sig(check.maxAbsErr)} vs f64 oracle`,
-        `err/bound  ${sig(check.worstRatio)} (c = ${sig(kernel.boundC(qt))}${kernel.extraBound ? ' + table allowance' : ''})`,
+        `err/bound  ${sig(check.worstRatio)} (c = ${sig(r.boundC)}${r.extraBound ? ' + the kernel\'s per-output extra term' : ''})`,
         `check      ${check.ok ? 'pass' : 'FAIL'}: ${check.message}`,
         ...(o.out !== undefined ? [`wrote      Y [${m}, ${qt.rows}] f32 to ${o.out}`] : []),
       ];
