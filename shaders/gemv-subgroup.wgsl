@@ -29,7 +29,8 @@ struct GemvParams {
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<uniform> p: GemvParams;
 
-var<workgroup> sums: array<f32, WG_SIZE>;
+// One slot per (row, invocation); all ROWS_PER_WG rows share one barrier.
+var<workgroup> sums: array<f32, WG_SIZE * ROWS_PER_WG>;
 var<workgroup> mapping_broken: u32;
 
 @compute @workgroup_size(WG_SIZE)
@@ -55,20 +56,22 @@ fn main(
     let s = subgroupAdd(acc);
     if (contiguous) {
       if (sid == 0u) {
-        sums[lid / ssize] = s;
+        sums[r * WG_SIZE + lid / ssize] = s;
       }
     } else {
-      sums[lid] = select(0.0, s, sid == 0u);
+      sums[r * WG_SIZE + lid] = select(0.0, s, sid == 0u);
     }
-    workgroupBarrier();
-    if (lid == 0u && row < p.n) {
+  }
+  workgroupBarrier();
+  if (lid < ROWS_PER_WG) {
+    let row = first_row + lid;
+    if (row < p.n) {
       let count = select(WG_SIZE, (WG_SIZE + ssize - 1u) / ssize, contiguous);
       var t = 0.0;
       for (var i = 0u; i < count; i++) {
-        t += sums[i];
+        t += sums[lid * WG_SIZE + i];
       }
       y[m * p.total_n + p.row_offset + row] = t;
     }
-    workgroupBarrier();
   }
 }

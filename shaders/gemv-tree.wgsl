@@ -7,7 +7,7 @@
 //   5: y   array<f32>   output [M, total_n] row-major
 //   6: p   uniform GemvParams
 // Dispatch: (x, y, M) with x * y >= ceil(n / ROWS_PER_WG) (linear workgroup = wid.y * x_groups + wid.x).
-// Preconditions: WG_SIZE is a power of two.
+// Preconditions: WG_SIZE is a power of two; ROWS_PER_WG <= WG_SIZE.
 
 override WG_SIZE: u32 = 64u;
 override ROWS_PER_WG: u32 = 4u;
@@ -30,7 +30,10 @@ struct GemvParams {
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<uniform> p: GemvParams;
 
-var<workgroup> partial: array<f32, WG_SIZE>;
+// The partial sums of all ROWS_PER_WG rows are reduced together: 1 + log2(WG_SIZE) barriers per
+// workgroup instead of per row (barriers are what software adapters pay most for). Each row's
+// tree is the same as reducing it alone, so the rounding count does not change.
+var<workgroup> partial: array<f32, WG_SIZE * ROWS_PER_WG>;
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -42,17 +45,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (row < p.n) {
       acc = partial_dot(row, m, lid);
     }
-    partial[lid] = acc;
-    workgroupBarrier();
-    for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
-      if (lid < stride) {
-        partial[lid] += partial[lid + stride];
+    partial[r * WG_SIZE + lid] = acc;
+  }
+  workgroupBarrier();
+  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      for (var r = 0u; r < ROWS_PER_WG; r++) {
+        partial[r * WG_SIZE + lid] += partial[r * WG_SIZE + lid + stride];
       }
-      workgroupBarrier();
-    }
-    if (lid == 0u && row < p.n) {
-      y[m * p.total_n + p.row_offset + row] = partial[0];
     }
     workgroupBarrier();
+  }
+  if (lid < ROWS_PER_WG) {
+    let row = first_row + lid;
+    if (row < p.n) {
+      y[m * p.total_n + p.row_offset + row] = partial[lid * WG_SIZE];
+    }
   }
 }

@@ -7,6 +7,11 @@
  * cache keyed by prelude text compiles one pipeline per compile-time choice. Shapes travel in
  * uniforms.
  *
+ * Tables are module-scope `var<private>` arrays, not `const`: a dynamically indexed `const` array
+ * may be materialized in function memory at every use (Tint's SPIR-V output does this), which
+ * on a software adapter costs more than the kernel's arithmetic; a private variable is
+ * initialized once per invocation.
+ *
  * Decode tables are emitted as f32 *bit patterns* (`array<u32, ...>` + bitcast): WGSL const
  * expressions cannot hold NaN or infinity (float8_e4m3fn's NaN code, float8_e5m2's inf codes,
  * ternary's unused code), and bit patterns make "bit-identical to the CPU decode table" hold by
@@ -119,7 +124,7 @@ function decodeTableLines(spec: PreludeSpec): string[] {
   const perType = 1 << spec.bits;
   const total = perType * spec.elementTypes.length;
   const lines = [`// Decode table: entry (id << BITS) | code holds the f32 bits of the CPU decode table value.`];
-  lines.push(`const DECODE_BITS = array<u32, ${total}>(`);
+  lines.push(`var<private> DECODE_BITS: array<u32, ${total}> = array<u32, ${total}>(`);
   spec.elementTypes.forEach((name, id) => {
     const table = getDType(name).decodeTable;
     const words = new Uint32Array(table.buffer, table.byteOffset, table.length);
@@ -151,8 +156,8 @@ function gridLines(spec: PreludeSpec): string[] {
   }
   return [
     `// Integer grid: value = f32(GRID_INT[(id << BITS) | code]) * GRID_UNIT[id] (exact).`,
-    `const GRID_INT = array<i32, ${ints.length}>(${ints.map((v) => `${v}i`).join(', ')});`,
-    `const GRID_UNIT = array<f32, ${units.length}>(${units.join(', ')});`,
+    `var<private> GRID_INT: array<i32, ${ints.length}> = array<i32, ${ints.length}>(${ints.map((v) => `${v}i`).join(', ')});`,
+    `var<private> GRID_UNIT: array<f32, ${units.length}> = array<f32, ${units.length}>(${units.join(', ')});`,
   ];
 }
 
@@ -219,9 +224,9 @@ export function generatePrelude(spec: PreludeSpec): string {
       `const BS_TERMS: u32 = ${b.terms}u;`,
       `const BS_ENTRIES: u32 = ${b.entries}u;`,
       `const BS_D: i32 = ${b.d}i;`,
-      `const BS_INDEX = array<u32, ${b.index.length}>(${b.index.map((v) => `${v}u`).join(', ')});`,
-      `const BS_MUL = array<f32, ${b.mul.length}>(${b.mul.map((v) => f32Literal(v)).join(', ')});`,
-      `const BS_UNIT = array<f32, ${b.unit.length}>(${b.unit.map((v) => f32Literal(v)).join(', ')});`,
+      `var<private> BS_INDEX: array<u32, ${b.index.length}> = array<u32, ${b.index.length}>(${b.index.map((v) => `${v}u`).join(', ')});`,
+      `var<private> BS_MUL: array<f32, ${b.mul.length}> = array<f32, ${b.mul.length}>(${b.mul.map((v) => f32Literal(v)).join(', ')});`,
+      `var<private> BS_UNIT: array<f32, ${b.unit.length}> = array<f32, ${b.unit.length}>(${b.unit.map((v) => f32Literal(v)).join(', ')});`,
     );
   }
   lines.push(

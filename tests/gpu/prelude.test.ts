@@ -7,7 +7,7 @@ import { seededRandn } from '../../src/io/random.js';
 
 /** The u32 literals of DECODE_BITS, in order. */
 function decodeBits(prelude: string): number[] {
-  const body = prelude.slice(prelude.indexOf('const DECODE_BITS'), prelude.indexOf(');', prelude.indexOf('const DECODE_BITS')));
+  const body = prelude.slice(prelude.indexOf('var<private> DECODE_BITS'), prelude.indexOf(');', prelude.indexOf('var<private> DECODE_BITS')));
   return [...body.matchAll(/0x([0-9a-f]{8})u/g)].map((m) => Number.parseInt(m[1]!, 16));
 }
 
