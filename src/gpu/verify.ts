@@ -1,21 +1,24 @@
 /**
  * The verification matrix behind `lowbit verify`, the report and the browser app: every scheme x
  * GPU kernel variant on the current adapter against the f64 CPU oracle on the embedded sample,
- * plus the bit-exact GPU dequantize per scheme. Browser-safe (no Node APIs).
+ * plus the bit-exact GPU dequantize per scheme and, where supported, the bit-exact GPU quantize.
+ * Browser-safe (no Node APIs).
  */
 import type { LowbitGpu } from './device.js';
 import { uploadQuantizedTensor } from './gpu-tensor.js';
 import { GPU_KERNEL_VARIANTS, dequantizeGpu, gpuKernelBound, runGpuKernel, variantAvailable } from './kernels.js';
+import { gpuQuantizeSupports, quantizeGpu } from './quantize-gpu.js';
 import { checkMatmulBound } from '../cpu/compare.js';
 import { matmulRefDense } from '../cpu/matmul-ref.js';
 import { dequantize, quantize } from '../quant/quantize.js';
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { SCHEME_NAMES, isSchemeName } from '../quant/schemes.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
 
 /** One row of the verification matrix. */
 export interface VerifyRow {
   readonly scheme: string;
-  /** Variant name, e.g. 'dequant-gemv/subgroup', or 'dequantize' for the bit-exact check. */
+  /** Variant name, e.g. 'dequant-gemv/subgroup', or 'dequantize' / 'quantize' for the bit-exact checks. */
   readonly variant: string;
   readonly family: string;
   /** CPU kernel computing the same arithmetic ('ref' for the f32 baselines and dequantize). */
@@ -71,8 +74,29 @@ function firstBitMismatch(got: Float32Array, want: Float32Array): number {
   return -1;
 }
 
+/** The first code word or scale (bit pattern) where two quantized tensors differ, or undefined. */
+function firstQuantizedMismatch(got: QuantizedTensor, want: QuantizedTensor): string | undefined {
+  const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+  const gs = new Uint32Array(got.scales.buffer, got.scales.byteOffset, got.scales.length);
+  const ws = new Uint32Array(want.scales.buffer, want.scales.byteOffset, want.scales.length);
+  if (gs.length !== ws.length || got.codes.length !== want.codes.length) {
+    return `shape differs: ${gs.length} scales / ${got.codes.length} words, expected ${ws.length} / ${want.codes.length}`;
+  }
+  for (let g = 0; g < ws.length; g++) {
+    if (gs[g] !== ws[g]) return `scale of group ${g} differs: got ${got.scales[g]} (${hex(gs[g] as number)}), expected ${want.scales[g]} (${hex(ws[g] as number)})`;
+  }
+  for (let i = 0; i < want.codes.length; i++) {
+    if (got.codes[i] !== want.codes[i]) {
+      const row = Math.floor(i / want.wordsPerRow);
+      return `code word ${i - row * want.wordsPerRow} of row ${row} differs: got ${hex(got.codes[i] as number)}, expected ${hex(want.codes[i] as number)}`;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Runs the matrix on `gpu`: for every scheme, the GPU dequantize (bit-exact) and every variant
+ * Runs the matrix on `gpu`: for every scheme, the GPU dequantize (bit-exact), the GPU quantize
+ * (bit-exact, schemes gpuQuantizeSupports accepts) and every variant
  * that supports the scheme (skipped, with the reason, when the adapter lacks a capability),
  * each on the embedded sample weights and activations, judged by checkMatmulBound with the
  * variant's bound.
@@ -113,6 +137,17 @@ export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Pr
         });
       } catch (err) {
         push({ scheme, variant: 'dequantize', family: 'dequant', cpuTwin: 'dequantize', status: 'error', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: (err as Error).message });
+      }
+      // Bit-exact quantize (codes and scale bits against the CPU tensor).
+      if (gpuQuantizeSupports(scheme) === true) {
+        const base = { scheme, variant: 'quantize', family: 'quantize', cpuTwin: 'quantize' };
+        try {
+          const got = await quantizeGpu(gpu, sample.data, n, k, scheme);
+          const bad = firstQuantizedMismatch(got.qt, qt);
+          push({ ...base, status: bad === undefined ? 'pass' : 'fail', shapes: [`${n}x${k}`], worstRatio: 0, maxAbsErr: 0, message: bad ?? 'bit-exact', gpuMs: got.gpuMs, timer: got.timer });
+        } catch (err) {
+          push({ ...base, status: 'error', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: (err as Error).message });
+        }
       }
       for (const v of variants) {
         if (v.supports(qt) !== true) continue;

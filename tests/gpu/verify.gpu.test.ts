@@ -7,13 +7,13 @@ import { GPU_KERNEL_VARIANTS, variantAvailable } from '../../src/gpu/kernels.js'
 describe('verifyMatrix', () => {
   const fixture = useGpu();
 
-  it('checks int4 on the dequantize and every supporting variant', async (ctx) => {
+  it('checks int4 on the dequantize, the quantize and every supporting variant', async (ctx) => {
     await fixture.scoped(ctx, async ({ gpu }) => {
       const rows = await verifyMatrix(gpu, { schemes: ['int4'], quick: true });
-      const expected = ['dequantize', ...GPU_KERNEL_VARIANTS.filter((v) => v.supports('int4') === true).map((v) => v.name)];
+      const expected = ['dequantize', 'quantize', ...GPU_KERNEL_VARIANTS.filter((v) => v.supports('int4') === true).map((v) => v.name)];
       expect(rows.map((r) => r.variant)).toEqual(expected);
       for (const r of rows) {
-        const avail = r.variant === 'dequantize' ? true : variantAvailable(gpu, r.variant);
+        const avail = r.variant === 'dequantize' || r.variant === 'quantize' ? true : variantAvailable(gpu, r.variant);
         expect(r.status, `${r.variant}: ${r.message}`).toBe(avail === true ? 'pass' : 'skip');
       }
     });
