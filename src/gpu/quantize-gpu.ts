@@ -12,7 +12,7 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import { storeScale } from '../quant/scale.js';
 import { getScheme } from '../quant/schemes.js';
-import type { QuantizeOptions } from '../quant/quantize.js';
+import { checkInput, resolveLayout, type Layout, type QuantizeOptions } from '../quant/quantize.js';
 import { generateQuantizePrelude, quantizeKernelSpec, type QuantizeKernelSpec } from '../wgsl/quantize-prelude.js';
 import type { LowbitGpu } from './device.js';
 import { GpuLimitError, createStorage, dispatch2d, readBytes, uploadStorage } from './buffers.js';
@@ -65,52 +65,6 @@ export function gpuQuantizeSupports(scheme: string, opts: QuantizeOptions = {}):
   return typeof spec === 'string' ? spec : true;
 }
 
-interface Layout {
-  readonly granularity: QuantizedTensor['granularity'];
-  readonly groupSize: number;
-}
-
-/** The CPU's granularity rules and messages (quantize.ts resolveLayout). */
-function resolveLayout(scheme: string, cols: number, group: number | undefined): Layout {
-  const sc = getScheme(scheme);
-  if (sc.fixedBlock !== undefined) {
-    const b = sc.fixedBlock;
-    if (group !== undefined && group !== b) {
-      throw new Error(`${scheme} uses a fixed block of ${b} along K; group ${group} is not supported (omit it or pass ${b})`);
-    }
-    if (cols % b !== 0) throw new Error(`${scheme} needs K to be a multiple of its block size ${b}; got K=${cols}`);
-    return { granularity: 'group', groupSize: b };
-  }
-  const g = group ?? sc.defaultGroup;
-  if (!Number.isInteger(g) || g < -1) {
-    throw new Error(`group must be a positive group size, 0 (per channel) or -1 (per tensor); got ${g}`);
-  }
-  const granularity = g > 0 ? 'group' : g === 0 ? 'channel' : 'tensor';
-  if (!sc.granularities.includes(granularity)) {
-    throw new Error(`${scheme} does not support ${granularity} granularity (supports: ${sc.granularities.join(', ')})`);
-  }
-  if (granularity === 'group' && cols % g !== 0) {
-    throw new Error(`group size G=${g} does not divide K=${cols}; use a divisor of ${cols}, 0 (per channel) or -1 (per tensor)`);
-  }
-  return { granularity, groupSize: granularity === 'group' ? g : cols };
-}
-
-/** The CPU's input checks and messages (quantize.ts checkInput). */
-function checkInput(w: Float32Array, rows: number, cols: number, scheme: string): void {
-  if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(cols) || cols < 1) {
-    throw new RangeError(`quantize: rows and cols must be positive integers, got ${rows} x ${cols}`);
-  }
-  if (w.length !== rows * cols) {
-    throw new RangeError(`quantize: weights have ${w.length} elements, expected rows * cols = ${rows} x ${cols} = ${rows * cols}`);
-  }
-  for (let i = 0; i < w.length; i++) {
-    const x = w[i] as number;
-    if (x - x !== 0) {
-      throw new RangeError(`quantize (${scheme}): weight at (row ${Math.floor(i / cols)}, col ${i % cols}) is ${x}; NaN/Inf weights cannot be quantized`);
-    }
-  }
-}
-
 /** Rows per chunk so that the chunk's W (the largest buffer) fits `limit` bytes and its indices fit the kernel. */
 function chunkRows(scheme: string, rows: number, cols: number, bits: number, limit: number): number {
   if (cols * bits >= INDEX_LIMIT) throw new GpuLimitError(`quantizeGpu (${scheme}): K=${cols} is too long for the kernel's 32-bit bit offsets (K * ${bits} bits must stay below 2^31)`);
@@ -149,7 +103,7 @@ export async function quantizeGpu(gpu: LowbitGpu, w: Float32Array, rows: number,
   const spec = quantizeKernelSpec(scheme, opts);
   if (typeof spec === 'string') throw new Error(`quantizeGpu: ${scheme} is not supported on the GPU: ${spec}; use the CPU quantize`);
   checkInput(w, rows, cols, scheme);
-  const layout = resolveLayout(scheme, cols, opts.group);
+  const layout = resolveLayout(scheme, getScheme(scheme), rows, cols, opts.group);
   const { bits } = spec;
   const groupsPerRow = cols / layout.groupSize;
   const wordsPerRow = wordsPerRowFor(cols, bits);

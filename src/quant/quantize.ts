@@ -28,14 +28,16 @@ export interface QuantizeOptions {
   readonly scaleDType?: 'f32' | 'f16';
 }
 
-interface Layout {
+/** Where a scheme's scales apply: granularity, group size and elements per scale. */
+export interface Layout {
   readonly granularity: Granularity;
   readonly groupSize: number;
   /** Elements sharing one scale (contiguous in row-major order). */
   readonly unitLen: number;
 }
 
-function resolveLayout(name: string, sc: SchemeSpec, rows: number, cols: number, group: number | undefined): Layout {
+/** The granularity rules of a scheme and group option; the errors name the scheme and sizes. */
+export function resolveLayout(name: string, sc: SchemeSpec, rows: number, cols: number, group: number | undefined): Layout {
   if (sc.fixedBlock !== undefined) {
     const b = sc.fixedBlock;
     if (group !== undefined && group !== b) {
@@ -69,7 +71,8 @@ function resolveScaleDType(name: string, sc: SchemeSpec, requested: 'f32' | 'f16
   return requested;
 }
 
-function checkInput(w: Float32Array, rows: number, cols: number, scheme: string): void {
+/** Shape and finiteness checks of quantize's input; the error names the first bad weight. */
+export function checkInput(w: Float32Array, rows: number, cols: number, scheme: string): void {
   if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(cols) || cols < 1) {
     throw new RangeError(`quantize: rows and cols must be positive integers, got ${rows} x ${cols}`);
   }
