@@ -8,7 +8,7 @@
 import type { LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, dispatch2d, readBytes, uploadUniform } from './buffers.js';
 import { getPipeline } from './pipeline-cache.js';
-import { submitJobs, type ComputeJob, type TimerKind } from './timing.js';
+import { settleFor, submitJobs, type ComputeJob, type SubmitOptions, type TimerKind } from './timing.js';
 
 /** Workgroup shape of shaders/copy.wgsl (its override constants). */
 export const COPY_TILE = { WG_SIZE: 256, PER_THREAD: 4 } as const;
@@ -49,7 +49,7 @@ export interface CopyBandwidth {
 export interface PreparedCopy {
   readonly bytes: number;
   readonly passes: number;
-  dispatch(): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
+  dispatch(opts?: SubmitOptions): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
   /** Throws when dst differs from src (call after at least one dispatch). */
   verify(): Promise<void>;
   destroy(): void;
@@ -110,7 +110,7 @@ export async function prepareCopy(gpu: LowbitGpu, bytes: number): Promise<Prepar
     return {
       bytes: size,
       passes: jobs.length,
-      dispatch: () => submitJobs(gpu, 'copy', jobs),
+      dispatch: (opts) => submitJobs(gpu, 'copy', jobs, opts),
       async verify() {
         const got = new Uint32Array(await readBytes(gpu, dst, alignedSize(size)));
         for (let i = 0; i < got.length; i++) {
@@ -137,15 +137,17 @@ export async function measureCopyBandwidth(gpu: LowbitGpu, bytes: number, opts: 
   const iterations = Math.max(1, opts.iterations ?? 10);
   const copy = await prepareCopy(gpu, bytes);
   try {
-    for (let i = 0; i < warmup; i++) await copy.dispatch();
+    const walls: number[] = [];
+    for (let i = 0; i < warmup; i++) walls.push((await copy.dispatch()).wallMs);
     if (opts.verify ?? true) {
-      if (warmup === 0) await copy.dispatch();
+      if (warmup === 0) walls.push((await copy.dispatch()).wallMs);
       await copy.verify();
     }
     const samples: number[] = [];
     let timer: TimerKind = 'timestamp-query';
     for (let i = 0; i < iterations; i++) {
-      const t = await copy.dispatch();
+      const t = await copy.dispatch(settleFor(walls));
+      walls.push(t.wallMs);
       samples.push(t.ms);
       if (t.timer === 'wall') timer = 'wall';
     }

@@ -12,7 +12,7 @@ import type { GpuCapabilities, LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, createStorage, dispatch2d } from './buffers.js';
 import { getPipeline, type BindingKind, type PipelineKey } from './pipeline-cache.js';
 import type { GpuQuantizedTensor } from './gpu-tensor.js';
-import type { ComputeJob, TimerKind } from './timing.js';
+import type { ComputeJob, SubmitOptions, TimerKind } from './timing.js';
 
 /** Kernel families (DESIGN.md "Kernels"). */
 export type KernelFamily = 'dequant' | 'lut' | 'bitserial' | 'f32';
@@ -78,7 +78,7 @@ export interface PreparedGpuKernel {
   /** Writes X [M, K] (converted or quantized as the variant needs). */
   setX(x: Float32Array): void;
   /** Runs the passes once and waits; returns the time by the named clock. */
-  dispatch(): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
+  dispatch(opts?: SubmitOptions): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
   /** Reads Y [M, N]. */
   readY(): Promise<Float32Array>;
   /** Destroys the buffers this kernel created (not the GpuQuantizedTensor). */

@@ -418,7 +418,7 @@ export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: 
       if (x.length !== m * k) throw new RangeError(`${def.name}: X has ${x.length} elements, expected M*K = ${m}*${k}`);
       built.writeX(x);
     },
-    dispatch: () => submitJobs(gpu, def.name, built.jobs),
+    dispatch: (opts) => submitJobs(gpu, def.name, built.jobs, opts),
     readY: () => readF32(gpu, built.y, m * gt.qt.rows),
     destroy() {
       for (const b of built.owned) b.destroy();

@@ -29,6 +29,22 @@ export interface PassTiming {
 export interface SubmitOptions {
   /** Use timestamp-query when the device has it (default true). */
   readonly timestamps?: boolean;
+  /**
+   * Sleep this many ms (setTimeout) after submitting, before waiting for completion. For timed
+   * loops on Node's `webgpu` (Dawn) package: while a GPU promise is pending it polls for events
+   * with setImmediate, a busy loop that takes a CPU core from a CPU-emulated adapter (SwiftShader)
+   * and inflates its timings. Sleeping through most of the expected kernel time avoids that; the
+   * GPU work itself runs unchanged. See {@link settleFor}.
+   */
+  readonly settleMs?: number;
+}
+
+/** Fraction of the fastest wall time seen so far that a timed loop sleeps through. */
+export const SETTLE_FRACTION = 0.8;
+
+/** Submit options for the next dispatch of a timed loop, from the wall times seen so far. */
+export function settleFor(wallMsSeen: readonly number[]): SubmitOptions {
+  return wallMsSeen.length === 0 ? {} : { settleMs: SETTLE_FRACTION * Math.min(...wallMsSeen) };
 }
 
 const NS_PER_MS = 1e6;
@@ -74,6 +90,7 @@ export async function submitJobs(gpu: LowbitGpu, label: string, jobs: readonly C
     }
     const t0 = now();
     device.queue.submit([encoder.finish()]);
+    if (opts.settleMs !== undefined && opts.settleMs > 0) await new Promise((r) => setTimeout(r, opts.settleMs));
     await device.queue.onSubmittedWorkDone();
     const wallMs = now() - t0;
     if (!staging) return { ms: wallMs, timer: 'wall', wallMs };
