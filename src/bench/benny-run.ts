@@ -17,8 +17,18 @@ export interface BennyTiming {
   /** Median time of one call in ms (benchmark.js samples are mean times per call of a cycle). */
   readonly medianMs: number;
   readonly samples: number;
+  /** Fastest sample, ms per call. */
+  readonly minMs: number;
   /** Relative margin of error, percent. */
   readonly rme: number;
+}
+
+/**
+ * The spread of a case's samples for the row's note: on a shared or virtual machine single
+ * samples can stall for hundreds of ms, and the median of a few samples shows it.
+ */
+export function spreadNote(t: BennyTiming): string {
+  return `benny: median of ${t.samples} samples, fastest ${t.minMs.toPrecision(3)} ms, rme ${t.rme.toFixed(0)}%`;
 }
 
 /** Options of {@link runBennySuite}. */
@@ -77,7 +87,7 @@ export async function runBennySuite(title: string, cases: readonly BennyCase[], 
   );
   for (const r of summary.results) {
     const sampleMs = r.details.sampleResults.map((s) => s * MS_PER_S);
-    out.set(r.name, { name: r.name, medianMs: r.details.median * MS_PER_S, samples: sampleMs.length, rme: r.details.relativeMarginOfError });
+    out.set(r.name, { name: r.name, medianMs: r.details.median * MS_PER_S, samples: sampleMs.length, minMs: Math.min(...sampleMs), rme: r.details.relativeMarginOfError });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * bytes. Every kernel's output is checked against lowbit's f64 oracle before it is timed.
  */
 import { checkMatmulBound } from '../cpu/compare.js';
-import { runBennySuite, type BennyCase } from './benny-run.js';
+import { runBennySuite, spreadNote, type BennyCase } from './benny-run.js';
 import type { BenchContext } from './context.js';
 import { benchCpuKernels } from './cpu-kernel-list.js';
 import { copyBytes, f32MatmulLoop } from './cpu-baselines.js';
@@ -110,7 +110,7 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
           group: 0,
           kernel: F32_KERNEL,
           status: f32 ? 'ok' : 'error',
-          note: 'plain f32 loop on unquantized weights',
+          note: `plain f32 loop on unquantized weights${f32 ? `; ${spreadNote(f32)}` : ''}`,
           timer: 'benny',
           ms: f32?.medianMs ?? null,
           samples: f32?.samples ?? 0,
@@ -131,7 +131,7 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
             group: p.group,
             kernel: p.kernel,
             status: p.status,
-            note: p.note,
+            note: measured ? [p.note, spreadNote(timing)].filter(Boolean).join('; ') : p.note,
             timer: measured ? 'benny' : 'none',
             ms: measured ? timing.medianMs : null,
             samples: measured ? timing.samples : 0,

@@ -1,7 +1,7 @@
 /** Quantize throughput per scheme: MB/s of f32 input, timed with benny, beside a memcpy of the same bytes. */
 import { getScheme } from '../quant/schemes.js';
 import { quantize } from '../quant/quantize.js';
-import { runBennySuite } from './benny-run.js';
+import { runBennySuite, spreadNote } from './benny-run.js';
 import type { BenchContext } from './context.js';
 import { cpuCopyGbps } from './suite-cpu.js';
 import { errorText, makeRow, mbPerS } from './measure.js';
@@ -51,7 +51,7 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
           group,
           kernel: 'quantize',
           status: failed.has(scheme) ? 'error' : 'ok',
-          note: failed.get(scheme) ?? 'MB/s of f32 input; GB/s counts the f32 input read once',
+          note: failed.get(scheme) ?? `MB/s of f32 input; GB/s counts the f32 input read once${timing ? `; ${spreadNote(timing)}` : ''}`,
           timer: timing ? 'benny' : 'none',
           ms: timing?.medianMs ?? null,
           samples: timing?.samples ?? 0,
