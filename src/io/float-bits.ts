@@ -1,25 +1,21 @@
 // Bit-level conversions from IEEE 754 binary16 and bfloat16 to f32, shared by the .npy and
 // .safetensors readers. Pure TS: no Node APIs.
+import { f16BitsToF32 } from '../dtype/f16.js';
 
 /** IEEE 754-2008 binary16 (section 3.6): 1 sign, 5 exponent, 10 trailing significand bits. */
 const F16_EXP_BITS = 5;
 const F16_MANT_BITS = 10;
-const F16_EXP_BIAS = 15; // 2^(5-1) - 1
 const F16_EXP_MAX = (1 << F16_EXP_BITS) - 1; // 31: all-ones exponent encodes Inf / NaN
 const F16_MANT_MASK = (1 << F16_MANT_BITS) - 1; // 0x3ff
 const F16_SIGN_SHIFT = F16_EXP_BITS + F16_MANT_BITS; // 15
 
 /** IEEE 754 binary32: 1 sign, 8 exponent, 23 trailing significand bits. */
 const F32_MANT_BITS = 23;
-const F32_EXP_BIAS = 127;
 const F32_EXP_MAX = 0xff;
 const F32_SIGN_SHIFT = 31;
 
 /** bfloat16 is the upper half of a binary32: same sign and exponent, 7 significand bits. */
 const BF16_SHIFT = 16;
-
-/** The smallest f16 subnormal, 2^-24 = 2^(1 - bias - mantissa bits). */
-const F16_SUBNORMAL_UNIT = 2 ** (1 - F16_EXP_BIAS - F16_MANT_BITS);
 
 const scratchU32 = new Uint32Array(1);
 const scratchF32 = new Float32Array(scratchU32.buffer);
@@ -30,29 +26,10 @@ function f32FromBits(bits: number): number {
 }
 
 /**
- * Decodes one binary16 bit pattern (low 16 bits of `bits`) to its exact value as a number.
- * Every binary16 value, subnormals included, is exactly representable in binary32. A NaN
- * comes back as NaN; its payload may be quieted once it is a JS number (`decodeHalfLE` keeps
- * payloads exactly).
+ * The value of a binary16 bit pattern, defined once in src/dtype/f16.ts (every binary16 value is
+ * exact in binary32). NaN payloads are not kept in a JS number; `decodeHalfLE` keeps them.
  */
-export function f16BitsToF32(bits: number): number {
-  const sign = (bits >>> F16_SIGN_SHIFT) & 1;
-  const exp = (bits >>> F16_MANT_BITS) & F16_EXP_MAX;
-  const mant = bits & F16_MANT_MASK;
-  if (exp === 0) {
-    // Zero or subnormal: value = mant * 2^-24, exact in f64 and in f32.
-    const magnitude = mant * F16_SUBNORMAL_UNIT;
-    return sign ? -magnitude : magnitude;
-  }
-  const mantShift = F32_MANT_BITS - F16_MANT_BITS;
-  if (exp === F16_EXP_MAX) {
-    // Inf (mant = 0) or NaN (payload kept).
-    return f32FromBits((sign << F32_SIGN_SHIFT) | (F32_EXP_MAX << F32_MANT_BITS) | (mant << mantShift));
-  }
-  // Normal: rebias the exponent, widen the significand.
-  const exp32 = exp - F16_EXP_BIAS + F32_EXP_BIAS;
-  return f32FromBits((sign << F32_SIGN_SHIFT) | (exp32 << F32_MANT_BITS) | (mant << mantShift));
-}
+export { f16BitsToF32 } from '../dtype/f16.js';
 
 /** Decodes one bfloat16 bit pattern (low 16 bits of `bits`): the top half of an f32. */
 export function bf16BitsToF32(bits: number): number {
