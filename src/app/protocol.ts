@@ -3,6 +3,7 @@
  * the worker answers with progress, streamed rows, and one `done` or `error`.
  */
 import type { ErrorMetrics } from '../quant/metrics.js';
+import type { ScaleDType } from '../format/quantized-tensor.js';
 import type { BenchRow } from '../bench/types.js';
 import type { VerifyRow } from '../gpu/verify.js';
 
@@ -92,7 +93,7 @@ export interface EvalOk {
   readonly cols: number;
   readonly groupSize: number;
   readonly granularity: 'group' | 'channel' | 'tensor';
-  readonly scaleDType: string;
+  readonly scaleDType: ScaleDType;
   readonly bitsPerWeight: number;
   readonly metrics: ErrorMetrics;
   readonly variants: Readonly<Record<string, number>>;

@@ -1,7 +1,7 @@
 /** `lowbit quantize`: quantize a weight matrix with a scheme, report its error, write the dequantized tensor. */
 import { writeNpyFile } from '../io/files.js';
 import { SCHEME_NAMES, getScheme } from '../quant/schemes.js';
-import { evaluateScheme, type SchemeEvaluation } from '../quant/evaluate.js';
+import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { intOption, parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { formatTable, sig } from './table.js';
@@ -14,21 +14,6 @@ export function scaleOptions(scale: string | undefined, scaleDType: string | und
     throw new UsageError(`--scale-dtype must be f32 or f16, got '${scaleDType}'`);
   }
   return { ...(scale ? { scale } : {}), ...(scaleDType ? { scaleDType } : {}) };
-}
-
-/** The JSON form of one evaluation (no arrays). */
-export function evaluationJson(e: SchemeEvaluation): Record<string, unknown> {
-  return {
-    scheme: e.scheme,
-    shape: [e.rows, e.cols],
-    groupSize: e.groupSize,
-    granularity: e.granularity,
-    scaleDType: e.scaleDType,
-    bitsPerWeight: e.bitsPerWeight,
-    ...e.metrics,
-    variants: e.variants,
-    quantizeMs: e.quantizeMs,
-  };
 }
 
 export const quantizeCommand: Command = {

@@ -3,7 +3,7 @@
  * kernel checked against the f64 oracle; then the GPU kernels checked on this machine's adapter.
  */
 import { SCHEME_NAMES } from '../quant/schemes.js';
-import { evaluateScheme, type SchemeEvaluation } from '../quant/evaluate.js';
+import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
 import { sampleActivations } from '../io/sample.js';
@@ -12,7 +12,7 @@ import { verifyMatrix, type VerifyRow } from '../gpu/verify.js';
 import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
 import { parse } from './args.js';
 import type { Command } from './commands.js';
-import { evaluationJson, schemeTable } from './cmd-quantize.js';
+import { schemeTable } from './cmd-quantize.js';
 import { formatTable, sig } from './table.js';
 import { loadWeightInput } from './weights-input.js';
 

@@ -51,3 +51,21 @@ export function evaluateScheme(w: Float32Array, rows: number, cols: number, sche
     dequantized,
   };
 }
+
+/** The fields of an evaluation its JSON form carries (the browser app's results have them too). */
+export type EvaluationSummary = Pick<SchemeEvaluation, 'scheme' | 'rows' | 'cols' | 'groupSize' | 'granularity' | 'scaleDType' | 'bitsPerWeight' | 'metrics' | 'variants' | 'quantizeMs'>;
+
+/** The JSON form of one evaluation (no arrays), as `lowbit quantize --json` and the app export it. */
+export function evaluationJson(e: EvaluationSummary): Record<string, unknown> {
+  return {
+    scheme: e.scheme,
+    shape: [e.rows, e.cols],
+    groupSize: e.groupSize,
+    granularity: e.granularity,
+    scaleDType: e.scaleDType,
+    bitsPerWeight: e.bitsPerWeight,
+    ...e.metrics,
+    variants: e.variants,
+    quantizeMs: e.quantizeMs,
+  };
+}

@@ -6,6 +6,7 @@
  */
 import { SCHEME_NAMES, getScheme } from '../../quant/schemes.js';
 import { sampleWeights } from '../../io/sample.js';
+import { evaluationJson } from '../../quant/evaluate.js';
 import { append, download, h, labelledCheckbox, labelledSelect, replace, uniqueId } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { fmtMs, fmtNum, fmtShape, fmtBytes, printedMetrics, sig } from '../format.js';
@@ -494,18 +495,7 @@ export function mountValidate(root: HTMLElement, env: AppEnv): void {
         adapter: adapterUsed,
         results: evals.map((e) =>
           e.ok
-            ? {
-                tensor: e.tensor,
-                scheme: e.scheme,
-                shape: [e.rows, e.cols],
-                groupSize: e.groupSize,
-                granularity: e.granularity,
-                scaleDType: e.scaleDType,
-                bitsPerWeight: e.bitsPerWeight,
-                ...e.metrics,
-                variants: e.variants,
-                quantizeMs: e.quantizeMs,
-              }
+            ? { tensor: e.tensor, ...evaluationJson(e) }
             : { tensor: e.tensor, scheme: e.scheme, error: e.error },
         ),
         kernels,
