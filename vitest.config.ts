@@ -4,6 +4,7 @@
 // that need Node, such as the CLI's file I/O) run in gpu-node only.
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_WEBGPU_FLAGS } from './tests/chromium-flags.js';
 
 const chromiumPath = process.env.LOWBIT_CHROMIUM ?? '/usr/bin/chromium';
 // Both GPU projects read this through inject('ci'): under CI a missing adapter fails the run.
@@ -51,17 +52,7 @@ export default defineConfig({
             provider: playwright({
               launchOptions: {
                 executablePath: chromiumPath,
-                args: [
-                  '--no-sandbox',
-                  '--enable-unsafe-webgpu',
-                  '--enable-features=Vulkan',
-                  '--use-vulkan=swiftshader',
-                  '--use-webgpu-adapter=swiftshader',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                  '--no-first-run',
-                ],
+                args: [...CHROMIUM_WEBGPU_FLAGS],
               },
             }),
             instances: [{ browser: 'chromium' }],

@@ -14,6 +14,7 @@ import { writeNpy } from '../../src/io/npy.js';
 import { schemeTable } from '../../src/cli/cmd-quantize.js';
 import { decode, encode } from '../../src/dtype/codec.js';
 import { decodePng, pixelStats } from './png.js';
+import { CHROMIUM_WEBGPU_FLAGS } from '../chromium-flags.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = join(ROOT, 'dist-app');
@@ -110,17 +111,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--enable-features=Vulkan',
-        '--use-vulkan=swiftshader',
-        '--use-webgpu-adapter=swiftshader',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: [...CHROMIUM_WEBGPU_FLAGS],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   }, 120_000);
