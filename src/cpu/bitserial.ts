@@ -192,6 +192,75 @@ export function bitSerialSupport(target: QuantizedTensor | string): true | strin
  * table. For element type e and term plane p, mul[(e * T + p) * S + index] = sign * 2^shift of
  * term p (0 past the last term); codeIndex[(e << bits) | code] = index before the zero point.
  */
+/**
+ * The term lists the bit-serial kernels (this CPU kernel and the WGSL twin) use for a tensor:
+ * without zero points, entry c of element type e is code c's terms; with zero points the entry
+ * is the recoded difference q - zero + offset, so the zero point costs nothing at run time.
+ */
+export interface BitSerialTermTables {
+  /** Most terms per weight (T). */
+  readonly terms: number;
+  /** Term-magnitude factor of the bound (Booth terms of opposite sign). */
+  readonly kappa: number;
+  /** Added to q - zero to index the entries (0 without zero points). */
+  readonly offset: number;
+  /** lists[e][entry] = the signed power-of-two terms of that entry; every type has the same count. */
+  readonly lists: readonly (readonly (readonly BitSerialTerm[])[])[];
+  /** codeIndex[e][code]: the entry of `code` of element type e (before subtracting a zero point). */
+  readonly codeIndex: readonly Int32Array[];
+  /** Grid unit of each element type (a power of two). */
+  readonly units: readonly number[];
+}
+
+const termTablesCache = new WeakMap<QuantizedTensor, BitSerialTermTables>();
+
+/** The term tables of `qt` (cached per tensor). Call after bitSerialSupport(qt) is true. */
+export function bitSerialTermTables(qt: QuantizedTensor): BitSerialTermTables {
+  const hit = termTablesCache.get(qt);
+  if (hit) return hit;
+  const grids = qt.elementTypes.map((name) => getDType(name).grid!);
+  let terms = 1;
+  let kappa = 1;
+  let offset = 0;
+  let lists: BitSerialTerm[][][];
+  let codeIndex: Int32Array[];
+  if (!qt.zeros) {
+    lists = qt.elementTypes.map((name) => bitSerialTerms(name).codes.map((c) => c.terms.slice()));
+    codeIndex = grids.map((g) => Int32Array.from(g.byCode, (_, c) => c));
+    for (const name of qt.elementTypes) {
+      const t = bitSerialTerms(name);
+      terms = Math.max(terms, t.maxTerms);
+      kappa = Math.max(kappa, t.kappa);
+    }
+  } else {
+    const zmax = (1 << qt.bits) - 1;
+    offset = zmax;
+    for (const g of grids) {
+      if (g.unit !== 1) throw new Error(`kernel bitserial: zero points need a unit-1 grid, ${qt.scheme} has unit ${g.unit}`);
+      for (const v of g.sorted) offset = Math.max(offset, Math.abs(v) + zmax);
+    }
+    const d = offset;
+    lists = grids.map((g) => {
+      const ints: number[] = [];
+      for (const v of g.sorted) for (let z = 0; z <= zmax; z++) ints.push(v - z);
+      const enc = encodingFor(ints);
+      const out: BitSerialTerm[][] = [];
+      for (let q = -d; q <= d; q++) {
+        const l = termsOf(q, enc);
+        terms = Math.max(terms, l.length);
+        kappa = Math.max(kappa, kappaOf(l, q));
+        out.push(l);
+      }
+      return out;
+    });
+    codeIndex = grids.map((g) => Int32Array.from(g.byCode, (q) => q + d));
+  }
+  const tables: BitSerialTermTables = { terms, kappa, offset, lists, codeIndex, units: grids.map((g) => g.unit) };
+  termTablesCache.set(qt, tables);
+  return tables;
+}
+
+/** The CPU kernel's flat form of the term tables. */
 interface KernelTerms {
   readonly T: number;
   readonly S: number;
@@ -206,47 +275,13 @@ const kernelTermsCache = new WeakMap<QuantizedTensor, KernelTerms>();
 function kernelTerms(qt: QuantizedTensor): KernelTerms {
   const hit = kernelTermsCache.get(qt);
   if (hit) return hit;
-  const grids = qt.elementTypes.map((name) => getDType(name).grid!);
-  let T = 1;
-  let kappa = 1;
-  let entries: BitSerialTerm[][][];
-  let codeIndex: Int32Array[];
-  if (!qt.zeros) {
-    entries = qt.elementTypes.map((name) => bitSerialTerms(name).codes.map((c) => c.terms.slice()));
-    codeIndex = grids.map((g) => Int32Array.from(g.byCode, (_, c) => c));
-    for (const name of qt.elementTypes) {
-      const t = bitSerialTerms(name);
-      T = Math.max(T, t.maxTerms);
-      kappa = Math.max(kappa, t.kappa);
-    }
-  } else {
-    const zmax = (1 << qt.bits) - 1;
-    let D = zmax;
-    for (const g of grids) {
-      if (g.unit !== 1) throw new Error(`kernel bitserial: zero points need a unit-1 grid, ${qt.scheme} has unit ${g.unit}`);
-      for (const v of g.sorted) D = Math.max(D, Math.abs(v) + zmax);
-    }
-    entries = grids.map((g) => {
-      const ints: number[] = [];
-      for (const v of g.sorted) for (let z = 0; z <= zmax; z++) ints.push(v - z);
-      const enc = encodingFor(ints);
-      const lists: BitSerialTerm[][] = [];
-      for (let d = -D; d <= D; d++) {
-        const l = termsOf(d, enc);
-        T = Math.max(T, l.length);
-        kappa = Math.max(kappa, kappaOf(l, d));
-        lists.push(l);
-      }
-      return lists;
-    });
-    codeIndex = grids.map((g) => Int32Array.from(g.byCode, (q) => q + D));
-  }
-  const S = entries[0].length;
-  const mul = new Float32Array(entries.length * T * S);
-  entries.forEach((lists, e) => lists.forEach((l, i) => l.forEach((t, p) => (mul[(e * T + p) * S + i] = t.sign * 2 ** t.shift))));
+  const { terms: T, kappa, lists, codeIndex, units } = bitSerialTermTables(qt);
+  const S = lists[0]!.length;
+  const mul = new Float32Array(lists.length * T * S);
+  lists.forEach((l, e) => l.forEach((ts, i) => ts.forEach((t, p) => (mul[(e * T + p) * S + i] = t.sign * 2 ** t.shift))));
   const ci = new Int32Array(codeIndex.length << qt.bits);
   codeIndex.forEach((c, e) => ci.set(c, e << qt.bits));
-  const kt: KernelTerms = { T, S, codeIndex: ci, mul, unit: Float64Array.from(grids, (g) => g.unit), kappa };
+  const kt: KernelTerms = { T, S, codeIndex: ci, mul, unit: Float64Array.from(units), kappa };
   kernelTermsCache.set(qt, kt);
   return kt;
 }

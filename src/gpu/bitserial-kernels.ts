@@ -6,63 +6,17 @@
  * here from the CPU's exported helpers and handed to the prelude (shaders/bitserial-dot.wgsl).
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
-import { getDType } from '../dtype/registry.js';
-import { bitSerialSupport, bitSerialTerms, encodingFor, termsOf, type BitSerialTerm } from '../cpu/bitserial.js';
+import { bitSerialSupport, bitSerialTermTables } from '../cpu/bitserial.js';
 import { boundConstant } from '../cpu/bound.js';
 import { generatePrelude, preludeSpecOf, type BitSerialPreludeData } from '../wgsl/prelude.js';
 import { GEMV_TILE, Owned, WEIGHT_BINDINGS, activationBuffer, buildGemvJobs, outputBuffer, writeF32, type BuildContext, type BuiltKernel, type VariantDef } from './kernel-common.js';
 
-function kappaOf(terms: readonly BitSerialTerm[], q: number): number {
-  if (q === 0) return 1;
-  let s = 0;
-  for (const t of terms) s += 2 ** t.shift;
-  return s / Math.abs(q);
-}
-
-/** The term tables of a tensor (the CPU kernel's rule) plus kappa, the term-magnitude factor. */
+/** The term tables of a tensor (the CPU kernel's, src/cpu/bitserial.ts) in the prelude's layout, plus kappa. */
 export function bitSerialPreludeData(qt: QuantizedTensor): { data: BitSerialPreludeData; kappa: number } {
-  const per = 1 << qt.bits;
-  const grids = qt.elementTypes.map((name) => {
-    const g = getDType(name).grid;
-    if (!g) throw new Error(`bitserial: ${name} has no integer grid`);
-    return g;
-  });
-  let kappa = 1;
-  let terms = 1;
-  let d = 0;
-  let lists: BitSerialTerm[][][];
-  const index: number[] = [];
-  if (!qt.zeros) {
-    lists = qt.elementTypes.map((name) => bitSerialTerms(name).codes.map((c) => c.terms.slice()));
-    for (const name of qt.elementTypes) {
-      const t = bitSerialTerms(name);
-      terms = Math.max(terms, t.maxTerms);
-      kappa = Math.max(kappa, t.kappa);
-    }
-    for (let e = 0; e < grids.length; e++) for (let c = 0; c < per; c++) index.push(c);
-  } else {
-    const zmax = per - 1;
-    d = zmax;
-    for (const g of grids) {
-      if (g.unit !== 1) throw new Error(`bitserial: zero points need a unit-1 grid, ${qt.scheme} has unit ${g.unit}`);
-      for (const v of g.sorted) d = Math.max(d, Math.abs(v) + zmax);
-    }
-    lists = grids.map((g) => {
-      const ints: number[] = [];
-      for (const v of g.sorted) for (let z = 0; z <= zmax; z++) ints.push(v - z);
-      const enc = encodingFor(ints);
-      const out: BitSerialTerm[][] = [];
-      for (let q = -d; q <= d; q++) {
-        const l = termsOf(q, enc);
-        terms = Math.max(terms, l.length);
-        kappa = Math.max(kappa, kappaOf(l, q));
-        out.push(l);
-      }
-      return out;
-    });
-    for (const g of grids) for (let c = 0; c < per; c++) index.push((g.byCode[c] as number) + d);
-  }
+  const { terms, kappa, offset, lists, codeIndex, units } = bitSerialTermTables(qt);
   const entries = Math.max(...lists.map((l) => l.length));
+  const index: number[] = [];
+  for (const c of codeIndex) index.push(...c);
   const mul: number[] = [];
   for (const l of lists) {
     for (let e = 0; e < entries; e++) {
@@ -73,7 +27,7 @@ export function bitSerialPreludeData(qt: QuantizedTensor): { data: BitSerialPrel
       }
     }
   }
-  return { data: { terms, entries, d, index, mul, unit: grids.map((g) => g.unit) }, kappa };
+  return { data: { terms, entries, d: offset, index, mul, unit: [...units] }, kappa };
 }
 
 /**
