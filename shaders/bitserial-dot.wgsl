@@ -9,14 +9,8 @@
 // nothing at run time.
 //
 // Prelude: generatePrelude with `bitSerial`, code_at, group_zero, group_type.
-// Bindings (group 0), besides the driver's 5 (y) and 6 (p):
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts), besides the driver's 5 (y) and 6 (p):
 //   0: codes  1: scales  2: zeros (packed bytes)  3: ids (packed bytes)  4: x array<act_t> [M, K]
-
-@group(0) @binding(0) var<storage, read> codes: array<u32>;
-@group(0) @binding(1) var<storage, read> scales: array<f32>;
-@group(0) @binding(2) var<storage, read> zeros: array<u32>;
-@group(0) @binding(3) var<storage, read> ids: array<u32>;
-@group(0) @binding(4) var<storage, read> x: array<act_t>;
 
 fn partial_dot(row: u32, m: u32, lid: u32) -> f32 {
   let word_base = row * p.words_per_row;

@@ -3,15 +3,9 @@
 // where w is exactly the CPU-dequantized weight (dequant_weight, then the tensor scale).
 //
 // Prelude: generatePrelude (decode table, code_at, group_zero, group_type, act_t).
-// Bindings (group 0), besides the driver's 5 (y) and 6 (p: GemvParams):
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts), besides the driver's 5 (y) and 6 (p: KernelParams):
 //   0: codes  array<u32>     1: scales array<f32>     2: zeros array<u32> (packed bytes)
 //   3: ids    array<u32> (packed bytes)               4: x      array<act_t>, [M, K] row-major
-
-@group(0) @binding(0) var<storage, read> codes: array<u32>;
-@group(0) @binding(1) var<storage, read> scales: array<f32>;
-@group(0) @binding(2) var<storage, read> zeros: array<u32>;
-@group(0) @binding(3) var<storage, read> ids: array<u32>;
-@group(0) @binding(4) var<storage, read> x: array<act_t>;
 
 fn partial_dot(row: u32, m: u32, lid: u32) -> f32 {
   let word_base = row * p.words_per_row;

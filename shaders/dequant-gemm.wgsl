@@ -8,10 +8,10 @@
 // invocation decodes its TILE_K weights (scale, zero and id looked up per group).
 //
 // Prelude: generatePrelude (decode table, code_at, group_zero, group_type, act_t).
-// Bindings (group 0):
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts):
 //   0: codes  array<u32>   1: scales array<f32>   2: zeros array<u32> (packed bytes)
 //   3: ids    array<u32> (packed bytes)           4: x array<act_t> [M, K]
-//   5: y      array<f32> [M, total_n]             6: p uniform GemmParams
+//   5: y      array<f32> [M, total_n]             6: p uniform KernelParams
 // Dispatch: (x, y, ceil(M / TILE_M)) with x * y >= ceil(n / TILE_N) (linear = wid.y * x_groups + wid.x).
 // Preconditions: TILE_M <= MAX_TILE_M.
 
@@ -19,29 +19,6 @@ override TILE_N: u32 = 64u;
 override TILE_M: u32 = 4u;
 override TILE_K: u32 = 32u;
 const MAX_TILE_M: u32 = 8u;
-
-struct GemmParams {
-  m: u32,
-  n: u32,
-  k: u32,
-  group_size: u32,
-  groups_per_row: u32,
-  words_per_row: u32,
-  row_offset: u32,
-  total_n: u32,
-  x_groups: u32,
-  tensor_scale: f32,
-  aux0: u32,
-  aux1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> codes: array<u32>;
-@group(0) @binding(1) var<storage, read> scales: array<f32>;
-@group(0) @binding(2) var<storage, read> zeros: array<u32>;
-@group(0) @binding(3) var<storage, read> ids: array<u32>;
-@group(0) @binding(4) var<storage, read> x: array<act_t>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> p: GemmParams;
 
 var<workgroup> xs: array<f32, TILE_M * TILE_K>;
 

@@ -11,17 +11,10 @@
 // word. Weights: GRID_INT (prelude, integerGrid) must fit in int8 (checked by the runner).
 // Preconditions: a quad never crosses a group (group_size % 4 == 0, or one group per row).
 //
-// Bindings (group 0), besides the driver's 5 (y) and 6 (p; aux0 = words per packed x row):
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts), besides the driver's 5 (y) and 6 (p; aux0 = words per packed x row):
 //   0: codes  1: scales  2: zeros (packed bytes)  3: ids (packed bytes)
 //   4: xq     array<u32> [M, aux0]  packed int8 activations
 //   7: xs     array<f32> [M]        activation row scales
-
-@group(0) @binding(0) var<storage, read> codes: array<u32>;
-@group(0) @binding(1) var<storage, read> scales: array<f32>;
-@group(0) @binding(2) var<storage, read> zeros: array<u32>;
-@group(0) @binding(3) var<storage, read> ids: array<u32>;
-@group(0) @binding(4) var<storage, read> xq: array<u32>;
-@group(0) @binding(7) var<storage, read> x_scale: array<f32>;
 
 fn partial_dot(row: u32, m: u32, lid: u32) -> f32 {
   let word_base = row * p.words_per_row;

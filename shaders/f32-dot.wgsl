@@ -2,11 +2,8 @@
 // partial_dot(row, m, lid) = sum over k = lid, lid + WG_SIZE, ... < K of W[row, k] * x[m, k]
 // on unquantized f32 weights (the baseline the quantized kernels are compared with).
 //
-// Bindings (group 0), besides the driver's 5 (y) and 6 (p):
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts), besides the driver's 5 (y) and 6 (p):
 //   0: w  array<f32> [n, K] row-major      4: x array<f32> [M, K]
-
-@group(0) @binding(0) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read> x: array<f32>;
 
 fn partial_dot(row: u32, m: u32, lid: u32) -> f32 {
   let w_base = row * p.k;

@@ -3,9 +3,9 @@
 // accumulators, X staged in workgroup memory TILE_K columns at a time), so the two can be
 // compared directly.
 //
-// Bindings (group 0):
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts):
 //   0: w  array<f32> [n, K] row-major      4: x array<f32> [M, K]
-//   5: y  array<f32> [M, total_n]           6: p uniform GemmParams
+//   5: y  array<f32> [M, total_n]           6: p uniform KernelParams
 // Dispatch: (x, y, ceil(M / TILE_M)) with x * y >= ceil(n / TILE_N) (linear = wid.y * x_groups + wid.x).
 // Preconditions: TILE_M <= MAX_TILE_M.
 
@@ -13,26 +13,6 @@ override TILE_N: u32 = 64u;
 override TILE_M: u32 = 4u;
 override TILE_K: u32 = 32u;
 const MAX_TILE_M: u32 = 8u;
-
-struct GemmParams {
-  m: u32,
-  n: u32,
-  k: u32,
-  group_size: u32,
-  groups_per_row: u32,
-  words_per_row: u32,
-  row_offset: u32,
-  total_n: u32,
-  x_groups: u32,
-  tensor_scale: f32,
-  aux0: u32,
-  aux1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read> x: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> p: GemmParams;
 
 var<workgroup> xs: array<f32, TILE_M * TILE_K>;
 

@@ -1,6 +1,6 @@
 // GEMV driver, subgroup reduction (needs the `subgroups` feature; the prelude carries
 // `enable subgroups;`). Same contract as gemv-tree.wgsl: the family snippet supplies
-// `partial_dot(row, m, lid)`; this driver owns bindings 5 (y) and 6 (GemvParams).
+// `partial_dot(row, m, lid)`; this driver owns bindings 5 (y) and 6 (KernelParams).
 //
 // Reduction: subgroupAdd inside each subgroup, then one invocation adds the per-subgroup sums in
 // a fixed order. WGSL does not promise that subgroups are contiguous runs of
@@ -10,24 +10,6 @@
 
 override WG_SIZE: u32 = 64u;
 override ROWS_PER_WG: u32 = 4u;
-
-struct GemvParams {
-  m: u32,
-  n: u32,
-  k: u32,
-  group_size: u32,
-  groups_per_row: u32,
-  words_per_row: u32,
-  row_offset: u32,
-  total_n: u32,
-  x_groups: u32,
-  tensor_scale: f32,
-  aux0: u32,
-  aux1: u32,
-}
-
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> p: GemvParams;
 
 // One slot per (row, invocation); all ROWS_PER_WG rows share one barrier.
 var<workgroup> sums: array<f32, WG_SIZE * ROWS_PER_WG>;

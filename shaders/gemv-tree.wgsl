@@ -3,32 +3,15 @@
 // comes from the kernel family's `partial_dot(row, m, lid)` (dequant-dot.wgsl, lut-dot.wgsl,
 // bitserial-dot.wgsl, dp4a-dot.wgsl), which strides over K with stride WG_SIZE.
 //
-// Bindings (group 0): 0..4 and 7.. belong to the family snippet; this driver owns
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts):
+// 0..4 and 7.. belong to the family snippet; this driver uses
 //   5: y   array<f32>   output [M, total_n] row-major
-//   6: p   uniform GemvParams
+//   6: p   uniform KernelParams
 // Dispatch: (x, y, M) with x * y >= ceil(n / ROWS_PER_WG) (linear workgroup = wid.y * x_groups + wid.x).
 // Preconditions: WG_SIZE is a power of two; ROWS_PER_WG <= WG_SIZE.
 
 override WG_SIZE: u32 = 64u;
 override ROWS_PER_WG: u32 = 4u;
-
-struct GemvParams {
-  m: u32,
-  n: u32,              // rows in this chunk
-  k: u32,
-  group_size: u32,
-  groups_per_row: u32,
-  words_per_row: u32,
-  row_offset: u32,     // first output column of this chunk
-  total_n: u32,        // N of the whole weight (row stride of y)
-  x_groups: u32,
-  tensor_scale: f32,
-  aux0: u32,           // family-specific (e.g. LUT table stride)
-  aux1: u32,
-}
-
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> p: GemvParams;
 
 // The partial sums of all ROWS_PER_WG rows are reduced together: 1 + log2(WG_SIZE) barriers per
 // workgroup instead of per row (barriers are what software adapters pay most for). Each row's

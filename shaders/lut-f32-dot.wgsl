@@ -5,16 +5,10 @@
 // bits 4(t%8)..4(t%8)+3 of word t/8 of plane i of the row (src/format/bitplanes.ts layout).
 //
 // Prelude: generatePrelude with `lut` (LUT_ALPHA, LUT_C0_BASE), group_zero.
-// Bindings (group 0), besides the driver's 5 (y) and 6 (p: words_per_row = words per plane,
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts), besides the driver's 5 (y) and 6 (p: words_per_row = words per plane,
 // aux0 = nt):
 //   0: planes array<u32> [n, BITS, words_per_row]   1: scales array<f32>   2: zeros (packed bytes)
 //   3: ids (unused)   4: tables array<f32> [M, nt, 16]   7: x4sum array<f32> [M, nt]
-
-@group(0) @binding(0) var<storage, read> planes: array<u32>;
-@group(0) @binding(1) var<storage, read> scales: array<f32>;
-@group(0) @binding(2) var<storage, read> zeros: array<u32>;
-@group(0) @binding(4) var<storage, read> tables: array<f32>;
-@group(0) @binding(7) var<storage, read> x4sum: array<f32>;
 
 fn partial_dot(row: u32, m: u32, lid: u32) -> f32 {
   let nt = p.aux0;

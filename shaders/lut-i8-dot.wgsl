@@ -4,18 +4,11 @@
 //   scale_g * ( lut_scale * (LUT_ALPHA / 2) * sum_i 2^i Q_t[nibble_i(t)] + (LUT_C0_BASE - zero_g) * x4sum_t ).
 //
 // Prelude: generatePrelude with `lut`, group_zero.
-// Bindings (group 0), besides the driver's 5 (y) and 6 (p: words_per_row = words per plane,
+// Bindings (group 0, declared with KernelParams by weightKernelKey in src/gpu/kernel-common.ts), besides the driver's 5 (y) and 6 (p: words_per_row = words per plane,
 // aux0 = nt, aux1 = 4-groups per table block):
 //   0: planes array<u32> [n, BITS, words_per_row]   1: scales   2: zeros (packed bytes)
 //   3: ids (unused)   4: qtables array<u32> [M, nt, 4] (int8 entries, 4 per word)
 //   7: x4sum array<f32> [M, nt]                     8: lut_scales array<f32> [M, nblocks]
-
-@group(0) @binding(0) var<storage, read> planes: array<u32>;
-@group(0) @binding(1) var<storage, read> scales: array<f32>;
-@group(0) @binding(2) var<storage, read> zeros: array<u32>;
-@group(0) @binding(4) var<storage, read> qtables: array<u32>;
-@group(0) @binding(7) var<storage, read> x4sum: array<f32>;
-@group(0) @binding(8) var<storage, read> lut_scales: array<f32>;
 
 fn partial_dot(row: u32, m: u32, lid: u32) -> f32 {
   let nt = p.aux0;

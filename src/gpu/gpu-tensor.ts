@@ -2,7 +2,7 @@
  * GpuQuantizedTensor: a QuantizedTensor uploaded once (codes, scales, zero points, datatype ids)
  * so benchmarks time only the kernels. Weights whose buffers exceed maxStorageBufferBindingSize
  * are split by rows into chunks, each with its own buffers; kernels run once per chunk and write
- * their slice of the output (GemvParams.row_offset).
+ * their slice of the output (KernelParams.row_offset).
  *
  * Zero points and datatype ids are bytes packed four to a u32 word, LSB first (group g is byte
  * g & 3 of word g >> 2), matching group_zero / group_type in the prelude.

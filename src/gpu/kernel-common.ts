@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the GPU kernel variants (src/gpu/kernels.ts, lut-kernels.ts,
- * bitserial-kernels.ts): the variant types, the GemvParams uniform, binding layouts, workgroup
+ * bitserial-kernels.ts): the variant types, the KernelParams uniform, binding layouts, workgroup
  * shapes, job builders and the rounding counts the bounds are built from.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
@@ -11,6 +11,7 @@ import type { BoundOptions } from '../cpu/compare.js';
 import type { GpuCapabilities, LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, createStorage, dispatch2d } from './buffers.js';
 import { getPipeline, type BindingKind, type PipelineKey } from './pipeline-cache.js';
+import type { ShaderName } from '../wgsl/shader-sources.gen.js';
 import type { GpuQuantizedTensor } from './gpu-tensor.js';
 import type { ComputeJob, SubmitOptions, TimerKind } from './timing.js';
 
@@ -109,10 +110,7 @@ export interface VariantDef extends GpuKernelVariant {
 // ---------------------------------------------------------------------------------------------
 // Shared layout pieces.
 
-/** Words of the GemvParams / GemmParams uniform (shaders/gemv-tree.wgsl). */
-const PARAM_WORDS = 12;
-
-/** Values of the GemvParams / GemmParams uniform. */
+/** Values of the KernelParams uniform every weight kernel reads (GEMV drivers and tiled GEMMs). */
 export interface KernelParams {
   readonly m: number;
   readonly n: number;
@@ -128,14 +126,42 @@ export interface KernelParams {
   readonly aux1?: number;
 }
 
+/**
+ * Field order of the KernelParams uniform: [field, WGSL name, WGSL type, comment]. Both the WGSL
+ * struct ({@link KERNEL_PARAMS_WGSL}) and the bytes ({@link packParams}) come from this list.
+ */
+const KERNEL_PARAM_FIELDS: readonly (readonly [keyof KernelParams, string, 'u32' | 'f32', string])[] = [
+  ['m', 'm', 'u32', 'activation rows'],
+  ['n', 'n', 'u32', 'weight rows in this chunk'],
+  ['k', 'k', 'u32', 'reduction length'],
+  ['groupSize', 'group_size', 'u32', 'elements per quant group'],
+  ['groupsPerRow', 'groups_per_row', 'u32', 'K / group_size'],
+  ['wordsPerRow', 'words_per_row', 'u32', 'u32 words per weight row (per bit plane for plane kernels)'],
+  ['rowOffset', 'row_offset', 'u32', 'first output column of this chunk'],
+  ['totalN', 'total_n', 'u32', 'N of the whole weight (row stride of y)'],
+  ['xGroups', 'x_groups', 'u32', 'workgroups along dispatch x (linear workgroup = wid.y * x_groups + wid.x)'],
+  ['tensorScale', 'tensor_scale', 'f32', 'FP32 tensor scale (NVFP4), 1 otherwise'],
+  ['aux0', 'aux0', 'u32', 'family-specific (LUT: 4-groups per row; dp4a: words per packed x row)'],
+  ['aux1', 'aux1', 'u32', 'family-specific (LUT int8: 4-groups per table block)'],
+];
+
+/** The WGSL struct of the KernelParams uniform, emitted before every weight kernel's bodies. */
+export const KERNEL_PARAMS_WGSL = [
+  'struct KernelParams {',
+  ...KERNEL_PARAM_FIELDS.map(([, name, type, comment]) => `  ${name}: ${type}, // ${comment}`),
+  '}',
+  '',
+].join('\n');
+
 /** Packs {@link KernelParams} in the shaders' field order. */
 export function packParams(p: KernelParams): ArrayBuffer {
-  const buf = new ArrayBuffer(PARAM_WORDS * 4);
-  const u = new Uint32Array(buf);
-  u.set([p.m, p.n, p.k, p.groupSize, p.groupsPerRow, p.wordsPerRow, p.rowOffset, p.totalN, p.xGroups]);
-  new Float32Array(buf, 9 * 4, 1)[0] = p.tensorScale;
-  u[10] = p.aux0 ?? 0;
-  u[11] = p.aux1 ?? 0;
+  const buf = new ArrayBuffer(KERNEL_PARAM_FIELDS.length * 4);
+  const view = new DataView(buf);
+  KERNEL_PARAM_FIELDS.forEach(([field, , type], i) => {
+    const v = p[field] ?? 0;
+    if (type === 'f32') view.setFloat32(i * 4, v, true);
+    else view.setUint32(i * 4, v, true);
+  });
   return buf;
 }
 
@@ -149,24 +175,64 @@ export function uniformFrom(gpu: LowbitGpu, bytes: ArrayBuffer, label: string): 
 }
 
 const RO: BindingKind = 'read-only-storage';
-/** Bindings of the weight kernels: codes, scales, zeros, ids, x, y, params (+ 7: extra input). */
-export const WEIGHT_BINDINGS: readonly (readonly [number, BindingKind])[] = [
-  [0, RO],
-  [1, RO],
-  [2, RO],
-  [3, RO],
-  [4, RO],
-  [5, 'storage'],
-  [6, 'uniform'],
+
+/**
+ * One binding of a weight kernel: number, kind, and the WGSL variable it declares. The weight
+ * kernels' shaders in shaders/ do not declare their bindings: {@link weightKernelKey} emits the
+ * declarations and the bind group layout from the same list, so the two cannot disagree.
+ */
+export type KernelBinding = readonly [binding: number, kind: BindingKind, name: string, type: string];
+
+/** A read-only storage binding. */
+export function readOnly(binding: number, name: string, type: string): KernelBinding {
+  return [binding, RO, name, type];
+}
+
+/** Per-group side inputs of every quantized weight: 1 scales, 2 zero points (packed bytes), 3 datatype ids (packed bytes). */
+export const GROUP_INPUTS: readonly KernelBinding[] = [readOnly(1, 'scales', 'array<f32>'), readOnly(2, 'zeros', 'array<u32>'), readOnly(3, 'ids', 'array<u32>')];
+/** The code stream (0) and the group inputs. */
+export const CODE_INPUTS: readonly KernelBinding[] = [readOnly(0, 'codes', 'array<u32>'), ...GROUP_INPUTS];
+/** The bit planes (0) and the group inputs (LUT kernels). */
+export const PLANE_INPUTS: readonly KernelBinding[] = [readOnly(0, 'planes', 'array<u32>'), ...GROUP_INPUTS];
+/** 5: Y [M, total_n] row-major; 6: the KernelParams uniform. */
+export const KERNEL_OUTPUTS: readonly KernelBinding[] = [
+  [5, 'storage', 'y', 'array<f32>'],
+  [6, 'uniform', 'p', 'KernelParams'],
 ];
-/** WEIGHT_BINDINGS plus binding 7, a read-only input. */
-export const WEIGHT_BINDINGS_7: readonly (readonly [number, BindingKind])[] = [...WEIGHT_BINDINGS, [7, RO]];
-export const F32_BINDINGS: readonly (readonly [number, BindingKind])[] = [
-  [0, RO],
-  [4, RO],
-  [5, 'storage'],
-  [6, 'uniform'],
-];
+/** Code-stream kernels reading activations 4: x [M, K] of the prelude's act_t. */
+export const WEIGHT_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'x', 'array<act_t>'), ...KERNEL_OUTPUTS];
+/** The packed int8 dot product: 4 packed int8 activations, 7 their per-row scales. */
+export const DP4A_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'xq', 'array<u32>'), ...KERNEL_OUTPUTS, readOnly(7, 'x_scale', 'array<f32>')];
+/** The f32 baselines: 0 unquantized weights, 4 activations. */
+export const F32_BINDINGS: readonly KernelBinding[] = [readOnly(0, 'w', 'array<f32>'), readOnly(4, 'x', 'array<f32>'), ...KERNEL_OUTPUTS];
+
+/** What a weight kernel is compiled from; {@link weightKernelKey} turns it into a PipelineKey. */
+export interface WeightKernelSpec {
+  readonly shader: ShaderName;
+  readonly parts?: readonly ShaderName[];
+  /** Generated prelude (datatype tables, enables); '' for none. */
+  readonly prelude: string;
+  readonly constants: Readonly<Record<string, number>>;
+  readonly bindings: readonly KernelBinding[];
+}
+
+/** The WGSL declarations of `bindings` (group 0). */
+export function declareBindings(bindings: readonly KernelBinding[]): string {
+  const space = (kind: BindingKind) => (kind === 'uniform' ? 'uniform' : kind === 'storage' ? 'storage, read_write' : 'storage, read');
+  return bindings.map(([b, kind, name, type]) => `@group(0) @binding(${b}) var<${space(kind)}> ${name}: ${type};\n`).join('');
+}
+
+/** Pipeline key of a weight kernel: prelude, KernelParams, the binding declarations, then the bodies. */
+export function weightKernelKey(spec: WeightKernelSpec): PipelineKey {
+  return {
+    shader: spec.shader,
+    ...(spec.parts ? { parts: spec.parts } : {}),
+    prelude: `${spec.prelude}\n${KERNEL_PARAMS_WGSL}${declareBindings(spec.bindings)}`,
+    constants: spec.constants,
+    bindings: spec.bindings.map(([b, kind]) => [b, kind] as const),
+  };
+}
+
 export const DEQUANTIZE_BINDINGS: readonly (readonly [number, BindingKind])[] = [
   [0, RO],
   [1, RO],
@@ -218,23 +284,34 @@ export function writeU32(gpu: LowbitGpu, buffer: GPUBuffer, x: Uint32Array): voi
 }
 
 /**
- * Builds gemv jobs: one per weight chunk, each with its own params uniform and bind group.
- * `extra` adds bindings besides 0..6 (e.g. 7); `aux` fills aux0/aux1.
+ * Builds the jobs of a weight kernel: one per weight chunk, each with its own params uniform and
+ * bind group. GEMV drivers dispatch one activation row per z (`mTiles` absent); tiled GEMMs pass
+ * `mTiles` (ceil(M / TILE_M)). `extra` adds bindings besides 0..6 (e.g. 7); `aux` fills aux0/aux1.
  */
-export async function buildGemvJobs(
+export async function buildWeightJobs(
   ctx: BuildContext,
   owned: Owned,
-  key: PipelineKey,
+  spec: WeightKernelSpec,
   x: GPUBuffer,
   y: GPUBuffer,
-  opts: { rowsPerWg: number; wordsPerRow?: number; extra?: readonly (readonly [number, GPUBuffer])[]; aux0?: number; aux1?: number; chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[] },
+  opts: {
+    rowsPerWg: number;
+    mTiles?: number;
+    wordsPerRow?: number;
+    extra?: readonly (readonly [number, GPUBuffer])[];
+    aux0?: number;
+    aux1?: number;
+    chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[];
+  },
 ): Promise<ComputeJob[]> {
   const { gpu, gt, m } = ctx;
   const qt = gt.qt;
-  if (m > gpu.limits.maxComputeWorkgroupsPerDimension) {
+  if (opts.mTiles === undefined && m > gpu.limits.maxComputeWorkgroupsPerDimension) {
     throw new GpuLimitError(`M = ${m} activation rows exceed maxComputeWorkgroupsPerDimension (${gpu.limits.maxComputeWorkgroupsPerDimension}) for a GEMV variant; use a tiled GEMM variant`);
   }
+  const key = weightKernelKey(spec);
   const pipeline = await getPipeline(gpu, key);
+  const mz = opts.mTiles ?? m;
   return gt.chunks.map((chunk, ci) => {
     const [gx, gy] = dispatch2d(gpu, Math.ceil(chunk.rows / opts.rowsPerWg));
     const params = owned.add(
@@ -266,12 +343,13 @@ export async function buildGemvJobs(
           [3, chunk.ids],
         ];
     const entries = [...weightInputs, [4, x], [5, y], [6, params], ...(opts.extra ?? [])] as const;
-    return { pipeline, bindGroup: bindGroup(gpu, pipeline, entries, key.shader), workgroups: [gx, gy, m] as const, label: key.shader };
+    return { pipeline, bindGroup: bindGroup(gpu, pipeline, entries, key.shader), workgroups: [gx, gy, mz] as const, label: key.shader };
   });
 }
 
-export function mTiles(gpu: LowbitGpu, m: number): number {
-  const t = Math.ceil(m / GEMM_TILE.TILE_M);
+/** Workgroups along z of a tiled GEMM: ceil(M / tileM). */
+export function mTiles(gpu: LowbitGpu, m: number, tileM: number = GEMM_TILE.TILE_M): number {
+  const t = Math.ceil(m / tileM);
   if (t > gpu.limits.maxComputeWorkgroupsPerDimension) throw new GpuLimitError(`M = ${m} needs ${t} workgroups in z, above maxComputeWorkgroupsPerDimension`);
   return t;
 }

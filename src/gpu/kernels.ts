@@ -20,7 +20,7 @@ import type { BoundOptions } from '../cpu/compare.js';
 import { generatePrelude, preludeSpecOf, type PreludeSpec, type WgslEnable } from '../wgsl/prelude.js';
 import type { LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, checkBindingSize, createStorage, dispatch2d, readF32, uploadStorage } from './buffers.js';
-import { getPipeline, type PipelineKey } from './pipeline-cache.js';
+import { getPipeline } from './pipeline-cache.js';
 import { uploadQuantizedTensor, type GpuQuantizedTensor } from './gpu-tensor.js';
 import { submitJobs, type ComputeJob, type TimerKind } from './timing.js';
 import {
@@ -31,10 +31,11 @@ import {
   GEMV_TILE,
   Owned,
   WEIGHT_BINDINGS,
-  WEIGHT_BINDINGS_7,
+  DP4A_BINDINGS,
   activationBuffer,
   bindGroup,
-  buildGemvJobs,
+  buildWeightJobs,
+  weightKernelKey,
   gemmRoundings,
   gemvSubgroupRoundings,
   gemvTreeRoundings,
@@ -147,7 +148,7 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
         const spec: PreludeSpec = { ...preludeSpecOf(qt), enables, activation: flavour === 'f16' ? 'f16' : 'f32' };
         const x = activationBuffer(gpu, owned, m, qt.cols, flavour === 'f16' ? 2 : 4);
         const y = outputBuffer(gpu, owned, m, qt.rows);
-        const jobs = await buildGemvJobs(ctx, owned, { shader: driver, parts: ['dequant-dot'], prelude: generatePrelude(spec), constants: GEMV_TILE, bindings: WEIGHT_BINDINGS }, x, y, {
+        const jobs = await buildWeightJobs(ctx, owned, { shader: driver, parts: ['dequant-dot'], prelude: generatePrelude(spec), constants: GEMV_TILE, bindings: WEIGHT_BINDINGS }, x, y, {
           rowsPerWg: GEMV_TILE.ROWS_PER_WG,
         });
         const writeX =
@@ -210,16 +211,15 @@ const dequantGemmDef: VariantDef = {
     try {
       const x = activationBuffer(gpu, owned, m, qt.cols, 4);
       const y = outputBuffer(gpu, owned, m, qt.rows);
-      const mt = mTiles(gpu, m);
-      const jobs = await buildGemvJobs(
+      const jobs = await buildWeightJobs(
         ctx,
         owned,
         { shader: 'dequant-gemm', prelude: generatePrelude(preludeSpecOf(qt)), constants: GEMM_TILE, bindings: WEIGHT_BINDINGS },
         x,
         y,
-        { rowsPerWg: GEMM_TILE.TILE_N },
+        { rowsPerWg: GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m) },
       );
-      return { jobs: jobs.map((j) => ({ ...j, workgroups: [j.workgroups[0], j.workgroups[1], mt] as const })), y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
+      return { jobs, y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
     } catch (err) {
       owned.destroy();
       throw err;
@@ -250,10 +250,10 @@ const dp4aGemvDef: VariantDef = {
       const x = owned.add(createStorage(gpu, m * wpr * 4, `xq [${m}, ${qt.cols}]`));
       const xs = owned.add(createStorage(gpu, m * 4, `x scales [${m}]`));
       const y = outputBuffer(gpu, owned, m, qt.rows);
-      const jobs = await buildGemvJobs(
+      const jobs = await buildWeightJobs(
         ctx,
         owned,
-        { shader: 'gemv-tree', parts: ['dp4a-dot'], prelude: generatePrelude({ ...preludeSpecOf(qt), integerGrid: true }), constants: GEMV_TILE, bindings: WEIGHT_BINDINGS_7 },
+        { shader: 'gemv-tree', parts: ['dp4a-dot'], prelude: generatePrelude({ ...preludeSpecOf(qt), integerGrid: true }), constants: GEMV_TILE, bindings: DP4A_BINDINGS },
         x,
         y,
         { rowsPerWg: GEMV_TILE.ROWS_PER_WG, extra: [[7, xs]], aux0: wpr },
@@ -321,16 +321,17 @@ function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled',
         }
         const x = activationBuffer(gpu, owned, m, k, 4);
         const y = outputBuffer(gpu, owned, m, qt.rows);
-        const key: PipelineKey =
+        const key = weightKernelKey(
           shape === 'gemm'
-            ? { shader: 'f32-gemm', constants: GEMM_TILE, bindings: F32_BINDINGS }
+            ? { shader: 'f32-gemm', prelude: '', constants: GEMM_TILE, bindings: F32_BINDINGS }
             : {
                 shader: flavour === 'subgroup' ? 'gemv-subgroup' : 'gemv-tree',
                 parts: ['f32-dot'],
                 prelude: flavour === 'subgroup' ? 'enable subgroups;\n' : '',
                 constants: GEMV_TILE,
                 bindings: F32_BINDINGS,
-              };
+              },
+        );
         const pipeline = await getPipeline(gpu, key);
         const perWg = shape === 'gemm' ? GEMM_TILE.TILE_N : GEMV_TILE.ROWS_PER_WG;
         const mz = shape === 'gemm' ? mTiles(gpu, m) : m;

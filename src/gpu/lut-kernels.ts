@@ -19,10 +19,14 @@ import { createStorage, dispatch2d } from './buffers.js';
 import { getPipeline, type BindingKind } from './pipeline-cache.js';
 import {
   GEMV_TILE,
+  KERNEL_OUTPUTS,
   Owned,
-  WEIGHT_BINDINGS,
+  PLANE_INPUTS,
   bindGroup,
-  buildGemvJobs,
+  buildWeightJobs,
+  mTiles,
+  readOnly,
+  type KernelBinding,
   outputBuffer,
   uniformFrom,
   writeF32,
@@ -42,10 +46,16 @@ const PRECOMPUTE_BINDINGS: readonly (readonly [number, BindingKind])[] = [
   [4, 'storage'],
   [5, 'uniform'],
 ];
-const LUT_F32_BINDINGS: readonly (readonly [number, BindingKind])[] = [...WEIGHT_BINDINGS, [7, RO]];
-const LUT_I8_BINDINGS: readonly (readonly [number, BindingKind])[] = [...WEIGHT_BINDINGS, [7, RO], [8, RO]];
+const X4SUM = readOnly(7, 'x4sum', 'array<f32>');
+const LUT_SCALES = readOnly(8, 'lut_scales', 'array<f32>');
+const LUT_F32_BINDINGS: readonly KernelBinding[] = [...PLANE_INPUTS, readOnly(4, 'tables', 'array<f32>'), ...KERNEL_OUTPUTS, X4SUM];
+const LUT_I8_BINDINGS: readonly KernelBinding[] = [...PLANE_INPUTS, readOnly(4, 'qtables', 'array<u32>'), ...KERNEL_OUTPUTS, X4SUM, LUT_SCALES];
+/** The GEMM reads both kinds of tables as u32 words (f32 bit patterns or packed int8 entries). */
+const LUT_GEMM_BINDINGS: readonly KernelBinding[] = [...PLANE_INPUTS, readOnly(4, 'tables', 'array<u32>'), ...KERNEL_OUTPUTS, X4SUM, LUT_SCALES];
 /** Workgroup size of the precompute pass. */
 export const LUT_PRECOMPUTE_TILE = { WG_SIZE: 64 } as const;
+/** Tile of the LUT GEMM (shaders/lut-gemm.wgsl): TILE_N weight rows x TILE_M activation rows, TILE_T 4-groups staged at a time. */
+export const LUT_GEMM_TILE = { TILE_N: 64, TILE_M: 4, TILE_T: 32 } as const;
 /** int8 table entries per u32 word. */
 const I8_PER_WORD = 4;
 
@@ -60,6 +70,7 @@ function decodeOf(qt: QuantizedTensor): LutDecode {
  * (bits), or the 4-group x-sum (3) and its product (1); then + constant term (1), * scale (1),
  * the invocation's accumulation (ceil(nt / WG)), the tree (log2 WG), the tensor scale (1).
  * lut-i8: the integer lookups are exact, the rescale rounds once (counted in place of the plane sum).
+ * The tiled GEMM accumulates serially over all nt 4-groups: wg = 1.
  */
 export function gpuLutRoundings(qt: QuantizedTensor, wg: number = GEMV_TILE.WG_SIZE): number {
   const nt = Math.ceil(qt.cols / LUT_GROUP);
@@ -74,7 +85,7 @@ export function gpuLutRoundings(qt: QuantizedTensor, wg: number = GEMV_TILE.WG_S
  * tables (Lambda_g = sum over the 4-groups of g of their block's lut scale; each int8 entry is
  * within lut_scale / 2 of the f32 one). Same form as the CPU's lutF32ErrorBound / lutI8ErrorBound.
  */
-export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', block = LUT_DEFAULT_BLOCK): BoundOptions {
+export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm' = 'gemv', block = LUT_DEFAULT_BLOCK): BoundOptions {
   const { qt, m, x } = ctx;
   const dec = decodeOf(qt);
   const n = qt.rows;
@@ -85,7 +96,7 @@ export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', block = LUT_DE
   const g4 = ng === 1 ? nt : gs / LUT_GROUP;
   const half = (dec.alpha * ((1 << dec.bits) - 1)) / 2;
   const c0Base = half + dec.beta;
-  const gam = gamma(gpuLutRoundings(qt));
+  const gam = gamma(gpuLutRoundings(qt, shape === 'gemm' ? 1 : GEMV_TILE.WG_SIZE));
   const bt = block / LUT_GROUP;
   const tsAbs = Math.abs(qt.tensorScale);
   const out = new Float64Array(m * n);
@@ -125,14 +136,15 @@ export function lutSupports(target: QuantizedTensor | string): true | string {
   return lutSupport(target, 'lut');
 }
 
-/** Builds the precompute pass and the lookup GEMV of one LUT variant. */
-export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', subgroup = false): Promise<BuiltKernel> {
+/** Builds the precompute pass and the lookup pass (GEMV driver or tiled GEMM) of one LUT variant. */
+export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm'): Promise<BuiltKernel> {
   const { gpu, gt, m } = ctx;
   const qt = gt.qt;
-  const why = lutSupport(qt, `lut-gemv/${tables}`);
+  const name = `lut-${shape}/${tables}`;
+  const why = lutSupport(qt, name);
   if (why !== true) throw new Error(why);
   if (gt.chunks.some((c) => c.planes === undefined)) {
-    throw new Error(`lut-gemv/${tables}: the GpuQuantizedTensor of ${qt.scheme} was uploaded without bit planes (uploadQuantizedTensor option planes)`);
+    throw new Error(`${name}: the GpuQuantizedTensor of ${qt.scheme} was uploaded without bit planes (uploadQuantizedTensor option planes)`);
   }
   const dec = decodeOf(qt);
   const owned = new Owned();
@@ -161,36 +173,45 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', su
     };
     // Lookup pass.
     const c0Base = (dec.alpha * ((1 << dec.bits) - 1)) / 2 + dec.beta;
-    const prelude = generatePrelude({ ...preludeSpecOf(qt), ...(subgroup ? { enables: ['subgroups'] as const } : {}), lut: { alpha: dec.alpha, c0Base }, codeAt: false });
-    const jobs = await buildGemvJobs(
-      ctx,
-      owned,
-      {
-        shader: subgroup ? 'gemv-subgroup' : 'gemv-tree',
-        parts: [tables === 'f32' ? 'lut-f32-dot' : 'lut-i8-dot'],
-        prelude,
-        constants: GEMV_TILE,
-        bindings: tables === 'f32' ? LUT_F32_BINDINGS : LUT_I8_BINDINGS,
+    const prelude = generatePrelude({ ...preludeSpecOf(qt), lut: { alpha: dec.alpha, c0Base }, codeAt: false });
+    const common = {
+      wordsPerRow: Math.ceil(k / 32),
+      aux0: nt,
+      aux1: block4,
+      chunkInputs: (ci: number) => {
+        const ch = gt.chunks[ci]!;
+        return [
+          [0, ch.planes as GPUBuffer],
+          [1, ch.scales],
+          [2, ch.zeros],
+          [3, ch.ids],
+        ] as const;
       },
-      tables === 'f32' ? tbl : qtbl,
-      y,
-      {
-        rowsPerWg: GEMV_TILE.ROWS_PER_WG,
-        wordsPerRow: Math.ceil(k / 32),
-        aux0: nt,
-        aux1: block4,
-        extra: tables === 'f32' ? [[7, x4]] : [[7, x4], [8, lsc]],
-        chunkInputs: (ci) => {
-          const ch = gt.chunks[ci]!;
-          return [
-            [0, ch.planes as GPUBuffer],
-            [1, ch.scales],
-            [2, ch.zeros],
-            [3, ch.ids],
-          ];
-        },
-      },
-    );
+    };
+    const jobs =
+      shape === 'gemm'
+        ? await buildWeightJobs(
+            ctx,
+            owned,
+            { shader: 'lut-gemm', parts: [tables === 'f32' ? 'lut-f32-lookup' : 'lut-i8-lookup'], prelude, constants: LUT_GEMM_TILE, bindings: LUT_GEMM_BINDINGS },
+            tables === 'f32' ? tbl : qtbl,
+            y,
+            { ...common, rowsPerWg: LUT_GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m, LUT_GEMM_TILE.TILE_M), extra: [[7, x4], [8, lsc]] },
+          )
+        : await buildWeightJobs(
+            ctx,
+            owned,
+            {
+              shader: 'gemv-tree',
+              parts: [tables === 'f32' ? 'lut-f32-dot' : 'lut-i8-dot'],
+              prelude,
+              constants: GEMV_TILE,
+              bindings: tables === 'f32' ? LUT_F32_BINDINGS : LUT_I8_BINDINGS,
+            },
+            tables === 'f32' ? tbl : qtbl,
+            y,
+            { ...common, rowsPerWg: GEMV_TILE.ROWS_PER_WG, extra: tables === 'f32' ? [[7, x4]] : [[7, x4], [8, lsc]] },
+          );
     return { jobs: [preJob, ...jobs], y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
   } catch (err) {
     owned.destroy();
@@ -198,28 +219,34 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', su
   }
 }
 
-function lutDef(tables: 'f32' | 'i8'): VariantDef {
+const LUT_TABLE_DESCRIPTION = {
+  f32: 'symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights',
+  i8: `int8 tables (one scale per ${LUT_DEFAULT_BLOCK} activations), exact integer lookup sums per 4-group`,
+} as const;
+
+function lutDef(tables: 'f32' | 'i8', shape: 'gemv' | 'gemm'): VariantDef {
+  const n = shape === 'gemm' ? 'nt = ceil(K/4)' : 'ceil(K/256) + log2(64)';
   return {
-    name: `lut-gemv/${tables}`,
-    kernel: 'lut-gemv',
+    name: `lut-${shape}/${tables}`,
+    kernel: `lut-${shape}`,
     family: 'lut',
     variant: tables,
-    shape: 'gemv',
+    shape,
     needs: [],
     cpuTwin: `lut-${tables}`,
     bound:
       tables === 'f32'
-        ? { c: 1.01, rule: 'c charges only the oracle rounding of w; the GPU arithmetic is in the extra term, gamma_L with L = max(2 + bits, 4) + 2 + ceil(K/256) + log2(64) (+1 tensor scale)', extra: 'bit-plane cancellation: gamma_L * sum_g |s_g| (alpha (2^b-1)/2 + |c0_g|) sum_{k in g} |x_k|' }
-        : { c: 1.01, rule: 'as lut-gemv/f32', extra: 'int8 tables: (1 + gamma_L) alpha (2^b-1)/2 * sum_g |s_g| Lambda_g / 2, plus the f32 term of lut-gemv/f32' },
+        ? { c: 1.01, rule: `c charges only the oracle rounding of w; the GPU arithmetic is in the extra term, gamma_L with L = max(2 + bits, 4) + 2 + ${n} (+1 tensor scale)`, extra: 'bit-plane cancellation: gamma_L * sum_g |s_g| (alpha (2^b-1)/2 + |c0_g|) sum_{k in g} |x_k|' }
+        : { c: 1.01, rule: `as lut-${shape}/f32`, extra: `int8 tables: (1 + gamma_L) alpha (2^b-1)/2 * sum_g |s_g| Lambda_g / 2, plus the f32 term of lut-${shape}/f32` },
     description:
-      tables === 'f32'
-        ? 'T-MAC / LUT Tensor Core: symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights'
-        : `as lut-gemv/f32 with int8 tables (one scale per ${LUT_DEFAULT_BLOCK} activations), exact integer lookup sums per 4-group`,
+      shape === 'gemm'
+        ? `tiled LUT GEMM: ${LUT_TABLE_DESCRIPTION[tables]}; ${LUT_GEMM_TILE.TILE_M} activation rows' tables staged ${LUT_GEMM_TILE.TILE_T} 4-groups at a time in workgroup memory, each weight nibble looked up for all of them`
+        : `T-MAC / LUT Tensor Core GEMV: ${LUT_TABLE_DESCRIPTION[tables]}`,
     supports: lutSupports,
-    build: (ctx) => buildLutKernel(ctx, tables),
-    boundFor: (ctx) => lutBound(ctx, tables),
+    build: (ctx) => buildLutKernel(ctx, tables, shape),
+    boundFor: (ctx) => lutBound(ctx, tables, shape),
   };
 }
 
 /** LUT variants of the table. */
-export const LUT_VARIANT_DEFS: readonly VariantDef[] = [lutDef('f32'), lutDef('i8')];
+export const LUT_VARIANT_DEFS: readonly VariantDef[] = [lutDef('f32', 'gemv'), lutDef('i8', 'gemv'), lutDef('f32', 'gemm'), lutDef('i8', 'gemm')];

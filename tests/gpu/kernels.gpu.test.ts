@@ -55,6 +55,8 @@ describe('gpu kernels vs the f64 oracle', () => {
       for (const scheme of schemesFor(v)) {
         // Two shapes per pipeline: M=1 over three groups with N=37, and M=3 over one group
         // with N=19 (neither N nor K a multiple of any tile); weights have outlier columns.
+        // Tiled GEMMs also run M=6 (two M tiles, the second partial) with N=70 (two N tiles)
+        // over nine groups (several K tiles, the last partial).
         it(scheme, async (ctx) => {
           const avail = variantAvailable(fixture.get(ctx), v);
           if (avail !== true) ctx.skip(avail);
@@ -62,6 +64,7 @@ describe('gpu kernels vs the f64 oracle', () => {
             const seed = scheme.length * 31 + v.name.length;
             await check(gpu, v, quantizedCase(scheme, 37, kFor(scheme, 3), seed), 1, seed + 1);
             await check(gpu, v, quantizedCase(scheme, 19, kFor(scheme, 1), seed + 2), 3, seed + 3);
+            if (v.shape === 'gemm') await check(gpu, v, quantizedCase(scheme, 70, kFor(scheme, 9), seed + 4), 6, seed + 5);
           });
         });
       }
