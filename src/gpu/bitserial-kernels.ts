@@ -71,7 +71,7 @@ async function buildBitserialKernel(ctx: BuildContext, shape: 'gemv' | 'gemm'): 
     const prelude = generatePrelude({ ...preludeSpecOf(qt), bitSerial: data });
     const jobs =
       shape === 'gemm'
-        ? await buildWeightJobs(ctx, owned, { shader: 'bitserial-gemm', prelude, constants: GEMM_TILE, bindings: WEIGHT_BINDINGS }, x, y, { rowsPerWg: GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m) })
+        ? await buildWeightJobs(ctx, owned, { shader: 'gemm-tiled', parts: ['bitserial-tile'], prelude, constants: GEMM_TILE, bindings: WEIGHT_BINDINGS }, x, y, { rowsPerWg: GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m) })
         : await buildWeightJobs(ctx, owned, { shader: 'gemv-tree', parts: ['bitserial-dot'], prelude, constants: GEMV_TILE, bindings: WEIGHT_BINDINGS }, x, y, { rowsPerWg: GEMV_TILE.ROWS_PER_WG });
     return { jobs, y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
   } catch (err) {

@@ -78,7 +78,11 @@ export interface PreparedGpuKernel {
   readonly m: number;
   /** Writes X [M, K] (converted or quantized as the variant needs). */
   setX(x: Float32Array): void;
-  /** Runs the passes once and waits; returns the time by the named clock. */
+  /**
+   * Runs the passes once and waits; returns the time by the named clock. In Node (Dawn), without
+   * an explicit `settleMs`, each dispatch after the first sleeps through 80% of the fastest wall
+   * time seen so far before waiting (see SubmitOptions.settleMs).
+   */
   dispatch(opts?: SubmitOptions): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
   /** Reads Y [M, N]. */
   readY(): Promise<Float32Array>;

@@ -22,7 +22,7 @@ import type { LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, checkBindingSize, createStorage, dispatch2d, readF32, uploadStorage } from './buffers.js';
 import { getPipeline } from './pipeline-cache.js';
 import { uploadQuantizedTensor, type GpuQuantizedTensor } from './gpu-tensor.js';
-import { submitJobs, type ComputeJob, type TimerKind } from './timing.js';
+import { settleFor, submitJobs, type ComputeJob, type TimerKind } from './timing.js';
 import {
   DEQUANTIZE_BINDINGS,
   DEQUANTIZE_TILE,
@@ -214,7 +214,7 @@ const dequantGemmDef: VariantDef = {
       const jobs = await buildWeightJobs(
         ctx,
         owned,
-        { shader: 'dequant-gemm', prelude: generatePrelude(preludeSpecOf(qt)), constants: GEMM_TILE, bindings: WEIGHT_BINDINGS },
+        { shader: 'gemm-tiled', parts: ['dequant-tile'], prelude: generatePrelude(preludeSpecOf(qt)), constants: GEMM_TILE, bindings: WEIGHT_BINDINGS },
         x,
         y,
         { rowsPerWg: GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m) },
@@ -323,7 +323,7 @@ function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled',
         const y = outputBuffer(gpu, owned, m, qt.rows);
         const key = weightKernelKey(
           shape === 'gemm'
-            ? { shader: 'f32-gemm', prelude: '', constants: GEMM_TILE, bindings: F32_BINDINGS }
+            ? { shader: 'gemm-tiled', parts: ['f32-tile'], prelude: '', constants: GEMM_TILE, bindings: F32_BINDINGS }
             : {
                 shader: flavour === 'subgroup' ? 'gemv-subgroup' : 'gemv-tree',
                 parts: ['f32-dot'],
@@ -412,6 +412,11 @@ export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: 
   checkBindingSize(gpu, m * gt.qt.rows * 4, `output Y [${m}, ${gt.qt.rows}]`);
   const built = await def.build({ gpu, gt, m });
   const k = gt.qt.cols;
+  // In Node (Dawn) every dispatch after the first sleeps through most of the fastest wall time
+  // seen so far unless the caller says otherwise (settleFor: Dawn's event polling would take a
+  // CPU core from a CPU-emulated adapter while the kernel runs).
+  const walls: number[] = [];
+  const autoSettle = gpu.adapter.runtime === 'node-dawn';
   return {
     variant: def,
     m,
@@ -419,7 +424,12 @@ export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: 
       if (x.length !== m * k) throw new RangeError(`${def.name}: X has ${x.length} elements, expected M*K = ${m}*${k}`);
       built.writeX(x);
     },
-    dispatch: (opts) => submitJobs(gpu, def.name, built.jobs, opts),
+    async dispatch(opts) {
+      const o = autoSettle && opts?.settleMs === undefined ? { ...opts, ...settleFor(walls) } : opts;
+      const t = await submitJobs(gpu, def.name, built.jobs, o);
+      walls.push(t.wallMs);
+      return t;
+    },
     readY: () => readF32(gpu, built.y, m * gt.qt.rows),
     destroy() {
       for (const b of built.owned) b.destroy();

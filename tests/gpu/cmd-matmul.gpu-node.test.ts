@@ -40,8 +40,11 @@ describe('lowbit matmul --backend webgpu', () => {
     ['dequant', 'int4', '1', 'dequant-gemv/plain'],
     ['dequant', 'int4', '3', 'dequant-gemm/tiled'],
     ['lut', 'int2', '1', 'lut-gemv/f32'],
-    ['lut-i8', 'ternary', '2', 'lut-gemv/i8'],
+    ['lut-i8', 'ternary', '1', 'lut-gemv/i8'],
+    ['lut', 'int2', '2', 'lut-gemm/f32'],
+    ['lut-i8', 'ternary', '5', 'lut-gemm/i8'],
     ['bitserial', 'bitmod4', '1', 'bitserial-gemv/plain'],
+    ['bitserial', 'bitmod4', '4', 'bitserial-gemm/tiled'],
     ['ref', 'nf4', '1', 'f32-gemv/plain'],
   ] as const)('--kernel %s --scheme %s --m %s runs %s within its bound', async ([kernel, scheme, m, expected], ctx) => {
     fixture.get(ctx);

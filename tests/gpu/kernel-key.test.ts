@@ -4,7 +4,7 @@ import { KERNEL_PARAMS_WGSL, WEIGHT_BINDINGS, declareBindings, packParams, weigh
 import { SHADER_SOURCES } from '../../src/wgsl/shader-sources.gen.js';
 import { assembleSource } from '../../src/gpu/pipeline-cache.js';
 
-const WEIGHT_SHADERS = ['gemv-tree', 'gemv-subgroup', 'dequant-dot', 'dp4a-dot', 'f32-dot', 'lut-f32-dot', 'lut-i8-dot', 'lut-f32-lookup', 'lut-i8-lookup', 'lut-gemm', 'bitserial-dot', 'bitserial-gemm', 'dequant-gemm', 'f32-gemm'] as const;
+const WEIGHT_SHADERS = ['gemv-tree', 'gemv-subgroup', 'dequant-dot', 'dp4a-dot', 'f32-dot', 'lut-f32-dot', 'lut-i8-dot', 'lut-f32-lookup', 'lut-i8-lookup', 'lut-gemm', 'bitserial-dot', 'gemm-tiled', 'dequant-tile', 'bitserial-tile', 'f32-tile'] as const;
 
 describe('weight kernel interface', () => {
   it('packs KernelParams in the order and types of the WGSL struct', () => {
