@@ -1,7 +1,8 @@
 /**
  * Headline numbers derived from a run's rows: lowbit vs the onnxruntime peers on int4 GEMV, LUT
- * vs dequant at 2 bits, each kernel's fraction of copy bandwidth, and quantize MB/s. Each is taken
- * at the largest layer the run measured, M = 1, and says where it came from.
+ * vs dequant at 2 bits, each kernel's fraction of copy bandwidth, and quantize MB/s, at the
+ * largest layer the run measured with M = 1; and per GPU kernel family the tiled GEMM against
+ * the GEMV variants at the largest M > 1. Each says where it came from.
  */
 import type { BenchRow, Headline } from './types.js';
 
@@ -49,6 +50,26 @@ function lutHeadline(rows: readonly BenchRow[], suite: 'cpu' | 'gpu'): Headline 
   };
 }
 
+/** GPU int4 at the largest layer with M > 1: the family's fastest tiled GEMM vs its fastest GEMV variant. */
+export function gemmHeadline(rows: readonly BenchRow[], family: 'dequant' | 'lut' | 'bitserial'): Headline | undefined {
+  const ok = rows.filter((r) => r.suite === 'gpu' && r.role === 'kernel' && r.scheme === 'int4' && r.m > 1 && r.status === 'ok' && r.ms !== null && r.kernel.startsWith(`${family}-`));
+  if (ok.length === 0) return undefined;
+  const mMax = Math.max(...ok.map((r) => r.m));
+  const cands = largest(ok.filter((r) => r.m === mMax));
+  const best = (suffix: string) =>
+    cands.filter((r) => r.kernel.endsWith(suffix)).reduce<BenchRow | undefined>((a, r) => (a === undefined || (r.ms as number) < (a.ms as number) ? r : a), undefined);
+  const gemm = best('-gemm');
+  const gemv = best('-gemv');
+  const label = `GPU int4 ${family}: tiled GEMM vs GEMV at M > 1`;
+  if (!gemm || !gemv) return { label, value: null, unit: 'x', detail: `not measured in this run (${!gemm ? 'no gemm row' : 'no gemv row'} for int4, M=${mMax})` };
+  return {
+    label,
+    value: (gemv.ms as number) / (gemm.ms as number),
+    unit: 'x (gemv ms / gemm ms; > 1 = tiled GEMM faster)',
+    detail: `${shape(gemm)}: ${gemm.kernel}/${gemm.variant} ${fmt(gemm.ms)} ms vs ${gemv.kernel}/${gemv.variant} ${fmt(gemv.ms)} ms`,
+  };
+}
+
 /** The headline numbers of `rows`. */
 export function headlines(rows: readonly BenchRow[]): Headline[] {
   const out: Headline[] = [];
@@ -71,6 +92,7 @@ export function headlines(rows: readonly BenchRow[]): Headline[] {
       });
     }
   }
+  for (const family of ['dequant', 'lut', 'bitserial'] as const) push(gemmHeadline(rows, family));
   for (const scheme of ['int4', 'bitmod4']) {
     const r = largest(rows.filter((x) => x.suite === 'quantize' && x.scheme === scheme && x.status === 'ok'))[0];
     if (r) out.push({ label: `quantize ${scheme} g${r.group}`, value: r.mbPerS, unit: 'MB/s of f32 input', detail: `${r.layer} (${r.n}x${r.k}): ${fmt(r.ms)} ms per call` });
