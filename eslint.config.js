@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-app/', 'bench/results/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-app/', 'bench/results/', 'coverage/', 'wasm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
