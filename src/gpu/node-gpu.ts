@@ -4,7 +4,9 @@
  * at a software driver: SwiftShader from Debian's chromium package, or the ICD file named in
  * LOWBIT_VK_ICD.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { NoAdapterError, type GpuEntry } from './device.js';
 
 /** Vulkan ICD manifests of SwiftShader builds lowbit knows where to find. */
@@ -54,11 +56,41 @@ async function tryAdapter(
   return adapter ? { gpu, adapter } : null;
 }
 
+/**
+ * Folders where the Linux Vulkan loader looks for driver manifests (ICD json files) when
+ * VK_ICD_FILENAMES / VK_DRIVER_FILES are unset: $XDG_CONFIG_DIRS, /etc, $XDG_DATA_DIRS,
+ * ~/.local/share, each + /vulkan/icd.d (the loader's documented search order).
+ */
+export function vulkanIcdFolders(env: NodeJS.ProcessEnv = process.env): string[] {
+  const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
+  const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const home = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return [...config, '/usr/local/etc', '/etc', ...data, home].filter(Boolean).map((d) => join(d, 'vulkan', 'icd.d'));
+}
+
+/**
+ * True when the system's Vulkan loader has a driver to try: an explicit VK_ICD_FILENAMES /
+ * VK_DRIVER_FILES, a manifest in one of its folders, or a platform whose loader lowbit does not
+ * second-guess (Windows, macOS). Without one, Dawn's probe can only fail, and it prints native
+ * "vkCreateInstance: Found no drivers!" warnings while doing so; lowbit then skips it.
+ */
+export function systemVulkanDriverPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.platform !== 'linux') return true;
+  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return true;
+  return vulkanIcdFolders(env).some((dir) => {
+    try {
+      return readdirSync(dir).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Finds an adapter in Node: the system's Vulkan drivers first, then a software one. */
 export async function findNodeEntry(powerPreference: GPUPowerPreference | undefined): Promise<GpuEntry> {
   const mod = await loadDawn();
   const explicit = process.env.LOWBIT_VK_ICD;
-  if (!explicit) {
+  if (!explicit && systemVulkanDriverPresent()) {
     const found = await tryAdapter(mod, powerPreference);
     if (found) {
       const via = process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : 'default drivers';

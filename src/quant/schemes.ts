@@ -2,7 +2,8 @@
  * The scheme registry: element datatype(s) + scale rule + default group size + scale storage,
  * for every scheme name in DESIGN.md. `quantize` is driven entirely by these records.
  */
-import type { DTypeName } from '../dtype/registry.js';
+import { isDTypeName, type DTypeName } from '../dtype/registry.js';
+import { unknownNameMessage } from '../util/nearest.js';
 import type { Granularity, ScaleDType } from '../format/quantized-tensor.js';
 
 /**
@@ -174,8 +175,20 @@ export function isSchemeName(name: string): name is SchemeName {
   return Object.prototype.hasOwnProperty.call(SCHEMES, name);
 }
 
-/** Looks up a scheme; throws an Error listing the known names for unknown ones. */
+/**
+ * Why `name` is not a scheme, with the nearest scheme names (case and typos), or, for a datatype
+ * name, the schemes whose elements are of that datatype.
+ */
+export function unknownSchemeMessage(name: string): string {
+  if (isDTypeName(name)) {
+    const users = SCHEME_NAMES.filter((s) => (SCHEMES[s].elementTypes as readonly string[]).includes(name));
+    if (users.length > 0) return `"${name}" is a datatype, not a scheme; schemes with ${name} elements: ${users.join(', ')}`;
+  }
+  return unknownNameMessage('scheme', name, SCHEME_NAMES);
+}
+
+/** Looks up a scheme; throws an Error with the nearest names and the known ones for unknown names. */
 export function getScheme(name: string): SchemeSpec & { readonly name: SchemeName } {
-  if (!isSchemeName(name)) throw new Error(`Unknown scheme "${name}". Known schemes: ${SCHEME_NAMES.join(', ')}`);
+  if (!isSchemeName(name)) throw new Error(unknownSchemeMessage(name));
   return { name, ...SCHEMES[name] };
 }
