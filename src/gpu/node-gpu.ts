@@ -90,19 +90,23 @@ export function systemVulkanDriverPresent(env: NodeJS.ProcessEnv = process.env):
 export async function findNodeEntry(powerPreference: GPUPowerPreference | undefined): Promise<GpuEntry> {
   const mod = await loadDawn();
   const explicit = process.env.LOWBIT_VK_ICD;
+  // Set when the system's drivers were tried and gave nothing: Dawn then printed why (natively,
+  // to stderr), and the adapter lowbit settles on says so once, in its `via`.
+  let systemFailed = '';
   if (!explicit && systemVulkanDriverPresent()) {
     const found = await tryAdapter(mod, powerPreference);
     if (found) {
       const via = process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : 'default drivers';
       return { ...found, runtime: 'node-dawn', via };
     }
+    systemFailed = " (the system's Vulkan drivers gave no adapter; the Vulkan/Dawn warnings above, if any, say why)";
   }
   const candidates = explicit ? [explicit] : SWIFTSHADER_ICDS.filter((p) => existsSync(p));
   for (const icd of candidates) {
     // The Vulkan loader reads this when Dawn creates its instance, so a fresh instance sees it.
     process.env.VK_ICD_FILENAMES = icd;
     const found = await tryAdapter(mod, powerPreference);
-    if (found) return { ...found, runtime: 'node-dawn', via: `software Vulkan driver ${icd}` };
+    if (found) return { ...found, runtime: 'node-dawn', via: `software Vulkan driver ${icd}${systemFailed}` };
   }
   const tried = explicit ? `LOWBIT_VK_ICD=${explicit}` : `the default drivers and ${SWIFTSHADER_ICDS.join(', ')}`;
   throw new NoAdapterError(
