@@ -5,7 +5,7 @@ import { ggmlCodec } from '../ggml/codecs.js';
 import type { GgmlCodec } from '../ggml/codec.js';
 import { parse } from './args.js';
 import type { Command } from './commands.js';
-import { formatTable, sig } from './table.js';
+import { exact, formatTable } from './table.js';
 
 /** Datatypes wider than this do not list their values. */
 const LIST_VALUES_MAX_BITS = 8;
@@ -48,11 +48,11 @@ export const dtypesCommand: Command = {
     }
     const table = formatTable(
       ['datatype', 'kind', 'bits', 'max', 'min>0', 'inf', 'nan', 'values'],
-      rows.map((r) => [r.name, r.kind, r.bits, sig(r.max), sig(r.smallestPositive), r.hasInf ? 'yes' : '-', r.hasNaN ? 'yes' : '-', r.numValues]),
+      rows.map((r) => [r.name, r.kind, r.bits, exact(r.max), exact(r.smallestPositive), r.hasInf ? 'yes' : '-', r.hasNaN ? 'yes' : '-', r.numValues]),
     );
     const lists = rows
       .filter((r) => r.values && r.values.length <= 64)
-      .map((r) => `${r.name}: ${r.values!.map((v) => sig(v, 6)).join(' ')}`);
+      .map((r) => `${r.name}: ${r.values!.map((v) => exact(v)).join(' ')}`);
     const long = rows.filter((r) => r.values && r.values.length > 64).map((r) => r.name);
     process.stdout.write(
       `${table}\n\nRepresentable finite values:\n${lists.join('\n')}\n` +

@@ -89,19 +89,32 @@ export const quantizeCommand: Command = {
     const group = intOption(o.group, '--group');
     const scaleOpts = scaleOptions(o.scale, o['scale-dtype']);
     const input = await loadWeightInput(o.in, o.tensor);
-    const results = schemes.map((s) => evaluateScheme(input.data, input.rows, input.cols, s, { ...scaleOpts, ...(group !== undefined ? { group } : {}) }));
+    // Every scheme that can take this tensor and these options is evaluated; the others are
+    // reported as refused, with the reason, and make the exit status 1.
+    const results: SchemeEvaluation[] = [];
+    const refused: { scheme: string; reason: string }[] = [];
+    for (const s of schemes) {
+      try {
+        results.push(evaluateScheme(input.data, input.rows, input.cols, s, { ...scaleOpts, ...(group !== undefined ? { group } : {}) }));
+      } catch (err) {
+        if (schemes.length === 1) throw err;
+        refused.push({ scheme: s, reason: (err as Error).message });
+      }
+    }
     if (o.out) await writeNpyFile(o.out, results[0]!.dequantized, [input.rows, input.cols]);
     if (gguf !== undefined) await writeQuantizedGguf(gguf, o['gguf-tensor'] ?? input.name, results[0]!.qt, input.name);
+    const status = refused.length > 0 ? 1 : 0;
     if (o.json) {
-      const payload = { input: { name: input.name, shape: [input.rows, input.cols] }, results: results.map(evaluationJson), ...(o.out ? { out: o.out } : {}), ...(gguf ? { outGguf: gguf } : {}) };
+      const payload = { input: { name: input.name, shape: [input.rows, input.cols] }, results: results.map(evaluationJson), refused, ...(o.out ? { out: o.out } : {}), ...(gguf ? { outGguf: gguf } : {}) };
       process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
-      return 0;
+      return status;
     }
     process.stdout.write(`input ${input.name} [${input.rows}, ${input.cols}]\n\n`);
-    process.stdout.write(`${schemeTable(results)}\n`);
+    if (results.length > 0) process.stdout.write(`${schemeTable(results)}\n`);
+    if (refused.length > 0) process.stdout.write(`\nrefused (${refused.length} of ${schemes.length}):\n${refused.map((r) => `  ${r.scheme}: ${r.reason}`).join('\n')}\n`);
     if (o.out) process.stdout.write(`\nwrote dequantized f32 tensor to ${o.out}\n`);
     if (gguf) process.stdout.write(`\nwrote ${results[0]!.qt.blocks?.type ?? 'mxfp4'} tensor '${o['gguf-tensor'] ?? input.name}' to ${gguf}\n`);
-    return 0;
+    return status;
   },
 };
 

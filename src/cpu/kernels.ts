@@ -11,6 +11,7 @@ import { boundConstant } from './bound.js';
 import { DEQUANT_C, dequantBoundC, dequantExtraBound, matmulDequant } from './dequant.js';
 import { lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutSupport, matmulLutF32, matmulLutI8 } from './lut.js';
 import { BITSERIAL_C, bitSerialBoundC, bitSerialSupport, matmulBitSerial } from './bitserial.js';
+import { unknownNameMessage } from '../util/nearest.js';
 
 /** Names of the CPU kernels. */
 export type CpuKernelName = 'ref' | 'dequant' | 'lut-f32' | 'lut-i8' | 'bitserial';
@@ -106,7 +107,9 @@ const ALIASES: Readonly<Record<string, CpuKernelName>> = { lut: 'lut-f32' };
 /** Looks up a kernel by name or alias ('lut' = 'lut-f32'); throws listing the known names. */
 export function getCpuKernel(name: string): CpuKernel {
   const key = Object.prototype.hasOwnProperty.call(CPU_KERNELS, name) ? (name as CpuKernelName) : ALIASES[name];
-  if (key === undefined) throw new Error(`Unknown CPU kernel "${name}". Known kernels: ${CPU_KERNEL_NAMES.join(', ')} (alias: lut = lut-f32)`);
+  if (key === undefined) {
+    throw new Error(`${unknownNameMessage('CPU kernel', name, [...CPU_KERNEL_NAMES, ...Object.keys(ALIASES)], CPU_KERNEL_NAMES)} (alias: lut = lut-f32)`);
+  }
   return CPU_KERNELS[key];
 }
 

@@ -3,6 +3,7 @@
  * primary facts (spec.ts). `getDType(name)` adds the derived views (decode table, sorted values,
  * finfo-like limits, integer grid), computed once per datatype and cached.
  */
+import { unknownNameMessage } from '../util/nearest.js';
 import { signMagnitudeValues, type CodebookSpec, type DTypeSpec, type FloatSpec, type IntSpec } from './spec.js';
 import {
   deriveDecodeTable,
@@ -149,7 +150,7 @@ export function getDType(name: string): DType {
   const hit = cache.get(name);
   if (hit) return hit;
   if (!isDTypeName(name)) {
-    throw new Error(`Unknown datatype "${name}". Known datatypes: ${DTYPE_NAMES.join(', ')}`);
+    throw new Error(unknownNameMessage('datatype', name, DTYPE_NAMES));
   }
   const spec: DTypeSpec = DTYPES[name];
   const decodeTable = deriveDecodeTable(spec);

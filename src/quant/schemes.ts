@@ -2,7 +2,8 @@
  * The scheme registry: element datatype(s) + scale rule + default group size + scale storage,
  * for every scheme name in DESIGN.md. `quantize` is driven entirely by these records.
  */
-import type { DTypeName } from '../dtype/registry.js';
+import { isDTypeName, type DTypeName } from '../dtype/registry.js';
+import { unknownNameMessage } from '../util/nearest.js';
 import type { Granularity, ScaleDType } from '../format/quantized-tensor.js';
 import { GGML_SCHEMES } from '../ggml/schemes.js';
 import { GGML_SCHEME_TYPES, type GgmlSchemeType } from '../ggml/codecs.js';
@@ -209,9 +210,24 @@ export function isAnySchemeName(name: string): name is AnySchemeName {
   return isSchemeName(name) || isGgmlSchemeName(name);
 }
 
-/** Looks up a scheme (lowbit's or a ggml one); throws an Error listing the known names for unknown ones. */
+function specOf(name: AnySchemeName): SchemeSpec {
+  return isSchemeName(name) ? SCHEMES[name] : GGML_SCHEMES[name as GgmlSchemeName];
+}
+
+/**
+ * Why `name` is not a scheme, with the nearest scheme names (case and typos; lowbit's and the
+ * ggml ones), or, for a datatype name, the schemes whose elements are of that datatype.
+ */
+export function unknownSchemeMessage(name: string): string {
+  if (isDTypeName(name)) {
+    const users = ALL_SCHEME_NAMES.filter((s) => (specOf(s).elementTypes as readonly string[]).includes(name));
+    if (users.length > 0) return `"${name}" is a datatype, not a scheme; schemes with ${name} elements: ${users.join(', ')}`;
+  }
+  return unknownNameMessage('scheme', name, ALL_SCHEME_NAMES);
+}
+
+/** Looks up a scheme (lowbit's or a ggml one); throws an Error with the nearest names and the known ones for unknown names. */
 export function getScheme(name: string): SchemeSpec & { readonly name: AnySchemeName } {
-  if (isSchemeName(name)) return { name, ...SCHEMES[name] };
-  if (isGgmlSchemeName(name)) return { name, ...GGML_SCHEMES[name] };
-  throw new Error(`Unknown scheme "${name}". Known schemes: ${SCHEME_NAMES.join(', ')}; ggml schemes: ${GGML_SCHEME_NAMES.join(', ')}`);
+  if (!isAnySchemeName(name)) throw new Error(unknownSchemeMessage(name));
+  return { name, ...specOf(name) };
 }

@@ -1,0 +1,7 @@
+/** Readers and writers that run anywhere (browser, worker, Node): .npy, .safetensors, byte sources, seeded sample data. */
+export * from './byte-source.js';
+export * from './npy.js';
+export * from './safetensors.js';
+export { bf16BitsToF32, decodeHalfLE, decodeF32LE, decodeF64LEToF32, encodeF32LE } from './float-bits.js';
+export * from './random.js';
+export * from './sample.js';
