@@ -28,17 +28,21 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   }
 }
 
-const sample = sampleWeights();
+// A small LLM-like weight matrix (2 x 256-weight super-blocks per row) keeps the CLI runs fast.
+const sample = sampleWeights({ rows: 16, cols: 512, seed: 5 });
+const input = join(dir, 'w-in.npy');
+writeFileSync(input, writeNpy(sample.data, [sample.rows, sample.cols]));
 const gguf = join(dir, 'q4k.gguf');
 
 describe('lowbit quantize --out-gguf', () => {
   it('writes the q4_k blocks of the sample under the given tensor name, with llama.cpp metadata', async () => {
-    const r = await run('quantize', '--scheme', 'q4_k', '--out-gguf', gguf, '--gguf-tensor', 'blk.0.ffn_down.weight');
+    const r = await run('quantize', '--in', input, '--scheme', 'q4_k', '--out-gguf', gguf, '--gguf-tensor', 'blk.0.ffn_down.weight');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`wrote q4_k tensor 'blk.0.ffn_down.weight' to ${gguf}`);
     const src = await openFileSource(gguf);
     try {
       const h = await readGgufHeader(src);
+      expect(h.metadata.get('general.name')).toEqual({ type: 'string', value: 'w-in' });
       expect(h.metadata.get('general.quantization_version')).toEqual({ type: 'u32', value: 2 });
       expect(h.metadata.get('lowbit.scheme')).toEqual({ type: 'string', value: 'q4_k' });
       expect(h.tensors.map((t) => [t.name, t.type.name, t.shape])).toEqual([['blk.0.ffn_down.weight', 'q4_k', [sample.rows, sample.cols]]]);
@@ -56,7 +60,7 @@ describe('lowbit quantize --out-gguf', () => {
     expect(int4.err).toMatch(/int4 has none \(use a ggml scheme: q4_0 .* tq2_0, or mxfp4\)/);
     expect((await run('quantize', '--scheme', 'q4_0,q8_0', '--out-gguf', join(dir, 'x.gguf'))).err).toContain('--out-gguf writes one tensor');
     expect((await run('quantize', '--scheme', 'q4_0', '--gguf-tensor', 'w')).err).toContain('--gguf-tensor needs --out-gguf');
-    const long = await run('quantize', '--scheme', 'q4_0', '--out-gguf', join(dir, 'x.gguf'), '--gguf-tensor', 'w'.repeat(64));
+    const long = await run('quantize', '--in', input, '--scheme', 'q4_0', '--out-gguf', join(dir, 'x.gguf'), '--gguf-tensor', 'w'.repeat(64));
     expect(long.code).toBe(2);
     expect(long.err).toContain('llama.cpp takes names shorter than 64');
     expect(readdirSync(dir).length).toBe(before);
@@ -69,7 +73,7 @@ describe('lowbit inspect', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`${gguf}: gguf, 1 tensor (version 3, alignment 32,`);
     expect(r.out).toContain('general.quantization_version: u32 2');
-    expect(r.out).toMatch(/blk\.0\.ffn_down\.weight\s+q4_k\s+\[256, 1024\]\s+4\.5\s+147456/);
+    expect(r.out).toMatch(/blk\.0\.ffn_down\.weight\s+q4_k\s+\[16, 512\]\s+4\.5\s+4608/);
     const j = JSON.parse((await run('inspect', gguf, '--json')).out) as { format: string; metadata: { key: string }[]; tensors: { dtype: string; bitsPerWeight: number }[] };
     expect([j.format, j.tensors[0]!.dtype, j.tensors[0]!.bitsPerWeight, j.metadata.map((m) => m.key)]).toEqual(['gguf', 'q4_k', 4.5, ['general.name', 'general.quantization_version', 'lowbit.scheme']]);
   });
@@ -107,9 +111,9 @@ describe('lowbit dequantize', () => {
     const out = join(dir, 'w-q4k.npy');
     const r = await run('dequantize', '--in', gguf, '--tensor', 'blk.0.ffn_down.weight', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('blk.0.ffn_down.weight: q4_k [256, 1024], 4.5 bits/weight');
+    expect(r.out).toContain('blk.0.ffn_down.weight: q4_k [16, 512], 4.5 bits/weight');
     const arr = parseNpy(new Uint8Array(readFileSync(out)));
-    expect(arr.shape).toEqual([256, 1024]);
+    expect(arr.shape).toEqual([16, 512]);
     const want = dequantize(quantize(sample.data, sample.rows, sample.cols, 'q4_k'));
     expect(Buffer.from(arr.data.buffer).equals(Buffer.from(want.buffer))).toBe(true);
   });
@@ -133,12 +137,12 @@ describe('ggml schemes elsewhere in the CLI', () => {
   });
 
   it('matmul runs them on the CPU dequant kernel and refuses the other kernels and WebGPU', async () => {
-    const ok = await run('matmul', '--scheme', 'q4_k', '--json');
+    const ok = await run('matmul', '--w', input, '--scheme', 'q4_k', '--json');
     expect(ok.code, ok.err).toBe(0);
     const payload = JSON.parse(ok.out) as { pass: boolean; extraBound: boolean };
     // q4_k has offsets (the mins): its bound carries the per-output extra term.
     expect([payload.pass, payload.extraBound]).toEqual([true, true]);
-    const lut = await run('matmul', '--scheme', 'q4_k', '--kernel', 'lut');
+    const lut = await run('matmul', '--w', input, '--scheme', 'q4_k', '--kernel', 'lut');
     expect(lut.code).toBe(2);
     expect(lut.err).toContain('only the dequant kernel decodes');
     const gpu = await run('matmul', '--scheme', 'q4_k', '--backend', 'webgpu');
