@@ -55,3 +55,13 @@ export function intOption(value: string | undefined, flag: string, fallback?: nu
   if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag} expects an integer, got '${value}'`);
   return Number.parseInt(value, 10);
 }
+
+/** Like `parse`, also returning positional arguments (for commands such as `lowbit inspect FILE`). */
+export function parseWithPositionals<O extends OptionSpec>(argv: string[], options: O): { values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>>['values']; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return { values: r.values, positionals: r.positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

@@ -5,7 +5,7 @@
 import { readWeights, writeNpyFile } from '../io/files.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
 import { dequantize, quantize } from '../quant/quantize.js';
-import { SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+import { GGML_SCHEME_NAMES, SCHEME_NAMES, getScheme, isGgmlSchemeName } from '../quant/schemes.js';
 import { CPU_KERNEL_NAMES, checkCpuKernel, getCpuKernel, type CpuKernel } from '../cpu/kernels.js';
 import { matmulRef, matmulRefDense } from '../cpu/matmul-ref.js';
 import { checkMatmulBound, type BoundCheck } from '../cpu/compare.js';
@@ -136,7 +136,8 @@ function runCpu(kernel: CpuKernel, x: Float32Array, m: number, qt: QuantizedTens
   const y = kernel.run(x, m, qt);
   const ms = performance.now() - t0;
   const check = checkCpuKernel(kernel, x, m, qt, y, matmulRef(x, qt, m));
-  return { y, ms, timing: 'wall clock (performance.now), one run', variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound: kernel.extraBound !== undefined, check };
+  const extraBound = kernel.extraBound?.(x, qt, m) !== undefined;
+  return { y, ms, timing: 'wall clock (performance.now), one run', variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound, check };
 }
 
 async function runWebgpu(kernel: CpuKernel, requested: string | undefined, x: Float32Array, m: number, qt: QuantizedTensor): Promise<MatmulRun> {
@@ -187,6 +188,7 @@ export const matmulCommand: Command = {
     '  --json          print a JSON object instead of text',
     '',
     `Schemes: ${SCHEME_NAMES.join(' ')}`,
+    `ggml schemes (CPU kernels ref and dequant; not yet on WebGPU): ${GGML_SCHEME_NAMES.join(' ')}`,
   ].join('\n'),
   async run(argv) {
     const o = parse(argv, {
@@ -208,6 +210,9 @@ export const matmulCommand: Command = {
       getScheme(o.scheme);
     } catch (err) {
       throw new UsageError((err as Error).message);
+    }
+    if (o.backend === 'webgpu' && isGgmlSchemeName(o.scheme)) {
+      throw new UsageError(`${o.scheme} is a llama.cpp (ggml) block scheme; the WebGPU kernels do not take its per-group offsets yet. Run it with --backend cpu --kernel dequant`);
     }
     const kernel = kernelOption(o.kernel ?? (o.variant !== undefined ? variantKernel(o.variant) : DEFAULT_KERNEL));
     if (o.kernel !== undefined && o.variant !== undefined) checkKernelMatchesVariant(kernel, o.variant);

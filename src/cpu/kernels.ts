@@ -8,7 +8,7 @@ import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
-import { DEQUANT_C, dequantBoundC, matmulDequant } from './dequant.js';
+import { DEQUANT_C, dequantBoundC, dequantExtraBound, matmulDequant } from './dequant.js';
 import { lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutSupport, matmulLutF32, matmulLutI8 } from './lut.js';
 import { BITSERIAL_C, bitSerialBoundC, bitSerialSupport, matmulBitSerial } from './bitserial.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -31,8 +31,11 @@ export interface CpuKernel {
   readonly c: number;
   /** The constant c derived for this tensor (tighter than `c`; docs/KERNELS.md). */
   boundC(qt: QuantizedTensor): number;
-  /** Per-output extra allowance [M, N], for kernels whose error is not relative to sum |x w|. */
-  readonly extraBound?: (x: Float32Array, qt: QuantizedTensor, m: number) => Float64Array;
+  /**
+   * Per-output extra allowance [M, N], for kernels whose error is not relative to sum |x w|
+   * (undefined when the plain bound holds for this tensor).
+   */
+  readonly extraBound?: (x: Float32Array, qt: QuantizedTensor, m: number) => Float64Array | undefined;
 }
 
 /** The oracle rounded to f32: one rounding of each output. */
@@ -57,11 +60,12 @@ export const CPU_KERNELS = {
   dequant: {
     name: 'dequant',
     family: 'dequant',
-    description: 'fused decode-and-multiply, f32 accumulation, one scale multiply per group',
+    description: 'fused decode-and-multiply, f32 accumulation, one scale multiply per group (ggml offsets as a second sum)',
     supports: () => true,
     run: matmulDequant,
     c: DEQUANT_C,
     boundC: dequantBoundC,
+    extraBound: dequantExtraBound,
   },
   'lut-f32': {
     name: 'lut-f32',
