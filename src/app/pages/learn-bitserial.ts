@@ -13,6 +13,9 @@ import { BS_K, BS_LANES, BS_SCHEMES, BS_SEED, BS_X, bitSerialExample, type BitSe
 import { checkTable, fmt, formula, miniTable, para } from './learn-common.js';
 import { powerOfTwoLabel } from '../charts/ticks.js';
 
+/** Words for the first few term planes. */
+const ORDINALS: readonly string[] = ['first', 'second', 'third', 'fourth'];
+
 /** Datatypes offered: integer-grid types of at most 4 bits (small enough to list). */
 const MAX_LISTED_BITS = 4;
 
@@ -82,7 +85,7 @@ function steps(ex: BitSerialExample): Step[] {
     out.push({
       title: `Term plane ${p.plane}`,
       render: () => [
-        para(`Plane ${p.plane} takes the ${p.plane === 0 ? 'first' : `${p.plane + 1}th`} term of every weight that has one. Each term is x_k · (±2^s): a shift of x, exact in floating point. The kernel keeps ${BS_LANES} running sums (lane = k mod ${BS_LANES}) and adds them pairwise.`),
+        para(`Plane ${p.plane} takes the ${ORDINALS[p.plane] ?? `${p.plane + 1}th`} term of every weight that has one. Each term is x_k · (±2^s): a shift of x, exact in floating point. The kernel keeps ${BS_LANES} running sums (lane = k mod ${BS_LANES}) and adds them pairwise.`),
         h(
           'ul',
           { class: 'lookup-list' },

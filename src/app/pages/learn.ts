@@ -218,7 +218,7 @@ function lutSteps(ex: LutExample): Step[] {
           ps.lookups.map((l) => h('li', {}, [indexBoxes(l.idx, l.t), ` → T${l.t}[${l.idx}] = ${fmt(l.value)}`])),
         ),
         formula(`P${ps.plane} = ${ps.lookups.map((l) => fmt(l.value)).join(' + ')} = ${fmt(ps.sum)}`),
-        formula(`running Σ a_i·P_i += ${fmt(ps.a)} × ${fmt(ps.sum)}  →  ${fmt(ps.running)}`),
+        formula(`Σ a_i·P_i = ${fmt(ps.plane === 0 ? 0 : (ex.planes.find((q) => q.row === ps.row && q.plane === ps.plane - 1)?.running ?? 0))} + ${fmt(ps.a)} × ${fmt(ps.sum)} = ${fmt(ps.running)}`),
       ],
     });
   }

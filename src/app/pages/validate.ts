@@ -120,8 +120,23 @@ export function mountValidate(root: HTMLElement, env: AppEnv): void {
       ]);
     });
     const many = source.items.length > 1;
+    const setAll = (on: boolean): void => {
+      for (const t of source?.items ?? []) {
+        if (t.usable !== true) continue;
+        if (on) selectedTensors.add(t.name);
+        else selectedTensors.delete(t.name);
+      }
+      renderTensorList();
+      updateRunState();
+    };
     replace(tensorList, [
       many ? h('p', { class: 'muted', text: `${source.items.length} tensors; choose the 2-D ones to quantize:` }) : null,
+      many
+        ? h('div', { class: 'quick' }, [
+            h('button', { type: 'button', class: 'button small', text: 'All usable', on: { click: () => setAll(true) } }),
+            h('button', { type: 'button', class: 'button small', text: 'None', on: { click: () => setAll(false) } }),
+          ])
+        : null,
       h('ul', { class: 'tensors' }, rows),
     ]);
   }
