@@ -29,8 +29,9 @@ export function stepper(name: string, steps: readonly Step[]): HTMLElement {
   const jumps = steps.map((s, i) =>
     h('li', {}, [h('button', { type: 'button', class: 'step-jump', text: `${i + 1}. ${s.title}`, dataset: { step: String(i) }, on: { click: () => go(i) } })]),
   );
+  const list = h('ol', { class: 'step-list', id: listId, attrs: { 'aria-label': `${name}: steps` } }, jumps);
   const root = h('div', { class: 'stepper', dataset: { walk: name, step: '0', steps: String(steps.length) } }, [
-    h('ol', { class: 'step-list', id: listId, attrs: { 'aria-label': `${name}: steps` } }, jumps),
+    list,
     h('div', { class: 'step-controls' }, [prev, pos, next, h('span', { class: 'check' }, [allBox, h('label', { for: allId, text: 'Show all steps' })])]),
     body,
   ]);
@@ -56,6 +57,9 @@ export function stepper(name: string, steps: readonly Step[]): HTMLElement {
       else b.removeAttribute('aria-current');
     });
     replace(body, all ? steps.map((_, i) => section(i)) : [section(at)]);
+    // Where the step list scrolls sideways (narrow screens), bring the current step into view.
+    const current = jumps[at]?.firstElementChild as HTMLElement | undefined;
+    if (current && list.scrollWidth > list.clientWidth) list.scrollLeft = Math.max(0, current.offsetLeft - list.offsetLeft - list.clientWidth / 3);
   }
 
   render();

@@ -17,7 +17,7 @@ import { e8m0Code, mxSharedExp, nvfp4TensorScale, NVFP4_ELEMENT_MAX, roundToE4M3
 /** Schemes of the lesson. */
 export const BLOCK_SCHEMES: readonly string[] = ['mxfp4', 'mxfp6_e2m3', 'mxfp8_e4m3', 'mxint8', 'nvfp4'];
 /** Rows of the sample the lesson quantizes (whole rows; blocks run along K). */
-const SAMPLE_ROWS = 4;
+export const SAMPLE_ROWS = 4;
 
 /** One element of the block. */
 export interface BlockElement {

@@ -11,7 +11,7 @@ import { chartFrame } from '../charts/frame.js';
 import { numberLinePlot } from '../charts/number-line.js';
 import { COLOR_MAIN, COLOR_REF } from '../charts/palette.js';
 import { stepper, type Step } from '../stepper.js';
-import { BLOCK_SCHEMES, blockCount, blockExample, type BlockExample } from '../learn/block-example.js';
+import { BLOCK_SCHEMES, SAMPLE_ROWS, blockCount, blockExample, type BlockExample } from '../learn/block-example.js';
 import { codeBits, encodingName } from '../learn/encoding.js';
 import { bitBoxes, fmt, formula, miniTable, para } from './learn-common.js';
 
@@ -70,7 +70,7 @@ function blockSteps(ex: BlockExample): Step[] {
       title: 'The block and its maximum',
       render: () => [
         para(
-          `Block ${ex.block} of ${ex.blocks}: ${ex.blockSize} consecutive weights of one row (listed in step 3). Its largest magnitude is amax = max |w| = ${fmt(ex.amax)}, at k = ${ex.elements.findIndex((e) => Math.abs(e.w) === ex.amax)}. `,
+          `The lesson quantizes the first ${SAMPLE_ROWS} rows of the sample weights as one tensor. Block ${ex.block} of its ${ex.blocks}: ${ex.blockSize} consecutive weights of one row (listed in step 3). Its largest magnitude is amax = max |w| = ${fmt(ex.amax)}, at k = ${ex.elements.findIndex((e) => Math.abs(e.w) === ex.amax)}. `,
           'Everything about the scale follows from this one number.',
         ),
       ],
