@@ -461,6 +461,8 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     const fractions = await page.locator('#bench-table tbody tr[data-status="ok"][data-role="kernel"] td[data-col="fraction"]').allTextContents();
     expect(fractions.every((f) => /^\d+(\.\d)? %$/.test(f))).toBe(true);
     expect(await page.locator('#bench-chart svg g[aria-label="bar"] rect').count()).toBeGreaterThan(0);
+    // Variants the adapter cannot run say why in a few words.
+    for (const t of await page.locator('#bench-table tbody tr[data-status="unavailable"] .status-cell').allTextContents()) expect(t).toMatch(/^skipped: adapter lacks [a-z0-9_-]+/);
     // The copy bandwidth is drawn as a reference tick on the rows.
     expect(await page.locator('#bench-chart svg g[aria-label="tick"] line').count()).toBeGreaterThan(0);
     await expectChartAxes(page, '#page-bench', 1);

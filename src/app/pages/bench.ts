@@ -259,7 +259,7 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
       h('td', { class: 'num', text: String(r.m) }),
       h('td', { text: r.scheme }),
       h('td', {}, [h('code', { text: variant })]),
-      h('td', { text: r.status }),
+      h('td', { class: 'status-cell', text: r.status === 'unavailable' ? `skipped: ${r.note}` : r.status }),
       h('td', { class: 'num', text: r.ms === null ? '–' : `${sig(r.ms, 3)} ms` }),
       h('td', { text: r.timer }),
       h('td', { class: 'num', text: r.bytes ? fmtBytes(r.bytes) : '–' }),
@@ -268,7 +268,7 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
       h('td', { class: 'num', dataset: { col: 'fraction' }, text: r.fractionOfCopy === null ? '–' : `${(100 * r.fractionOfCopy).toFixed(1)} %` }),
       h('td', { class: 'num', text: r.speedupVsF32 === null ? '–' : `${sig(r.speedupVsF32, 3)}×` }),
       h('td', { class: 'num', text: fmtNum(r.checkWorstRatio, 2) }),
-      h('td', { class: 'note', text: r.note }),
+      h('td', { class: 'note', text: r.status === 'unavailable' ? '' : r.note }),
     ]);
   }
 
