@@ -67,7 +67,8 @@ export function paretoPlot(o: ParetoOptions, width: number): Element {
     width,
     height: HEIGHT,
     marginLeft: 60,
-    marginRight: 28,
+    // Room for the label of a front point at the right edge.
+    marginRight: 64,
     marginTop: MARGIN_TOP,
     marginBottom: MARGIN_BOTTOM,
     ariaLabel: o.ariaLabel,
@@ -79,7 +80,8 @@ export function paretoPlot(o: ParetoOptions, width: number): Element {
       ...exactAxis('y', log10AxisTicks(nmseLo, nmseHi, HEIGHT - MARGIN_TOP - MARGIN_BOTTOM, Y_TICK_GAP_PX), { label: '↑ NMSE (log scale; lower is better)', grid: true }),
       Plot.line(stairs, { x: 'bits', y: 'nmse', curve: 'step-after', stroke: COLOR_GOOD, strokeWidth: 2, strokeOpacity: 0.7 }),
       Plot.dot(pts, { x: 'bits', y: 'nmse', fill: 'family', r: 5, stroke: 'white', strokeWidth: 0.8, title: 'title', tip: true }),
-      Plot.text(front, { x: 'bits', y: 'nmse', text: 'scheme', dy: -10, fill: 'currentColor', fontWeight: 600 }),
+      // Labels up and to the right of their dots: the staircase leaves that corner free.
+      Plot.text(front, { x: 'bits', y: 'nmse', text: 'scheme', dx: 7, dy: -9, textAnchor: 'start', fill: 'currentColor', fontWeight: 600 }),
     ],
   });
 }
