@@ -184,7 +184,7 @@ function gpuTable(rows: readonly VerifyRow[]): string {
     rows.map((r) => [
       r.scheme,
       r.variant,
-      r.status,
+      r.status === 'skip' ? `skip: ${r.message}` : r.status,
       r.status === 'pass' || r.status === 'fail' ? sig(r.worstRatio, 2) : '-',
       r.gpuMs === undefined ? '-' : sig(r.gpuMs, 3),
       r.timer ?? '-',

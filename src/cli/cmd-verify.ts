@@ -64,7 +64,7 @@ export const verifyCommand: Command = {
             r.scheme,
             r.variant,
             r.cpuTwin,
-            r.status,
+            r.status === 'skip' ? `skip: ${r.message}` : r.status,
             r.status === 'pass' || r.status === 'fail' ? sig(r.worstRatio, 3) : '-',
             r.status === 'pass' || r.status === 'fail' ? sig(r.maxAbsErr, 3) : '-',
             r.gpuMs === undefined ? '-' : sig(r.gpuMs, 3),
