@@ -1,9 +1,8 @@
 // The browser app end to end: Vite build, dist-app served on 127.0.0.1, Chromium (WebGPU on SwiftShader) driving every page.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { evaluateScheme } from '../../src/quant/evaluate.js';
@@ -21,6 +20,7 @@ import { LUT_K, LUT_N, LUT_SEED, LUT_X } from '../../src/app/learn/lut-example.j
 import { BS_K, BS_SEED, BS_X } from '../../src/app/learn/bitserial-example.js';
 import { decodePng, pixelStats } from './png.js';
 import { CHROMIUM_WEBGPU_FLAGS } from '../chromium-flags.js';
+import { baseUrl, serveStatic } from '../static-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = join(ROOT, 'dist-app');
@@ -38,30 +38,6 @@ const SAMPLE_SCHEMES = ['int4', 'int3_asym', 'nf4', 'bitmod4', 'ant3', 'mxfp4', 
  */
 const KERNEL_SCHEMES = ['int4'];
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/** A static file server for dist-app (GET only, no directory escapes). */
-function serve(dir: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
-    const file = resolve(dir, rel === '' ? 'index.html' : rel);
-    if (!file.startsWith(dir + sep) || !existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
 
 /** Splits the CLI's text table into cells (columns are separated by two or more spaces). */
 function parseCliTable(text: string): Map<string, string[]> {
@@ -158,8 +134,8 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
   beforeAll(async () => {
     await build({ configFile: join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
     expect(existsSync(join(DIST, 'index.html'))).toBe(true);
-    server = await serve(DIST);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveStatic(DIST);
+    base = baseUrl(server).replace(/\/$/, '');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [...CHROMIUM_WEBGPU_FLAGS],

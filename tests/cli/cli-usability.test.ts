@@ -1,10 +1,10 @@
 // What a new CLI user meets: negative option values, short usage errors with the reason last, nearest-name suggestions, `help CMD`, partial multi-scheme quantize, contradicting flags, exact limits, the output error against unquantized weights, and where bench writes.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { joinNegativeValues } from '../../src/cli/args.js';
 import { exact } from '../../src/cli/table.js';
 import { nearestNames, editDistance } from '../../src/util/nearest.js';
@@ -12,27 +12,9 @@ import { getScheme } from '../../src/quant/schemes.js';
 import { getCpuKernel } from '../../src/cpu/kernels.js';
 import { getDType } from '../../src/dtype/registry.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function run(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
-afterEach(() => vi.restoreAllMocks());
 
 /** The last non-empty line of a text. */
 function lastLine(text: string): string {

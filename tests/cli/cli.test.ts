@@ -1,37 +1,19 @@
 // The lowbit CLI end to end in-process: help, usage errors, dtypes, quantize (file in/out, JSON) and the report.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { mkdtempSync, existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
 import { parseNpy, writeNpy } from '../../src/io/npy.js';
 import { quantize, dequantize } from '../../src/quant/quantize.js';
 import { getDType } from '../../src/dtype/registry.js';
 import { ALL_SCHEME_NAMES, GGML_SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { seededRandn } from '../../src/io/random.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function run(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
-afterEach(() => vi.restoreAllMocks());
 
 describe('lowbit CLI', () => {
   it('prints help listing the commands and exits 0', async () => {

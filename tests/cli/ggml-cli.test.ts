@@ -1,9 +1,9 @@
 // The lowbit CLI with GGUF and the ggml schemes: quantize --out-gguf, inspect (gguf, npy, safetensors, index.json), dequantize, GPU refusals.
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { parseNpy, writeNpy } from '../../src/io/npy.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { openFileSource } from '../../src/io/node-file-source.js';
@@ -13,20 +13,8 @@ import { dequantize, quantize } from '../../src/quant/quantize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-ggml-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 // A small LLM-like weight matrix (2 x 256-weight super-blocks per row) keeps the CLI runs fast.
 const sample = sampleWeights({ rows: 16, cols: 512, seed: 5 });
