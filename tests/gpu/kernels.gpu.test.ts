@@ -26,7 +26,7 @@ async function check(gpu: LowbitGpu, v: GpuKernelVariant, qt: QuantizedTensor, m
   const got = await runGpuKernel(gpu, v.name, x, m, qt);
   expect(got.variant).toBe(v.name);
   const ref = matmulRefDense(x, w, m, qt.rows, qt.cols);
-  const res = checkMatmulBound(got.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w }));
+  const res = checkMatmulBound(got.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w, tuning: got.tuning }));
   expect(res.ok, `${v.name} ${qt.scheme} M=${m} N=${qt.rows} K=${qt.cols} G=${qt.groupSize}: ${res.message}`).toBe(true);
 }
 
@@ -81,7 +81,7 @@ describe('gpu kernels vs the f64 oracle', () => {
       for (const v of GPU_KERNEL_VARIANTS) {
         if (variantAvailable(gpu, v) !== true || v.supports(qt) !== true) continue;
         const got = await runGpuKernel(gpu, v.name, x, 2, gt);
-        const res = checkMatmulBound(got.y, ref, 2, qt.rows, qt.cols, gpuKernelBound(v, { qt, m: 2, x, w }));
+        const res = checkMatmulBound(got.y, ref, 2, qt.rows, qt.cols, gpuKernelBound(v, { qt, m: 2, x, w, tuning: got.tuning }));
         expect(res.ok, `${v.name} int4 K=4096: ${res.message}`).toBe(true);
         expect(got.timer === 'timestamp-query' || got.timer === 'wall').toBe(true);
       }
