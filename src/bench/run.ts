@@ -40,6 +40,8 @@ export interface BenchOptions {
   readonly layers?: readonly string[];
   /** Sweep the GPU kernels' workgroup constants first and use the best (lowbit bench --tune). */
   readonly tune?: boolean;
+  /** With `tune`: sweep only these (family, shape) keys, e.g. 'dequant-gemv' (default: all). */
+  readonly tuneKeys?: readonly string[];
   /** A tuning record (JSON text of a tuning-<adapter>.json) to apply before the suites. */
   readonly tuningRecord?: { readonly text: string; readonly source: string };
 }
@@ -81,7 +83,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       let sweep: NonNullable<BenchReport['tuning']>['sweep'];
       if (opts.tune) {
         progress('== tune ==');
-        const rec = await runTuning(ctx, gpu);
+        const rec = await runTuning(ctx, gpu, opts.tuneKeys);
         source = 'lowbit bench --tune';
         sweep = rec.results.map((r) => ({ key: r.key, variant: r.variant, scheme: r.scheme, layer: r.layer, m: r.m, bestMs: r.bestMs, defaultMs: r.defaultMs, candidates: r.candidates.length }));
         tuningFile = { name: tuningFileName(gpu), text: `${JSON.stringify(rec, null, 2)}\n` };

@@ -72,7 +72,7 @@ const WG_TPR: readonly (readonly [number, number])[] = [
 const ROWS: readonly number[] = [1, 2, 4, 8];
 
 /** Sweeps every target on the preset's first GPU layer (M = 1 for GEMVs, the largest M > 1, else 8, for GEMMs), applies and returns the winners. */
-export async function runTuning(ctx: BenchContext, gpu: LowbitGpu): Promise<TuningRecord> {
+export async function runTuning(ctx: BenchContext, gpu: LowbitGpu, keys?: readonly string[]): Promise<TuningRecord> {
   const first = ctx.preset.gpu[0];
   const layer: Layer = first ? first.layer : { name: 'tiny', n: 64, k: 256, source: '' };
   const gemmM = Math.max(...ctx.preset.gpu.flatMap((c) => c.m).filter((m) => m > 1), 0) || 8;
@@ -80,6 +80,7 @@ export async function runTuning(ctx: BenchContext, gpu: LowbitGpu): Promise<Tuni
   const results: TuneResult[] = [];
   const table: Record<string, KernelTuning> = {};
   for (const target of TARGETS) {
+    if (keys && !keys.includes(tuningKey(target.family, target.shape))) continue;
     const variant = target.variants.map((n) => getGpuKernelVariant(n)).find((v) => variantAvailable(gpu, v) === true);
     if (!variant) continue;
     const m = target.shape === 'gemv' ? 1 : gemmM;
@@ -144,6 +145,9 @@ export function applyTuningRecord(gpu: LowbitGpu, record: unknown, source: strin
   setTuning(gpu, r.table);
   return r.table;
 }
+
+/** The (family, shape) keys --tune sweeps, e.g. 'dequant-gemv'. */
+export const TUNE_KEYS: readonly string[] = TARGETS.map((t) => tuningKey(t.family, t.shape));
 
 /** A file-name-safe name of an adapter: vendor, architecture and description, lower case, runs of other characters as '-'. */
 export function adapterSlug(gpu: LowbitGpu): string {

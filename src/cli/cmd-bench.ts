@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SHAPES_URL } from '../bench/shapes-file.js';
+import { TUNE_KEYS } from '../bench/tune.js';
 import { performance } from 'node:perf_hooks';
 import { runBench } from '../bench/run.js';
 import { toTerminal } from '../bench/output.js';
@@ -40,6 +41,7 @@ export const benchCommand: Command = {
     '  --tune       first sweep the GPU kernels\' workgroup constants (WG_SIZE, lanes per row TPR, rows per',
     '               lane RPT / TILE_M) per kernel family on the preset\'s first GPU layer, use the fastest for',
     '               the run and write them to DIR/tuning-<adapter>.json',
+    '  --tune-only K  as --tune, sweeping only these family-shape keys (e.g. dequant-gemv,lut-gemv)',
     '  --tuning F   use the workgroup constants recorded in F (a tuning-<adapter>.json from --tune)',
     `  --out DIR    output folder (default ${DEFAULT_OUT})`,
     '  --no-files   write no files',
@@ -56,6 +58,7 @@ export const benchCommand: Command = {
       layers: { type: 'string' },
       tune: { type: 'boolean', default: false },
       tuning: { type: 'string' },
+      'tune-only': { type: 'string' },
     });
     const preset = o.preset ?? 'small';
     if (!(PRESETS as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got '${preset}'`);
@@ -73,7 +76,14 @@ export const benchCommand: Command = {
       peerProviders = names as PeerProvider[];
     }
     if (o['no-files'] && o.out !== undefined) throw new UsageError('--out and --no-files contradict each other');
-    if (o.tune && o.tuning !== undefined) throw new UsageError('--tune and --tuning contradict each other: --tune measures, --tuning reuses a recorded sweep');
+    let tuneKeys: string[] | undefined;
+    if (o['tune-only'] !== undefined) {
+      tuneKeys = o['tune-only'].split(',').map((s) => s.trim()).filter(Boolean);
+      for (const key of tuneKeys) if (!TUNE_KEYS.includes(key)) throw new UsageError(`--tune-only takes ${TUNE_KEYS.join(', ')}; got '${key}'`);
+      if (tuneKeys.length === 0) throw new UsageError('--tune-only needs at least one key');
+    }
+    const tune = o.tune || tuneKeys !== undefined;
+    if (tune && o.tuning !== undefined) throw new UsageError('--tune and --tuning contradict each other: --tune measures, --tuning reuses a recorded sweep');
     let layers: string[] | undefined;
     if (o.layers !== undefined) {
       layers = o.layers.split(',').map((s) => s.trim()).filter(Boolean);
@@ -94,7 +104,8 @@ export const benchCommand: Command = {
       ...(outDir !== undefined ? { outDir } : {}),
       ...(peerProviders ? { peerProviders } : {}),
       ...(layers ? { layers } : {}),
-      ...(o.tune ? { tune: true } : {}),
+      ...(tune ? { tune: true } : {}),
+      ...(tuneKeys ? { tuneKeys } : {}),
       ...(tuningRecord ? { tuningRecord } : {}),
       progress: (line) => process.stderr.write(`[${((performance.now() - t0) / MS_PER_S).toFixed(1).padStart(6)} s] ${line}\n`),
     });
