@@ -403,6 +403,9 @@ export function bitSerialBlockWgsl(spec: BitSerialBlockSpec): string {
     `  return vec4<f32>(BS_MUL[i.x], BS_MUL[i.y], BS_MUL[i.z], BS_MUL[i.w]);`,
     `}`,
   );
+  if (!spec.hasZeros) {
+    lines.push(`fn bs_code_mul(i: vec4<u32>) -> vec4<f32> {`, `  return vec4<f32>(BS_CODE_MUL[i.x], BS_CODE_MUL[i.y], BS_CODE_MUL[i.z], BS_CODE_MUL[i.w]);`, `}`);
+  }
   lines.push(...xBlockLines(quads, 'f32'));
   const nSeg = L.segment === 'block' ? 1 : L.segment === 'word' ? BLOCK_WORDS : quads;
   lines.push(`struct WBlock {`);
@@ -414,7 +417,7 @@ export function bitSerialBlockWgsl(spec: BitSerialBlockSpec): string {
     lines.push(`  let g${s} = seg_group(row, ${k});`, `  let id${s} = group_type(g${s});`);
     lines.push(`  let tb${s} = vec4<u32>(id${s} << BITS);`);
     // Entry e of a code: BS_INDEX[code] (+ D) minus the zero point; term row (id * BS_ENTRIES + e) * BS_TERMS.
-    lines.push(`  let eb${s} = vec4<i32>(i32(id${s} * BS_ENTRIES))${spec.hasZeros ? ` - vec4<i32>(i32(group_zero(g${s})))` : ''};`);
+    if (spec.hasZeros) lines.push(`  let eb${s} = vec4<i32>(i32(id${s} * BS_ENTRIES)) - vec4<i32>(i32(group_zero(g${s})));`);
     lines.push(`  b.s${idx} = scales[g${s}] * BS_UNIT[id${s}];`);
   };
   if (L.segment === 'block') seg('', 'k0', 0);
@@ -424,8 +427,14 @@ export function bitSerialBlockWgsl(spec: BitSerialBlockSpec): string {
       const i = q * qpw + r;
       const s = L.segment === 'block' ? '' : L.segment === 'word' ? `${q}` : `${i}`;
       if (L.segment === 'quad') seg(s, `k0 + ${u(i * QUAD)}`, i);
-      lines.push(`  let e${i} = vec4<u32>(vec4<i32>(bs_entries(tb${s} | ${codesExpr(`c.${COMP[q]}`, spec.bits, L.slotBits, r)})) + eb${s}) * BS_TERMS;`);
-      for (let t = 0; t < T; t++) lines.push(`  b.m${i}_${t} = bs_mul(e${i} + vec4<u32>(${u(t)}));`);
+      if (spec.hasZeros) {
+        lines.push(`  let e${i} = vec4<u32>(vec4<i32>(bs_entries(tb${s} | ${codesExpr(`c.${COMP[q]}`, spec.bits, L.slotBits, r)})) + eb${s}) * BS_TERMS;`);
+        for (let t = 0; t < T; t++) lines.push(`  b.m${i}_${t} = bs_mul(e${i} + vec4<u32>(${u(t)}));`);
+      } else {
+        // The code's terms straight from BS_CODE_MUL (no entry indirection without zero points).
+        lines.push(`  let e${i} = (tb${s} | ${codesExpr(`c.${COMP[q]}`, spec.bits, L.slotBits, r)}) * BS_TERMS;`);
+        for (let t = 0; t < T; t++) lines.push(`  b.m${i}_${t} = bs_code_mul(e${i} + vec4<u32>(${u(t)}));`);
+      }
     }
   }
   lines.push(`  return b;`, `}`);
