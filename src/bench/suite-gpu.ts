@@ -45,6 +45,8 @@ export interface GpuTiming {
   readonly endToEndMs: number | null;
   /** Median wall ms of an empty submission's round trip, measured beside the end-to-end calls. */
   readonly roundTripMs: number | null;
+  /** Median over the end-to-end calls of wall / (that call's kernel time + the round trip). */
+  readonly overheadRatio: number | null;
   /** The workgroup constants the variant ran with. */
   readonly tuning: KernelTuning | null;
 }
@@ -70,7 +72,7 @@ export async function timeGpuVariant(
   opts: GpuTimeOptions,
 ): Promise<GpuTiming> {
   const qt = gt.qt;
-  const none = { timer: 'none' as const, ms: null, samples: 0, worst: null, endToEndMs: null, roundTripMs: null, tuning: null };
+  const none = { timer: 'none' as const, ms: null, samples: 0, worst: null, endToEndMs: null, roundTripMs: null, overheadRatio: null, tuning: null };
   const avail = variantAvailable(gpu, variant);
   if (avail !== true) return { status: 'unavailable', note: avail, ...none };
   const sup = variant.supports(qt);
@@ -101,15 +103,20 @@ export async function timeGpuVariant(
     }
     let endToEndMs: number | null = null;
     let roundTripMs: number | null = null;
+    let overheadRatio: number | null = null;
     if (opts.endToEnd) {
+      roundTripMs = await queueRoundTripMs(gpu);
       const e2e: number[] = [];
+      const ratios: number[] = [];
       for (let i = 0; i < opts.iterations; i++) {
         const t0 = performance.now();
-        await prepared.run(x);
-        e2e.push(performance.now() - t0);
+        const r = await prepared.run(x);
+        const wall = performance.now() - t0;
+        e2e.push(wall);
+        if (r.timer === 'timestamp-query') ratios.push(wall / (r.ms + roundTripMs));
       }
       endToEndMs = median(e2e);
-      roundTripMs = await queueRoundTripMs(gpu);
+      overheadRatio = ratios.length ? median(ratios) : null;
     }
     return {
       status: check.ok ? 'ok' : 'wrong',
@@ -120,6 +127,7 @@ export async function timeGpuVariant(
       worst: check.worstRatio,
       endToEndMs,
       roundTripMs,
+      overheadRatio,
       tuning: prepared.tuning,
     };
   } catch (err) {

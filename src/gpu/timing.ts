@@ -41,6 +41,10 @@ export interface SubmitOptions {
 
 /** Fraction of the fastest wall time seen so far that a timed loop sleeps through. */
 export const SETTLE_FRACTION = 0.8;
+/** Fraction of the recent median kernel time (timestamps) a prepared kernel sleeps through. */
+export const SETTLE_KERNEL_FRACTION = 0.9;
+/** Kernel times the settle estimate looks back over. */
+const SETTLE_WINDOW = 5;
 
 /** Submit options for the next dispatch of a timed loop, from the wall times seen so far. */
 export function settleFor(wallMsSeen: readonly number[]): SubmitOptions {
@@ -129,6 +133,7 @@ export class TimedJobs {
   private readonly tsStaging?: GPUBuffer;
   private yStaging?: GPUBuffer;
   private readonly walls: number[] = [];
+  private readonly kernels: number[] = [];
   private readonly count: number;
 
   constructor(
@@ -176,9 +181,19 @@ export class TimedJobs {
     return this.yStaging;
   }
 
+  /**
+   * How long to sleep before mapping: the caller's settleMs, else (Node) 90% of the median of the
+   * last kernel times by timestamp (the GPU work itself; the wall time also holds the round trip
+   * and any sleep), or without timestamps 80% of the fastest wall time seen.
+   */
   private settle(opts: SubmitOptions): number | undefined {
     if (opts.settleMs !== undefined) return opts.settleMs;
-    return this.autoSettle ? settleFor(this.walls).settleMs : undefined;
+    if (!this.autoSettle) return undefined;
+    if (this.kernels.length > 0) {
+      const recent = this.kernels.slice(-SETTLE_WINDOW).sort((a, b) => a - b);
+      return SETTLE_KERNEL_FRACTION * (recent[recent.length >> 1] as number);
+    }
+    return settleFor(this.walls).settleMs;
   }
 
   /** Submits, sleeps `settle`, maps the staging buffers; returns the kernel time and the wall time. */
@@ -211,6 +226,7 @@ export class TimedJobs {
       }
     } else if (this.tsStaging?.mapState === 'mapped') this.tsStaging.unmap();
     const base = ns === 0n ? { ms: wallMs, timer: 'wall' as const, wallMs } : { ms: Number(ns) / NS_PER_MS, timer: 'timestamp-query' as const, wallMs };
+    if (base.timer === 'timestamp-query') this.kernels.push(base.ms);
     return yOut ? { ...base, y: yOut } : base;
   }
 
