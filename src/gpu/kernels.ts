@@ -39,6 +39,7 @@ import {
   driverOf,
   f32Writer,
   outputBuffer,
+  padRows,
   plainBound,
   rowAbsMax,
   rowAbsSums,
@@ -389,7 +390,7 @@ function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled',
         const chunks: { rowStart: number; rows: number; w: GPUBuffer }[] = [];
         for (let r0 = 0; r0 < qt.rows; r0 += rowsPer) {
           const rows = Math.min(rowsPer, qt.rows - r0);
-          chunks.push({ rowStart: r0, rows, w: owned.add(uploadStorage(gpu, padRowsOf(w.subarray(r0 * k, (r0 + rows) * k), rows, k, stride), `w f32 rows ${r0}..`)) });
+          chunks.push({ rowStart: r0, rows, w: owned.add(uploadStorage(gpu, padRows(w.subarray(r0 * k, (r0 + rows) * k), rows, k, stride), `w f32 rows ${r0}..`)) });
         }
         const x = activationBuffer(gpu, owned, m, stride, 4);
         const y = outputBuffer(gpu, owned, m, qt.rows);
@@ -411,14 +412,6 @@ function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled',
     },
     boundFor: plainBound((qt, t) => roundings(qt, t?.TPR)),
   };
-}
-
-/** Rows of a row-major [rows, k] matrix widened to `stride` (zeros past k). */
-function padRowsOf(w: Float32Array, rows: number, k: number, stride: number): Float32Array {
-  if (stride === k) return w;
-  const out = new Float32Array(rows * stride);
-  for (let r = 0; r < rows; r++) out.set(w.subarray(r * k, (r + 1) * k), r * stride);
-  return out;
 }
 
 /** Every variant, table order = report order. */
