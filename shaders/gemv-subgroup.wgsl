@@ -1,19 +1,22 @@
-// GEMV driver, subgroup reduction (needs the `subgroups` feature; the prelude carries
-// `enable subgroups;`). Same contract as gemv-tree.wgsl: the family snippet supplies
-// `partial_dot(row, m, lid)`; this driver owns bindings 5 (y) and 6 (KernelParams).
-//
-// Reduction: subgroupAdd inside each subgroup, then one invocation adds the per-subgroup sums in
-// a fixed order. WGSL does not promise that subgroups are contiguous runs of
-// local_invocation_index; the kernel checks it once per workgroup and, when it does not hold,
-// gives every invocation its own slot (non-leaders write 0), which is correct for any mapping.
-// Dispatch: as gemv-tree.wgsl.
+// GEMV driver with subgroup reductions (needs the `subgroups` feature; the prelude carries
+// `enable subgroups;`). Same contract and accumulation as gemv-tree.wgsl; only the reduction of
+// the TPR lanes of a row slot differs:
+//   - TPR <= subgroup size: a butterfly of subgroupShuffleXor (masks 1, 2, ..., TPR/2), log2(TPR)
+//     additions in a fixed order, no barrier;
+//   - TPR > subgroup size: subgroupAdd per subgroup, then lane 0 of the slot adds the slot's
+//     TPR / subgroup-size subgroup totals in order behind one barrier;
+// both need subgroups to be contiguous runs of local_invocation_index, which WGSL does not promise:
+// the kernel checks it once per workgroup and otherwise uses reduce_tree. TPR = 1 reduces nothing.
+// Parts before this driver: the generated block code and reduce-tree.wgsl (the fallback).
+// Bindings and dispatch: as gemv-tree.wgsl.
 
 override WG_SIZE: u32 = 64u;
-override ROWS_PER_WG: u32 = 4u;
+override TPR: u32 = 1u;
+override RPT: u32 = 4u;
 
-// One slot per (row, invocation); all ROWS_PER_WG rows share one barrier.
-var<workgroup> sums: array<f32, WG_SIZE * ROWS_PER_WG>;
 var<workgroup> mapping_broken: u32;
+var<workgroup> wg_subgroup_size: u32;
+var<workgroup> sg_sums: array<f32, WG_SIZE * MAX_ACC>;
 
 @compute @workgroup_size(WG_SIZE)
 fn main(
@@ -22,38 +25,64 @@ fn main(
   @builtin(subgroup_invocation_id) sid: u32,
   @builtin(subgroup_size) ssize: u32,
 ) {
-  // Contiguous mapping: invocation lid is lane lid % ssize of subgroup lid / ssize.
-  if (lid != (lid / ssize) * ssize + sid) {
-    mapping_broken = 1u;
-  }
-  let contiguous = workgroupUniformLoad(&mapping_broken) == 0u;
   let m = wid.z;
-  let first_row = (wid.y * p.x_groups + wid.x) * ROWS_PER_WG;
-  for (var r = 0u; r < ROWS_PER_WG; r++) {
-    let row = first_row + r;
-    var acc = 0.0;
-    if (row < p.n) {
-      acc = partial_dot(row, m, lid);
+  let slot = lid / TPR;
+  let lane = lid - slot * TPR;
+  let first = ((wid.y * p.x_groups + wid.x) * (WG_SIZE / TPR) + slot) * RPT;
+  var acc: array<f32, MAX_ACC>;
+  for (var j = lane; j < p.blocks; j += TPR) {
+    let xb = load_xblock(m, j);
+    for (var r = 0u; r < RPT; r++) {
+      acc[r] += wblock_dot(load_wblock(min(first + r, p.n - 1u), j), xb);
     }
-    let s = subgroupAdd(acc);
-    if (contiguous) {
-      if (sid == 0u) {
-        sums[r * WG_SIZE + lid / ssize] = s;
+  }
+  if (TPR > 1u) {
+    // Contiguous mapping: invocation lid is lane lid % ssize of subgroup lid / ssize.
+    if (lid != (lid / ssize) * ssize + sid) {
+      mapping_broken = 1u;
+    }
+    if (lid == 0u) {
+      wg_subgroup_size = ssize;
+    }
+    let contiguous = workgroupUniformLoad(&mapping_broken) == 0u;
+    let sg = workgroupUniformLoad(&wg_subgroup_size);
+    if (contiguous && TPR <= sg) {
+      for (var r = 0u; r < RPT; r++) {
+        var v = acc[r];
+        for (var mask = 1u; mask < TPR; mask <<= 1u) {
+          v += subgroupShuffleXor(v, mask);
+        }
+        acc[r] = v;
+      }
+    } else if (contiguous) {
+      // A slot spans TPR / sg whole subgroups.
+      let per_slot = TPR / sg;
+      for (var r = 0u; r < RPT; r++) {
+        let s = subgroupAdd(acc[r]);
+        if (sid == 0u) {
+          sg_sums[r * WG_SIZE + lid / sg] = s;
+        }
+      }
+      workgroupBarrier();
+      if (lane == 0u) {
+        for (var r = 0u; r < RPT; r++) {
+          var t = 0.0;
+          for (var i = 0u; i < per_slot; i++) {
+            t += sg_sums[r * WG_SIZE + slot * per_slot + i];
+          }
+          acc[r] = t;
+        }
       }
     } else {
-      sums[r * WG_SIZE + lid] = select(0.0, s, sid == 0u);
+      reduce_tree(&acc, RPT, lid, lane);
     }
   }
-  workgroupBarrier();
-  if (lid < ROWS_PER_WG) {
-    let row = first_row + lid;
-    if (row < p.n) {
-      let count = select(WG_SIZE, (WG_SIZE + ssize - 1u) / ssize, contiguous);
-      var t = 0.0;
-      for (var i = 0u; i < count; i++) {
-        t += sums[lid * WG_SIZE + i];
+  if (lane == 0u) {
+    for (var r = 0u; r < RPT; r++) {
+      let row = first + r;
+      if (row < p.n) {
+        y[m * p.total_n + p.row_offset + row] = finish_row(m, acc[r]);
       }
-      y[m * p.total_n + p.row_offset + row] = t;
     }
   }
 }

@@ -102,7 +102,18 @@ export function toTerminal(r: BenchReport): string {
   if (r.headlines.length) {
     parts.push(`Headlines\n${formatTable(['headline', 'value', 'unit', 'detail'], r.headlines.map((h) => [h.label, num(h.value), h.unit, h.detail]))}`);
   }
+  if (r.tuning) parts.push(`GPU kernel tuning (${r.tuning.source})\n${formatTable(TUNING_HEADER, tuningCells(r.tuning))}`);
   return `${parts.join('\n\n')}\n`;
+}
+
+const TUNING_HEADER = ['family-shape', 'WG_SIZE', 'TPR', 'RPT / TILE_M', 'swept on', 'best ms', 'default ms', 'candidates'] as const;
+
+/** One row per (family, shape) of the tuning in force, with the sweep's numbers when one ran. */
+function tuningCells(t: NonNullable<BenchReport['tuning']>): Cell[][] {
+  return Object.entries(t.table).map(([key, v]) => {
+    const sw = t.sweep?.find((x) => x.key === key);
+    return [key, v.WG_SIZE, v.TPR, v.RPT ?? v.TILE_M ?? '-', sw ? `${sw.variant} ${sw.scheme} ${sw.layer} M=${sw.m}` : '-', num(sw?.bestMs ?? null), num(sw?.defaultMs ?? null), sw?.candidates ?? '-'];
+  });
 }
 
 function mdEscape(c: Cell): string {
@@ -139,6 +150,7 @@ export function toMarkdown(r: BenchReport): string {
     if (rows.length === 0) continue;
     lines.push(`## ${SUITE_TITLES[suite]}`, '', mdTable(HEADER, rows.map((x) => cells(x).map((c, i) => (i === cells(x).length - 1 ? x.note : c)))), '');
   }
+  if (r.tuning) lines.push(`## GPU kernel tuning (${r.tuning.source})`, '', mdTable(TUNING_HEADER, tuningCells(r.tuning)), '');
   return lines.join('\n');
 }
 

@@ -3,7 +3,11 @@
  * a GPU or peer suite runs, runs the suites in order (quantize, cpu, gpu, peers), derives the
  * headlines and writes JSON, CSV, markdown and benny's charts to the output folder.
  */
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { tuningTable } from '../gpu/tuning.js';
+import { applyTuningRecord, runTuning, tuningFileName } from './tune.js';
 import { performance } from 'node:perf_hooks';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { BenchContext } from './context.js';
@@ -32,13 +36,24 @@ export interface BenchOptions {
   readonly peerProviders?: readonly PeerProvider[];
   /** Progress lines (default: none). */
   readonly progress?: (line: string) => void;
+  /** Keep only these layers (bench/shapes.json names) in every suite of the preset. */
+  readonly layers?: readonly string[];
+  /** Sweep the GPU kernels' workgroup constants first and use the best (lowbit bench --tune). */
+  readonly tune?: boolean;
+  /** With `tune`: sweep only these (family, shape) keys, e.g. 'dequant-gemv' (default: all). */
+  readonly tuneKeys?: readonly string[];
+  /** A tuning record (JSON text of a tuning-<adapter>.json) to apply before the suites. */
+  readonly tuningRecord?: { readonly text: string; readonly source: string };
 }
 
 const MS_PER_S = 1e3;
 
 /** Runs the benchmark and returns the report (and writes its files when outDir is given). */
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
-  const preset = loadPreset(opts.preset);
+  const full = loadPreset(opts.preset);
+  const keep = opts.layers;
+  const pick = <T extends { layer: { name: string } }>(list: readonly T[]) => (keep ? list.filter((c) => keep.includes(c.layer.name)) : list);
+  const preset = { ...full, quantize: pick(full.quantize), cpu: pick(full.cpu), gpu: pick(full.gpu), peers: pick(full.peers) };
   const suites = SUITE_NAMES.filter((s) => (opts.suites ?? SUITE_NAMES).includes(s));
   const progress = opts.progress ?? (() => undefined);
   const started = new Date();
@@ -56,6 +71,25 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   try {
     const env = describeEnvironment(gpu, started);
     const ctx = new BenchContext(preset, gpu, opts.outDir, opts.charts ?? opts.outDir !== undefined, progress);
+    let tuning: BenchReport['tuning'];
+    let tuningFile: { name: string; text: string } | undefined;
+    if (!('unavailable' in gpu) && (opts.tune || opts.tuningRecord)) {
+      let source = 'defaults';
+      if (opts.tuningRecord) {
+        applyTuningRecord(gpu, JSON.parse(opts.tuningRecord.text) as unknown, opts.tuningRecord.source);
+        source = opts.tuningRecord.source;
+        progress(`tuning from ${source}`);
+      }
+      let sweep: NonNullable<BenchReport['tuning']>['sweep'];
+      if (opts.tune) {
+        progress('== tune ==');
+        const rec = await runTuning(ctx, gpu, opts.tuneKeys);
+        source = 'lowbit bench --tune';
+        sweep = rec.results.map((r) => ({ key: r.key, variant: r.variant, scheme: r.scheme, layer: r.layer, m: r.m, bestMs: r.bestMs, defaultMs: r.defaultMs, candidates: r.candidates.length }));
+        tuningFile = { name: tuningFileName(gpu), text: `${JSON.stringify(rec, null, 2)}\n` };
+      }
+      tuning = { table: tuningTable(gpu), source, ...(sweep ? { sweep } : {}) };
+    }
     const runners: Record<SuiteName, (c: BenchContext) => Promise<void>> = {
       quantize: runQuantizeSuite,
       cpu: runCpuSuite,
@@ -83,9 +117,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       rows: ctx.rows,
       headlines: headlines(ctx.rows),
       files: ctx.files,
+      ...(tuning ? { tuning } : {}),
     };
     if (opts.outDir === undefined) return report;
     const names = writeReportFiles(opts.outDir, report);
+    if (tuningFile) {
+      writeFileSync(join(opts.outDir, tuningFile.name), tuningFile.text);
+      names.push(tuningFile.name);
+    }
     return { ...report, files: [...names, ...report.files] };
   } finally {
     if (!('unavailable' in gpu)) gpu.destroy();

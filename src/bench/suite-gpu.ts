@@ -11,6 +11,8 @@ import { measureCopyBandwidth } from '../gpu/copy-bandwidth.js';
 import { uploadQuantizedTensor, type GpuQuantizedTensor } from '../gpu/gpu-tensor.js';
 import { GPU_KERNEL_VARIANTS, gpuKernelBound, prepareGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { queueRoundTripMs } from '../gpu/timing.js';
+import type { KernelTuning } from '../gpu/tuning.js';
 import { caseTiming, type Layer } from './shapes.js';
 import { hasGpu, type BenchContext } from './context.js';
 import { activationBytes, errorText, f32MatmulBytes, makeRow, matmulFlops, median, quantizedWeightBytes } from './measure.js';
@@ -39,16 +41,24 @@ export interface GpuTiming {
   readonly ms: number | null;
   readonly samples: number;
   readonly worst: number | null;
-  /** Median wall ms of setX + dispatch + readY (what a caller sees end to end). */
+  /** Median wall ms of one end-to-end call (prepared.run: write X, kernel, read Y; what a caller sees). */
   readonly endToEndMs: number | null;
+  /** Median wall ms of an empty submission's round trip, measured beside the end-to-end calls. */
+  readonly roundTripMs: number | null;
+  /** Median over the end-to-end calls of wall / (that call's kernel time + the round trip). */
+  readonly overheadRatio: number | null;
+  /** The workgroup constants the variant ran with. */
+  readonly tuning: KernelTuning | null;
 }
 
 /** Options of {@link timeGpuVariant}. */
 export interface GpuTimeOptions {
   readonly warmup: number;
   readonly iterations: number;
-  /** Also time setX + dispatch + readY per call (the peers suite compares that with session.run). */
+  /** Also time whole calls (prepared.run; the peers suite compares that with session.run). */
   readonly endToEnd?: boolean;
+  /** Workgroup constants instead of the device's tuning (the --tune sweep). */
+  readonly tuning?: KernelTuning;
 }
 
 /** Prepares, checks and times one variant on an uploaded tensor. */
@@ -62,7 +72,7 @@ export async function timeGpuVariant(
   opts: GpuTimeOptions,
 ): Promise<GpuTiming> {
   const qt = gt.qt;
-  const none = { timer: 'none' as const, ms: null, samples: 0, worst: null, endToEndMs: null };
+  const none = { timer: 'none' as const, ms: null, samples: 0, worst: null, endToEndMs: null, roundTripMs: null, overheadRatio: null, tuning: null };
   const avail = variantAvailable(gpu, variant);
   if (avail !== true) return { status: 'unavailable', note: avail, ...none };
   const sup = variant.supports(qt);
@@ -70,7 +80,7 @@ export async function timeGpuVariant(
   const x = ctx.activationsOf(layer, m);
   let prepared;
   try {
-    prepared = await prepareGpuKernel(gpu, variant.name, gt, m);
+    prepared = await prepareGpuKernel(gpu, variant.name, gt, m, opts.tuning ? { tuning: opts.tuning } : {});
   } catch (err) {
     return { status: 'error', note: `prepare: ${errorText(err)}`, ...none };
   }
@@ -79,7 +89,7 @@ export async function timeGpuVariant(
     await prepared.dispatch();
     const y = await prepared.readY();
     const w = ctx.dequantizedOf(qt, layer);
-    const check = checkMatmulBound(y, ctx.oracle(qt, layer, m), m, qt.rows, qt.cols, gpuKernelBound(variant, { qt, m, x, w }));
+    const check = checkMatmulBound(y, ctx.oracle(qt, layer, m), m, qt.rows, qt.cols, gpuKernelBound(variant, { qt, m, x, w, tuning: prepared.tuning }));
     // The checked dispatch above counts as the first warm-up dispatch.
     // The prepared kernel settles through most of its expected time by itself in Node (Dawn's
     // event polling would otherwise take a core from a CPU-emulated adapter).
@@ -92,16 +102,21 @@ export async function timeGpuVariant(
       if (t.timer === 'wall') timer = 'wall';
     }
     let endToEndMs: number | null = null;
+    let roundTripMs: number | null = null;
+    let overheadRatio: number | null = null;
     if (opts.endToEnd) {
+      roundTripMs = await queueRoundTripMs(gpu);
       const e2e: number[] = [];
+      const ratios: number[] = [];
       for (let i = 0; i < opts.iterations; i++) {
         const t0 = performance.now();
-        prepared.setX(x);
-        await prepared.dispatch();
-        await prepared.readY();
-        e2e.push(performance.now() - t0);
+        const r = await prepared.run(x);
+        const wall = performance.now() - t0;
+        e2e.push(wall);
+        if (r.timer === 'timestamp-query') ratios.push(wall / (r.ms + roundTripMs));
       }
       endToEndMs = median(e2e);
+      overheadRatio = ratios.length ? median(ratios) : null;
     }
     return {
       status: check.ok ? 'ok' : 'wrong',
@@ -111,6 +126,9 @@ export async function timeGpuVariant(
       samples: samples.length,
       worst: check.worstRatio,
       endToEndMs,
+      roundTripMs,
+      overheadRatio,
+      tuning: prepared.tuning,
     };
   } catch (err) {
     return { status: 'error', note: errorText(err), ...none };

@@ -50,7 +50,7 @@ interface PeerCase {
   readonly ortIndex?: number;
   readonly timing: { readonly warmup: number; readonly iterations: number };
   lowbitCpu?: { ms: number; kernel: string; status: RowStatus; note: string };
-  lowbitGpu?: { e2eMs: number; kernelMs: number; variant: string; timer: string; status: RowStatus; note: string };
+  lowbitGpu?: { e2eMs: number; kernelMs: number; rttMs: number | null; overhead: number | null; variant: string; timer: string; status: RowStatus; note: string };
 }
 
 /** An onnxruntime execution provider the peers suite can use. */
@@ -129,7 +129,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
       if (best) {
         const r = await timeGpuVariant(ctx, gpu, best, gt, layer, m, { ...pt, endToEnd: true });
         if (r.endToEndMs !== null && r.ms !== null) {
-          pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, variant: best.name, timer: r.timer, status: r.status, note: r.note };
+          pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, rttMs: r.roundTripMs, overhead: r.overheadRatio, variant: best.name, timer: r.timer, status: r.status, note: r.note };
         }
       }
     } finally {
@@ -188,7 +188,11 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           kernel: 'lowbit-gpu',
           variant: `${g.variant} end-to-end`,
           status: g.status,
-          note: g.note || 'fastest lowbit GPU variant (by kernel time): write X + dispatch + read Y, wall clock per call',
+          note:
+            g.note ||
+            `fastest lowbit GPU variant (by kernel time): write X + dispatch + read Y, wall clock per call; ` +
+              (g.rttMs !== null ? `queue round trip ${g.rttMs.toPrecision(3)} ms` : '') +
+              (g.overhead !== null ? `, median per call of end to end / (its kernel time + round trip) = ${g.overhead.toPrecision(3)}` : ''),
           timer: 'wall',
           ms: g.e2eMs,
           samples: pc.timing.iterations,

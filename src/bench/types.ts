@@ -136,6 +136,12 @@ export interface BenchReport {
   readonly headlines: readonly Headline[];
   /** Files written besides the JSON (CSV, markdown, benny charts), relative to the output folder. */
   readonly files: readonly string[];
+  /** The GPU kernels' workgroup constants in force (after --tune or --tuning), and the sweep when one ran. */
+  readonly tuning?: {
+    readonly table: Readonly<Record<string, { readonly WG_SIZE: number; readonly TPR: number; readonly RPT?: number; readonly TILE_M?: number }>>;
+    readonly source: string;
+    readonly sweep?: readonly { readonly key: string; readonly variant: string; readonly scheme: string; readonly layer: string; readonly m: number; readonly bestMs: number | null; readonly defaultMs: number | null; readonly candidates: number }[];
+  };
 }
 
 /** One headline number with how it was derived. */

@@ -1,5 +1,8 @@
 /** `lowbit bench`: quantize throughput, CPU and GPU kernels, and onnxruntime peers on the shapes of bench/shapes.json. */
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SHAPES_URL } from '../bench/shapes-file.js';
+import { TUNE_KEYS } from '../bench/tune.js';
 import { performance } from 'node:perf_hooks';
 import { runBench } from '../bench/run.js';
 import { toTerminal } from '../bench/output.js';
@@ -21,7 +24,7 @@ export const benchCommand: Command = {
   summary: 'benchmark quantize, CPU and GPU kernels and onnxruntime peers; write JSON, CSV, markdown',
   help: [
     'Usage: lowbit bench [--preset tiny|small|llm] [--only cpu|gpu|peers|quantize[,...]] [--peers cpu,webgpu]',
-    '                    [--out DIR] [--no-files] [--json]',
+    '                    [--layers NAME[,...]] [--tune | --tuning FILE] [--out DIR] [--no-files] [--json]',
     '',
     'Runs the benchmark suites on the shapes of bench/shapes.json:',
     '  quantize  quantize throughput per scheme, MB/s of f32 input (benny)',
@@ -37,6 +40,12 @@ export const benchCommand: Command = {
     '  --preset P   tiny (seconds), small (default; minutes on 2 cores + SwiftShader), llm (real LLM layers)',
     '  --only S     run only these suites (comma-separated)',
     '  --peers P    onnxruntime providers to try: cpu, webgpu or both (default cpu,webgpu)',
+    "  --layers L   keep only these layers of the preset (names in bench/shapes.json, e.g. attn-4k)",
+    '  --tune       first sweep the GPU kernels\' workgroup constants (WG_SIZE, lanes per row TPR, rows per',
+    '               lane RPT / TILE_M) per kernel family on the preset\'s first GPU layer, use the fastest for',
+    '               the run and write them to DIR/tuning-<adapter>.json',
+    '  --tune-only K  as --tune, sweeping only these family-shape keys (e.g. dequant-gemv,lut-gemv)',
+    '  --tuning F   use the workgroup constants recorded in F (a tuning-<adapter>.json from --tune)',
     `  --out DIR    output folder (default ${DEFAULT_OUT})`,
     '  --no-files   write no files',
     '  --json       print the JSON report to stdout instead of the table',
@@ -49,6 +58,10 @@ export const benchCommand: Command = {
       out: { type: 'string' },
       'no-files': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      layers: { type: 'string' },
+      tune: { type: 'boolean', default: false },
+      tuning: { type: 'string' },
+      'tune-only': { type: 'string' },
     });
     const preset = o.preset ?? 'small';
     if (!(PRESETS as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got '${preset}'`);
@@ -66,6 +79,26 @@ export const benchCommand: Command = {
       peerProviders = names as PeerProvider[];
     }
     if (o['no-files'] && o.out !== undefined) throw new UsageError('--out and --no-files contradict each other');
+    let tuneKeys: string[] | undefined;
+    if (o['tune-only'] !== undefined) {
+      tuneKeys = o['tune-only'].split(',').map((s) => s.trim()).filter(Boolean);
+      for (const key of tuneKeys) if (!TUNE_KEYS.includes(key)) throw new UsageError(`--tune-only takes ${TUNE_KEYS.join(', ')}; got '${key}'`);
+      if (tuneKeys.length === 0) throw new UsageError('--tune-only needs at least one key');
+    }
+    const tune = o.tune || tuneKeys !== undefined;
+    if (tune && o.tuning !== undefined) throw new UsageError('--tune and --tuning contradict each other: --tune measures, --tuning reuses a recorded sweep');
+    let layers: string[] | undefined;
+    if (o.layers !== undefined) {
+      layers = o.layers.split(',').map((s) => s.trim()).filter(Boolean);
+      const known = Object.keys((JSON.parse(readFileSync(SHAPES_URL, 'utf8')) as { layers: Record<string, unknown> }).layers);
+      for (const l of layers) if (!known.includes(l)) throw new UsageError(`--layers: unknown layer '${l}' (bench/shapes.json has ${known.join(', ')})`);
+      if (layers.length === 0) throw new UsageError('--layers needs at least one layer name');
+    }
+    let tuningRecord: { text: string; source: string } | undefined;
+    if (o.tuning !== undefined) {
+      if (!existsSync(o.tuning)) throw new UsageError(`--tuning: no such file ${o.tuning}`);
+      tuningRecord = { text: readFileSync(o.tuning, 'utf8'), source: o.tuning };
+    }
     const outDir = o['no-files'] ? undefined : resolve(o.out ?? DEFAULT_OUT);
     const t0 = performance.now();
     const report = await runBench({
@@ -73,6 +106,10 @@ export const benchCommand: Command = {
       ...(suites ? { suites } : {}),
       ...(outDir !== undefined ? { outDir } : {}),
       ...(peerProviders ? { peerProviders } : {}),
+      ...(layers ? { layers } : {}),
+      ...(tune ? { tune: true } : {}),
+      ...(tuneKeys ? { tuneKeys } : {}),
+      ...(tuningRecord ? { tuningRecord } : {}),
       progress: (line) => process.stderr.write(`[${((performance.now() - t0) / MS_PER_S).toFixed(1).padStart(6)} s] ${line}\n`),
     });
     if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -9,20 +9,22 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { bitSerialSupport, bitSerialTermTables } from '../cpu/bitserial.js';
 import { boundConstant } from '../cpu/bound.js';
 import { generatePrelude, preludeSpecOf, type BitSerialPreludeData } from '../wgsl/prelude.js';
+import { bitSerialBlockWgsl, blockLayout } from '../wgsl/block-prelude.js';
 import {
-  GEMM_TILE,
-  GEMV_TILE,
   Owned,
   WEIGHT_BINDINGS,
   activationBuffer,
+  blockRoundings,
   buildWeightJobs,
-  mTiles,
+  driverOf,
+  f32Writer,
   outputBuffer,
-  writeF32,
+  schemeFacts,
   type BuildContext,
   type BuiltKernel,
   type VariantDef,
 } from './kernel-common.js';
+import type { KernelTuning } from './tuning.js';
 
 /** The term tables of a tensor (the CPU kernel's, src/cpu/bitserial.ts) in the prelude's layout, plus kappa. */
 export function bitSerialPreludeData(qt: QuantizedTensor): { data: BitSerialPreludeData; kappa: number } {
@@ -44,36 +46,52 @@ export function bitSerialPreludeData(qt: QuantizedTensor): { data: BitSerialPrel
 }
 
 /**
- * f32 roundings of one term: the group partial sum (each of the at most E = ceil(G / WG)
- * elements of the group an invocation visits adds its T terms serially: T E), the rescale (1),
- * the invocation's accumulation over the groups it visits (min(K / G, ceil(K / WG))), the tree
- * (log2 WG), the tensor scale (1), and the oracle's w (1, 2 with a tensor scale). Terms are
- * exact products (powers of two); kappa covers opposite-sign Booth terms. The tiled GEMM
- * accumulates serially over K: wg = 1.
+ * f32 roundings of one term in the block drivers: the segment's L codes add their T exact
+ * power-of-two products each (at most L T - 1 additions, counted as L T), one rescale by
+ * scale * unit, the block, lane and reduction sums (blockRoundings), the oracle's w (1) and the
+ * tensor scale (2). kappa covers opposite-sign Booth terms.
  */
-export function gpuBitSerialRoundings(qt: QuantizedTensor, terms: number, wg: number = GEMV_TILE.WG_SIZE): number {
+export function gpuBitSerialRoundings(qt: QuantizedTensor, terms: number, tuning?: KernelTuning): number {
   const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
-  const gs = qt.groupSize;
-  const k = qt.cols;
-  return terms * Math.ceil(gs / wg) + 1 + Math.min(k / gs, Math.ceil(k / wg)) + Math.log2(wg) + (useTs ? 3 : 1);
+  const L = blockLayout(qt.bits, qt.cols, qt.groupSize);
+  const segs = L.segment === 'block' ? 1 : L.segment === 'word' ? 4 : L.quadsPerBlock;
+  return blockRoundings(L.segmentLength * terms, segs, L.blocksPerRow, 'tree', tuning?.TPR, 1 + (useTs ? 2 : 0));
+}
+
+/** The bit-serial GPU kernels' rule on top of the CPU's: quads of 4 codes must not cross quant groups. */
+export function gpuBitSerialSupport(target: QuantizedTensor | string): true | string {
+  const ok = bitSerialSupport(target);
+  if (ok !== true) return ok;
+  const f = schemeFacts(target);
+  if (f.groupSize !== undefined && f.cols !== undefined && f.groupSize % 4 !== 0 && f.groupSize !== f.cols) {
+    return `group size ${f.groupSize} is not a multiple of 4 (a quad of codes would cross groups)`;
+  }
+  return true;
 }
 
 async function buildBitserialKernel(ctx: BuildContext, shape: 'gemv' | 'gemm'): Promise<BuiltKernel> {
-  const { gpu, gt, m } = ctx;
+  const { gpu, gt, m, tuning } = ctx;
   const qt = gt.qt;
-  const ok = bitSerialSupport(qt);
+  const ok = gpuBitSerialSupport(qt);
   if (ok !== true) throw new Error(ok);
   const owned = new Owned();
   try {
     const { data } = bitSerialPreludeData(qt);
-    const x = activationBuffer(gpu, owned, m, qt.cols, 4);
+    const L = gt.layout;
+    const x = activationBuffer(gpu, owned, m, L.kPadded, 4);
     const y = outputBuffer(gpu, owned, m, qt.rows);
-    const prelude = generatePrelude({ ...preludeSpecOf(qt), bitSerial: data });
-    const jobs =
-      shape === 'gemm'
-        ? await buildWeightJobs(ctx, owned, { shader: 'gemm-tiled', parts: ['bitserial-tile'], prelude, constants: GEMM_TILE, bindings: WEIGHT_BINDINGS }, x, y, { rowsPerWg: GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m) })
-        : await buildWeightJobs(ctx, owned, { shader: 'gemv-tree', parts: ['bitserial-dot'], prelude, constants: GEMV_TILE, bindings: WEIGHT_BINDINGS }, x, y, { rowsPerWg: GEMV_TILE.ROWS_PER_WG });
-    return { jobs, y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
+    const spec = { ...preludeSpecOf(qt), bitSerial: data, codeAt: false };
+    const block = bitSerialBlockWgsl({ bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, terms: data.terms, layout: L });
+    const d = driverOf(shape, false, tuning);
+    const jobs = await buildWeightJobs(
+      ctx,
+      owned,
+      { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: WEIGHT_BINDINGS },
+      x,
+      y,
+      { shape, blocks: L.blocksPerRow, xStride: L.kPadded },
+    );
+    return { jobs, y, writeX: f32Writer(gpu, x, m, qt.cols, L.kPadded), owned: owned.list };
   } catch (err) {
     owned.destroy();
     throw err;
@@ -81,31 +99,28 @@ async function buildBitserialKernel(ctx: BuildContext, shape: 'gemv' | 'gemm'): 
 }
 
 function bitserialDef(shape: 'gemv' | 'gemm'): VariantDef {
-  const wg = shape === 'gemm' ? 1 : GEMV_TILE.WG_SIZE;
   return {
     name: shape === 'gemm' ? 'bitserial-gemm/tiled' : 'bitserial-gemv/plain',
     kernel: `bitserial-${shape}`,
     family: 'bitserial',
+    tunedFamily: 'bitserial',
     variant: shape === 'gemm' ? 'tiled' : 'plain',
     shape,
     needs: [],
     cpuTwin: 'bitserial',
     bound: {
       c: 2,
-      rule:
-        shape === 'gemm'
-          ? 'n = T G + 1 + K/G + 1 (+2 tensor scale), G the group size, times kappa (Booth terms of both signs)'
-          : 'n = T ceil(G/64) + 1 + min(K/G, ceil(K/64)) + log2(64) + 1 (+2 tensor scale), G the group size, times kappa (Booth terms of both signs)',
+      rule: 'n = T L + S + ceil(B/TPR) + log2(TPR) + 1 (+2 tensor scale): segment of L codes with T terms each, S segments per block, B blocks per row, times kappa (Booth terms of both signs)',
     },
     description:
       shape === 'gemm'
-        ? `tiled bit-serial GEMM: each weight decoded once into its <= T power-of-two terms and applied to ${GEMM_TILE.TILE_M} activation rows staged in workgroup memory (tile as dequant-gemm/tiled)`
-        : 'BitMoD bit-serial GEMV: weights as <= T signed power-of-two terms (binary or radix-4 Booth), per-group partial sums rescaled once by scale * unit',
-    supports: (target) => bitSerialSupport(target),
+        ? 'tiled bit-serial GEMM: each lane decodes a block of codes into their <= T power-of-two terms once and applies them to TILE_M activation rows, one rescale per segment'
+        : 'BitMoD bit-serial GEMV: a vec4<u32> of codes per step, weights as <= T signed power-of-two terms (binary or radix-4 Booth), per-segment partial sums rescaled once by scale * unit',
+    supports: (target) => gpuBitSerialSupport(target),
     build: (ctx) => buildBitserialKernel(ctx, shape),
-    boundFor({ qt }) {
+    boundFor({ qt, tuning }) {
       const { data, kappa } = bitSerialPreludeData(qt);
-      return { c: boundConstant(gpuBitSerialRoundings(qt, data.terms, wg), qt.cols, kappa) };
+      return { c: boundConstant(gpuBitSerialRoundings(qt, data.terms, tuning), qt.cols, kappa) };
     },
   };
 }

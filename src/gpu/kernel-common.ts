@@ -14,6 +14,7 @@ import { getPipeline, type BindingKind, type PipelineKey } from './pipeline-cach
 import type { ShaderName } from '../wgsl/shader-sources.gen.js';
 import type { GpuQuantizedTensor } from './gpu-tensor.js';
 import type { ComputeJob, SubmitOptions, TimerKind } from './timing.js';
+import type { KernelTuning, TunedFamily } from './tuning.js';
 
 /** Kernel families (DESIGN.md "Kernels"). */
 export type KernelFamily = 'dequant' | 'lut' | 'bitserial' | 'f32';
@@ -59,7 +60,15 @@ export interface BoundContext {
   readonly x: Float32Array;
   /** The dequantized weights (CPU `dequantize`). */
   readonly w: Float32Array;
+  /**
+   * The workgroup constants the kernel ran with (GpuKernelResult.tuning); without them the bound
+   * holds for every valid tuning (TPR up to {@link MAX_TUNED_TPR}).
+   */
+  readonly tuning?: KernelTuning;
 }
+
+/** Largest TPR a bound without a known tuning allows for. */
+export const MAX_TUNED_TPR = 256;
 
 /** Result of {@link runGpuKernel}. */
 export interface GpuKernelResult {
@@ -70,12 +79,28 @@ export interface GpuKernelResult {
   /** Kernel time in ms by `timer` (timestamp-query: GPU time of the passes; wall: submit to done). */
   readonly gpuMs?: number;
   readonly timer: TimerKind;
+  /** Wall-clock ms of the call from writing X to having Y on the CPU. */
+  readonly wallMs?: number;
+  /** The workgroup constants the kernel ran with (pass them to gpuKernelBound). */
+  readonly tuning: KernelTuning;
+}
+
+/** What one call of {@link PreparedGpuKernel.run} returns. */
+export interface PreparedRun {
+  readonly y: Float32Array;
+  /** Kernel time by `timer`. */
+  readonly ms: number;
+  readonly timer: TimerKind;
+  /** Wall-clock ms from writing X to Y on the CPU. */
+  readonly wallMs: number;
 }
 
 /** A kernel with its buffers and bind groups built, for repeated dispatches (benchmarks). */
 export interface PreparedGpuKernel {
   readonly variant: GpuKernelVariant;
   readonly m: number;
+  /** The workgroup constants this kernel was compiled with. */
+  readonly tuning: KernelTuning;
   /** Writes X [M, K] (converted or quantized as the variant needs). */
   setX(x: Float32Array): void;
   /**
@@ -86,6 +111,12 @@ export interface PreparedGpuKernel {
   dispatch(opts?: SubmitOptions): Promise<{ ms: number; timer: TimerKind; wallMs: number }>;
   /** Reads Y [M, N]. */
   readY(): Promise<Float32Array>;
+  /**
+   * One end-to-end call: writes X, runs the passes and copies Y to a persistent staging buffer in
+   * one submission, then maps it (one queue round trip). In Node it first sleeps through most of
+   * the kernel time seen so far (see SubmitOptions.settleMs).
+   */
+  run(x: Float32Array): Promise<PreparedRun>;
   /** Destroys the buffers this kernel created (not the GpuQuantizedTensor). */
   destroy(): void;
 }
@@ -103,10 +134,14 @@ export interface BuildContext {
   readonly gpu: LowbitGpu;
   readonly gt: GpuQuantizedTensor;
   readonly m: number;
+  /** The workgroup constants to compile with. */
+  readonly tuning: KernelTuning;
 }
 
 /** Internal form of a table row. */
 export interface VariantDef extends GpuKernelVariant {
+  /** The tuning table entry the variant's constants come from. */
+  readonly tunedFamily: TunedFamily;
   build(ctx: BuildContext): Promise<BuiltKernel>;
   boundFor(ctx: BoundContext): BoundOptions;
 }
@@ -126,6 +161,10 @@ export interface KernelParams {
   readonly totalN: number;
   readonly xGroups: number;
   readonly tensorScale: number;
+  /** vec4 blocks per weight row (src/wgsl/block-prelude.ts). */
+  readonly blocks: number;
+  /** Activation row stride in elements (padded K). */
+  readonly xStride: number;
   readonly aux0?: number;
   readonly aux1?: number;
 }
@@ -145,7 +184,9 @@ const KERNEL_PARAM_FIELDS: readonly (readonly [keyof KernelParams, string, 'u32'
   ['totalN', 'total_n', 'u32', 'N of the whole weight (row stride of y)'],
   ['xGroups', 'x_groups', 'u32', 'workgroups along dispatch x (linear workgroup = wid.y * x_groups + wid.x)'],
   ['tensorScale', 'tensor_scale', 'f32', 'FP32 tensor scale (NVFP4), 1 otherwise'],
-  ['aux0', 'aux0', 'u32', 'family-specific (LUT: 4-groups per row; dp4a: words per packed x row)'],
+  ['blocks', 'blocks', 'u32', 'vec4 blocks per weight row (block-prelude layout)'],
+  ['xStride', 'x_stride', 'u32', 'activation row stride in elements (K padded to whole blocks)'],
+  ['aux0', 'aux0', 'u32', 'family-specific (LUT: 4-groups per table row)'],
   ['aux1', 'aux1', 'u32', 'family-specific (LUT int8: 4-groups per table block)'],
 ];
 
@@ -194,21 +235,21 @@ export function readOnly(binding: number, name: string, type: string): KernelBin
 
 /** Per-group side inputs of every quantized weight: 1 scales, 2 zero points (packed bytes), 3 datatype ids (packed bytes). */
 export const GROUP_INPUTS: readonly KernelBinding[] = [readOnly(1, 'scales', 'array<f32>'), readOnly(2, 'zeros', 'array<u32>'), readOnly(3, 'ids', 'array<u32>')];
-/** The code stream (0) and the group inputs. */
-export const CODE_INPUTS: readonly KernelBinding[] = [readOnly(0, 'codes', 'array<u32>'), ...GROUP_INPUTS];
-/** The bit planes (0) and the group inputs (LUT kernels). */
-export const PLANE_INPUTS: readonly KernelBinding[] = [readOnly(0, 'planes', 'array<u32>'), ...GROUP_INPUTS];
+/** The slot-layout codes (0, one vec4<u32> per block) and the group inputs. */
+export const CODE_INPUTS: readonly KernelBinding[] = [readOnly(0, 'wcodes', 'array<vec4<u32>>'), ...GROUP_INPUTS];
+/** The padded bit planes (0, one vec4<u32> per block of each plane) and the group inputs (LUT kernels). */
+export const PLANE_INPUTS: readonly KernelBinding[] = [readOnly(0, 'planes', 'array<vec4<u32>>'), ...GROUP_INPUTS];
 /** 5: Y [M, total_n] row-major; 6: the KernelParams uniform. */
 export const KERNEL_OUTPUTS: readonly KernelBinding[] = [
   [5, 'storage', 'y', 'array<f32>'],
   [6, 'uniform', 'p', 'KernelParams'],
 ];
-/** Code-stream kernels reading activations 4: x [M, K] of the prelude's act_t. */
-export const WEIGHT_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'x', 'array<act_t>'), ...KERNEL_OUTPUTS];
+/** Code-stream kernels reading activations 4: x [M, x_stride] of the prelude's act_t, 4 per vec4. */
+export const WEIGHT_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'x', 'array<vec4<act_t>>'), ...KERNEL_OUTPUTS];
 /** The packed int8 dot product: 4 packed int8 activations, 7 their per-row scales. */
 export const DP4A_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'xq', 'array<u32>'), ...KERNEL_OUTPUTS, readOnly(7, 'x_scale', 'array<f32>')];
-/** The f32 baselines: 0 unquantized weights, 4 activations. */
-export const F32_BINDINGS: readonly KernelBinding[] = [readOnly(0, 'w', 'array<f32>'), readOnly(4, 'x', 'array<f32>'), ...KERNEL_OUTPUTS];
+/** The f32 baselines: 0 unquantized weights [n, x_stride], 4 activations [M, x_stride]. */
+export const F32_BINDINGS: readonly KernelBinding[] = [readOnly(0, 'w', 'array<vec4<f32>>'), readOnly(4, 'x', 'array<vec4<f32>>'), ...KERNEL_OUTPUTS];
 
 /** What a weight kernel is compiled from; {@link weightKernelKey} turns it into a PipelineKey. */
 export interface WeightKernelSpec {
@@ -246,10 +287,13 @@ export const DEQUANTIZE_BINDINGS: readonly (readonly [number, BindingKind])[] = 
   [5, 'uniform'],
 ];
 
-/** Workgroup shapes (override constants). */
-export const GEMV_TILE = { WG_SIZE: 64, ROWS_PER_WG: 4 } as const;
-export const GEMM_TILE = { TILE_N: 64, TILE_M: 4, TILE_K: 32 } as const;
+/** Workgroup shape of the dequantize kernel (override constant). */
 export const DEQUANTIZE_TILE = { WG_SIZE: 256 } as const;
+
+/** Weight rows one workgroup of a driver covers with these constants. */
+export function rowsPerWorkgroup(shape: 'gemv' | 'gemm', t: KernelTuning): number {
+  return shape === 'gemv' ? (t.WG_SIZE / t.TPR) * (t.RPT ?? 1) : t.WG_SIZE / t.TPR;
+}
 
 export function bindGroup(gpu: LowbitGpu, pipeline: GPUComputePipeline, entries: readonly (readonly [number, GPUBuffer])[], label: string): GPUBindGroup {
   return gpu.device.createBindGroup({
@@ -271,8 +315,9 @@ export class Owned {
   }
 }
 
-export function activationBuffer(gpu: LowbitGpu, owned: Owned, m: number, k: number, bytesPerElement: number): GPUBuffer {
-  return owned.add(createStorage(gpu, alignedSize(m * k * bytesPerElement), `x [${m}, ${k}]`));
+/** An activation buffer [M, stride] of `bytesPerElement`-byte elements (zero-initialised, so padding reads 0). */
+export function activationBuffer(gpu: LowbitGpu, owned: Owned, m: number, stride: number, bytesPerElement: number): GPUBuffer {
+  return owned.add(createStorage(gpu, alignedSize(m * stride * bytesPerElement), `x [${m}, ${stride}]`));
 }
 
 export function outputBuffer(gpu: LowbitGpu, owned: Owned, m: number, n: number): GPUBuffer {
@@ -288,36 +333,51 @@ export function writeU32(gpu: LowbitGpu, buffer: GPUBuffer, x: Uint32Array): voi
 }
 
 /**
- * Builds the jobs of a weight kernel: one per weight chunk, each with its own params uniform and
- * bind group. GEMV drivers dispatch one activation row per z (`mTiles` absent); tiled GEMMs pass
- * `mTiles` (ceil(M / TILE_M)). `extra` adds bindings besides 0..6 (e.g. 7); `aux` fills aux0/aux1.
+ * X [M, K] with each row widened to `stride` elements (zeros past K), as the block kernels read
+ * it; `x` itself when stride = K.
  */
-export async function buildWeightJobs(
-  ctx: BuildContext,
-  owned: Owned,
-  spec: WeightKernelSpec,
-  x: GPUBuffer,
-  y: GPUBuffer,
-  opts: {
-    rowsPerWg: number;
-    mTiles?: number;
-    wordsPerRow?: number;
-    extra?: readonly (readonly [number, GPUBuffer])[];
-    aux0?: number;
-    aux1?: number;
-    chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[];
-  },
-): Promise<ComputeJob[]> {
-  const { gpu, gt, m } = ctx;
+export function padRows(x: Float32Array, m: number, k: number, stride: number): Float32Array {
+  if (stride === k) return x;
+  const out = new Float32Array(m * stride);
+  for (let i = 0; i < m; i++) out.set(x.subarray(i * k, (i + 1) * k), i * stride);
+  return out;
+}
+
+/** A writer of f32 activations into an [M, stride] buffer. */
+export function f32Writer(gpu: LowbitGpu, buffer: GPUBuffer, m: number, k: number, stride: number): (x: Float32Array) => void {
+  return (x) => writeF32(gpu, buffer, padRows(x, m, k, stride));
+}
+
+/** How a weight kernel's jobs are laid out. */
+export interface JobOptions {
+  readonly shape: 'gemv' | 'gemm';
+  /** vec4 blocks per weight row. */
+  readonly blocks: number;
+  /** Activation row stride in elements. */
+  readonly xStride: number;
+  readonly extra?: readonly (readonly [number, GPUBuffer])[];
+  readonly aux0?: number;
+  readonly aux1?: number;
+  /** The weight inputs of chunk i (default: slot codes, scales, zeros, ids). */
+  readonly chunkInputs?: (chunkIndex: number) => readonly (readonly [number, GPUBuffer])[];
+}
+
+/**
+ * Builds the jobs of a weight kernel: one per weight chunk, each with its own params uniform and
+ * bind group. GEMV drivers dispatch one activation row per z; tiled GEMMs ceil(M / TILE_M).
+ */
+export async function buildWeightJobs(ctx: BuildContext, owned: Owned, spec: WeightKernelSpec, x: GPUBuffer, y: GPUBuffer, opts: JobOptions): Promise<ComputeJob[]> {
+  const { gpu, gt, m, tuning } = ctx;
   const qt = gt.qt;
-  if (opts.mTiles === undefined && m > gpu.limits.maxComputeWorkgroupsPerDimension) {
+  if (opts.shape === 'gemv' && m > gpu.limits.maxComputeWorkgroupsPerDimension) {
     throw new GpuLimitError(`M = ${m} activation rows exceed maxComputeWorkgroupsPerDimension (${gpu.limits.maxComputeWorkgroupsPerDimension}) for a GEMV variant; use a tiled GEMM variant`);
   }
   const key = weightKernelKey(spec);
   const pipeline = await getPipeline(gpu, key);
-  const mz = opts.mTiles ?? m;
+  const mz = opts.shape === 'gemm' ? mTiles(gpu, m, tuning.TILE_M ?? 1) : m;
+  const perWg = rowsPerWorkgroup(opts.shape, tuning);
   return gt.chunks.map((chunk, ci) => {
-    const [gx, gy] = dispatch2d(gpu, Math.ceil(chunk.rows / opts.rowsPerWg));
+    const [gx, gy] = dispatch2d(gpu, Math.ceil(chunk.rows / perWg));
     const params = owned.add(
       uniformFrom(
         gpu,
@@ -327,11 +387,13 @@ export async function buildWeightJobs(
           k: qt.cols,
           groupSize: qt.groupSize,
           groupsPerRow: qt.cols / qt.groupSize,
-          wordsPerRow: opts.wordsPerRow ?? qt.wordsPerRow,
+          wordsPerRow: qt.wordsPerRow,
           rowOffset: chunk.rowStart,
           totalN: qt.rows,
           xGroups: gx,
           tensorScale: qt.tensorScale,
+          blocks: opts.blocks,
+          xStride: opts.xStride,
           aux0: opts.aux0 ?? 0,
           aux1: opts.aux1 ?? 0,
         }),
@@ -341,7 +403,7 @@ export async function buildWeightJobs(
     const weightInputs: (readonly [number, GPUBuffer])[] = opts.chunkInputs
       ? [...opts.chunkInputs(ci)]
       : [
-          [0, chunk.codes],
+          [0, chunk.slots],
           [1, chunk.scales],
           [2, chunk.zeros],
           [3, chunk.ids],
@@ -351,8 +413,14 @@ export async function buildWeightJobs(
   });
 }
 
+/** The driver, its parts and constants for a shape and reduction: GEMV tree / subgroup, or the tiled GEMM. */
+export function driverOf(shape: 'gemv' | 'gemm', subgroups: boolean, t: KernelTuning): { shader: ShaderName; constants: Record<string, number> } {
+  if (shape === 'gemm') return { shader: 'gemm-tiled', constants: { WG_SIZE: t.WG_SIZE, TPR: t.TPR, TILE_M: t.TILE_M ?? 1 } };
+  return { shader: subgroups ? 'gemv-subgroup' : 'gemv-tree', constants: { WG_SIZE: t.WG_SIZE, TPR: t.TPR, RPT: t.RPT ?? 1 } };
+}
+
 /** Workgroups along z of a tiled GEMM: ceil(M / tileM). */
-export function mTiles(gpu: LowbitGpu, m: number, tileM: number = GEMM_TILE.TILE_M): number {
+export function mTiles(gpu: LowbitGpu, m: number, tileM: number): number {
   const t = Math.ceil(m / tileM);
   if (t > gpu.limits.maxComputeWorkgroupsPerDimension) throw new GpuLimitError(`M = ${m} needs ${t} workgroups in z, above maxComputeWorkgroupsPerDimension`);
   return t;
@@ -383,24 +451,35 @@ export function schemeFacts(target: QuantizedTensor | string): SchemeFacts {
 // ---------------------------------------------------------------------------------------------
 // Bounds.
 
-/** f32 roundings a term passes through in a gemv driver with a tree reduction. */
-export function gemvTreeRoundings(k: number, wg: number = GEMV_TILE.WG_SIZE): number {
-  // product (1) + serial adds over ceil(K / WG) terms + log2(WG) tree levels.
-  return 1 + Math.ceil(k / wg) + Math.log2(wg);
+/** How the lanes of a row are reduced: a fixed tree (log2 TPR additions) or any order (TPR - 1). */
+export type ReductionKind = 'tree' | 'any';
+
+/**
+ * Roundings a term passes through after its segment sum: the lane's accumulation over its
+ * ceil(blocks / TPR) blocks and the reduction of the TPR lanes. Without a known TPR, the worst
+ * case over TPR = 1, 2, 4, ..., MAX_TUNED_TPR.
+ */
+export function laneRoundings(blocks: number, reduction: ReductionKind, tpr?: number): number {
+  const at = (t: number) => Math.ceil(blocks / t) + (t === 1 ? 0 : reduction === 'tree' ? Math.log2(t) : t - 1);
+  if (tpr !== undefined) return at(tpr);
+  let worst = 0;
+  for (let t = 1; t <= MAX_TUNED_TPR; t *= 2) worst = Math.max(worst, at(t));
+  return worst;
 }
 
-/** Subgroup reduction order is implementation-defined: allow WG - 1 further roundings. */
-export function gemvSubgroupRoundings(k: number, wg: number = GEMV_TILE.WG_SIZE): number {
-  return 1 + Math.ceil(k / wg) + wg;
+/**
+ * The f32 rounding count of one term in the block drivers (src/wgsl/block-prelude.ts): the
+ * segment sum of `segLen` products in any order (segLen: the product and at most segLen - 1
+ * additions), the segment scale (1), the block's sum of its `segsPerBlock` segments, the lane
+ * accumulation and reduction ({@link laneRoundings}), plus `extra` (the oracle's rounding of w,
+ * the tensor scale).
+ */
+export function blockRoundings(segLen: number, segsPerBlock: number, blocks: number, reduction: ReductionKind, tpr: number | undefined, extra: number): number {
+  return segLen + 1 + (segsPerBlock - 1) + laneRoundings(blocks, reduction, tpr) + extra;
 }
 
-/** Serial accumulation over K (gemm): product + K additions. */
-export function gemmRoundings(k: number): number {
-  return k + 1;
-}
-
-export function plainBound(roundings: (k: number) => number): (ctx: BoundContext) => BoundOptions {
-  return ({ qt }) => ({ c: boundConstant(roundings(qt.cols), qt.cols) });
+export function plainBound(roundings: (qt: QuantizedTensor, tuning?: KernelTuning) => number): (ctx: BoundContext) => BoundOptions {
+  return ({ qt, tuning }) => ({ c: boundConstant(roundings(qt, tuning), qt.cols) });
 }
 
 /** Per-output sum_k |w[n, k]| (used by the activation-rounding terms). */

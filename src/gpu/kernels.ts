@@ -18,30 +18,28 @@ import { dequantize } from '../quant/quantize.js';
 import { boundConstant } from '../cpu/bound.js';
 import type { BoundOptions } from '../cpu/compare.js';
 import { generatePrelude, preludeSpecOf, type PreludeSpec, type WgslEnable } from '../wgsl/prelude.js';
+import { BLOCK_WORDS, QUAD, blockLayout, dequantBlockWgsl, dp4aBlockWgsl, f32BlockWgsl, type BlockLayout } from '../wgsl/block-prelude.js';
 import type { LowbitGpu } from './device.js';
 import { GpuLimitError, alignedSize, checkBindingSize, createStorage, dispatch2d, readF32, uploadStorage } from './buffers.js';
 import { getPipeline } from './pipeline-cache.js';
 import { uploadQuantizedTensor, type GpuQuantizedTensor } from './gpu-tensor.js';
-import { settleFor, submitJobs, type ComputeJob, type TimerKind } from './timing.js';
+import { TimedJobs, submitJobs, type ComputeJob, type TimerKind } from './timing.js';
+import { kernelTuning, type KernelTuning } from './tuning.js';
 import {
   DEQUANTIZE_BINDINGS,
   DEQUANTIZE_TILE,
   F32_BINDINGS,
-  GEMM_TILE,
-  GEMV_TILE,
   Owned,
   WEIGHT_BINDINGS,
   DP4A_BINDINGS,
   activationBuffer,
   bindGroup,
+  blockRoundings,
   buildWeightJobs,
-  weightKernelKey,
-  gemmRoundings,
-  gemvSubgroupRoundings,
-  gemvTreeRoundings,
-  mTiles,
+  driverOf,
+  f32Writer,
   outputBuffer,
-  packParams,
+  padRows,
   plainBound,
   rowAbsMax,
   rowAbsSums,
@@ -54,6 +52,7 @@ import {
   type GpuKernelResult,
   type GpuKernelVariant,
   type PreparedGpuKernel,
+  type ReductionKind,
   type VariantDef,
 } from './kernel-common.js';
 import { LUT_VARIANT_DEFS } from './lut-kernels.js';
@@ -118,20 +117,40 @@ function dp4aSupports(target: QuantizedTensor | string): true | string {
 // ---------------------------------------------------------------------------------------------
 // Builders.
 
+/** Segments per block of a layout. */
+export function segmentsPerBlock(layout: BlockLayout): number {
+  return layout.segment === 'block' ? 1 : layout.segment === 'word' ? BLOCK_WORDS : layout.segment === 'quad' ? layout.quadsPerBlock : layout.quadsPerBlock;
+}
+
+/**
+ * Rounding count of the dequant GEMV / GEMM (block drivers): the segment sum, the segment scale,
+ * the block and lane sums, the reduction, the oracle's rounding of w (1) and, with a tensor
+ * scale, the kernel's multiply and the oracle's second rounding (2). An element segment
+ * multiplies before it adds (2 roundings per product, then the quad's 3 additions).
+ */
+export function dequantRoundings(qt: QuantizedTensor, layout: BlockLayout, reduction: ReductionKind, tpr: number | undefined): number {
+  const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
+  const segLen = layout.segment === 'element' ? QUAD : layout.segmentLength;
+  return blockRoundings(segLen, segmentsPerBlock(layout), layout.blocksPerRow, reduction, tpr, 1 + (useTs ? 2 : 0));
+}
+
 function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabilityName[], description: string): VariantDef {
-  const driver = flavour === 'subgroup' ? 'gemv-subgroup' : 'gemv-tree';
-  const roundings = flavour === 'subgroup' ? gemvSubgroupRoundings : gemvTreeRoundings;
+  const reduction: ReductionKind = flavour === 'subgroup' ? 'any' : 'tree';
   return {
     name: `dequant-gemv/${flavour}`,
     kernel: 'dequant-gemv',
     family: 'dequant',
+    tunedFamily: 'dequant',
     variant: flavour,
     shape: 'gemv',
     needs,
     cpuTwin: 'dequant',
     bound: {
       c: 2,
-      rule: flavour === 'subgroup' ? 'n = 1 + ceil(K/64) + 64 (subgroupAdd order unspecified)' : 'n = 1 + ceil(K/64) + log2(64)',
+      rule:
+        flavour === 'subgroup'
+          ? 'n = L + S + ceil(B/TPR) + (TPR - 1) + 1 (+2 tensor scale): segment of L codes, S segments per block, B blocks per row, any reduction order, the oracle rounding of w'
+          : 'n = L + S + ceil(B/TPR) + log2(TPR) + 1 (+2 tensor scale): segment of L codes, S segments per block, B blocks per row, the oracle rounding of w',
       ...(flavour === 'f16' ? { extra: 'activations rounded to f16: 2^-11 * sum|x w| + 2^-25 * sum|w|' } : {}),
     },
     description,
@@ -140,29 +159,41 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
       return true;
     },
     async build(ctx) {
-      const { gpu, gt, m } = ctx;
+      const { gpu, gt, m, tuning } = ctx;
       const qt = gt.qt;
+      const L = gt.layout;
       const owned = new Owned();
       try {
         const enables: WgslEnable[] = flavour === 'subgroup' ? ['subgroups'] : flavour === 'f16' ? ['f16'] : [];
-        const spec: PreludeSpec = { ...preludeSpecOf(qt), enables, activation: flavour === 'f16' ? 'f16' : 'f32' };
-        const x = activationBuffer(gpu, owned, m, qt.cols, flavour === 'f16' ? 2 : 4);
+        const act = flavour === 'f16' ? 'f16' : 'f32';
+        const spec: PreludeSpec = { ...preludeSpecOf(qt), enables, activation: act, codeAt: false };
+        const block = dequantBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, layout: L, activation: act });
+        const x = activationBuffer(gpu, owned, m, L.kPadded, act === 'f16' ? 2 : 4);
         const y = outputBuffer(gpu, owned, m, qt.rows);
-        const jobs = await buildWeightJobs(ctx, owned, { shader: driver, parts: ['dequant-dot'], prelude: generatePrelude(spec), constants: GEMV_TILE, bindings: WEIGHT_BINDINGS }, x, y, {
-          rowsPerWg: GEMV_TILE.ROWS_PER_WG,
-        });
+        const d = driverOf('gemv', flavour === 'subgroup', tuning);
+        const jobs = await buildWeightJobs(
+          ctx,
+          owned,
+          { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: WEIGHT_BINDINGS },
+          x,
+          y,
+          { shape: 'gemv', blocks: L.blocksPerRow, xStride: L.kPadded },
+        );
         const writeX =
           flavour === 'f16'
             ? (xs: Float32Array) => {
-                const h = new Uint16Array(alignedSize(xs.length * 2) / 2);
-                for (let i = 0; i < xs.length; i++) {
-                  const v = xs[i] as number;
-                  if (!(Math.abs(v) <= F16_MAX)) throw new RangeError(`dequant-gemv/f16: activation ${i} = ${v} is not finite in f16 (max ${F16_MAX})`);
-                  h[i] = f32ToF16Bits(v);
+                const k = qt.cols;
+                const h = new Uint16Array(alignedSize(m * L.kPadded * 2) / 2);
+                for (let i = 0; i < m; i++) {
+                  for (let t = 0; t < k; t++) {
+                    const v = xs[i * k + t] as number;
+                    if (!(Math.abs(v) <= F16_MAX)) throw new RangeError(`dequant-gemv/f16: activation ${i * k + t} = ${v} is not finite in f16 (max ${F16_MAX})`);
+                    h[i * L.kPadded + t] = f32ToF16Bits(v);
+                  }
                 }
                 gpu.device.queue.writeBuffer(x, 0, h.buffer, 0, h.byteLength);
               }
-            : (xs: Float32Array) => writeF32(gpu, x, xs);
+            : f32Writer(gpu, x, m, qt.cols, L.kPadded);
         return { jobs, y, writeX, owned: owned.list };
       } catch (err) {
         owned.destroy();
@@ -170,7 +201,8 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
       }
     },
     boundFor(bctx) {
-      const base = { c: boundConstant(roundings(bctx.qt.cols), bctx.qt.cols) };
+      const layout = layoutOf(bctx.qt);
+      const base = { c: boundConstant(dequantRoundings(bctx.qt, layout, reduction, bctx.tuning?.TPR), bctx.qt.cols) };
       if (flavour !== 'f16') return base;
       // |x - f16(x)| <= 2^-11 |x| (normal) or 2^-25 (subnormal f16): one more relative term.
       const { qt, m, x, w } = bctx;
@@ -190,76 +222,107 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
   };
 }
 
+/** The block layout the kernels use for a tensor (as uploadQuantizedTensor builds it). */
+function layoutOf(qt: QuantizedTensor): BlockLayout {
+  return blockLayout(qt.bits, qt.cols, qt.groupSize);
+}
+
 const dequantGemmDef: VariantDef = {
   name: 'dequant-gemm/tiled',
   kernel: 'dequant-gemm',
   family: 'dequant',
+  tunedFamily: 'dequant',
   variant: 'tiled',
   shape: 'gemm',
   needs: [],
   cpuTwin: 'dequant',
-  bound: { c: 2, rule: 'n = K + 1 (serial accumulation)' },
-  description: `tiled GEMM: ${GEMM_TILE.TILE_M}x${GEMM_TILE.TILE_N} outputs per workgroup, X staged ${GEMM_TILE.TILE_K} columns at a time in workgroup memory`,
+  bound: { c: 2, rule: 'n = L + S + ceil(B/TPR) + log2(TPR) + 1 (+2 tensor scale), as dequant-gemv/plain' },
+  description: 'tiled GEMM: each lane decodes a block of codes (one vec4<u32>) once and applies it to TILE_M activation rows; TPR lanes per weight row, tree reduction',
   supports: (target) => {
     schemeFacts(target);
     return true;
   },
   async build(ctx) {
-    const { gpu, gt, m } = ctx;
+    const { gpu, gt, m, tuning } = ctx;
     const qt = gt.qt;
+    const L = gt.layout;
     const owned = new Owned();
     try {
-      const x = activationBuffer(gpu, owned, m, qt.cols, 4);
+      const spec: PreludeSpec = { ...preludeSpecOf(qt), codeAt: false };
+      const block = dequantBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, layout: L, activation: 'f32' });
+      const x = activationBuffer(gpu, owned, m, L.kPadded, 4);
       const y = outputBuffer(gpu, owned, m, qt.rows);
+      const d = driverOf('gemm', false, tuning);
       const jobs = await buildWeightJobs(
         ctx,
         owned,
-        { shader: 'gemm-tiled', parts: ['dequant-tile'], prelude: generatePrelude(preludeSpecOf(qt)), constants: GEMM_TILE, bindings: WEIGHT_BINDINGS },
+        { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: WEIGHT_BINDINGS },
         x,
         y,
-        { rowsPerWg: GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m) },
+        { shape: 'gemm', blocks: L.blocksPerRow, xStride: L.kPadded },
       );
-      return { jobs, y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
+      return { jobs, y, writeX: f32Writer(gpu, x, m, qt.cols, L.kPadded), owned: owned.list };
     } catch (err) {
       owned.destroy();
       throw err;
     }
   },
-  boundFor: plainBound(gemmRoundings),
+  boundFor: plainBound((qt, t) => dequantRoundings(qt, layoutOf(qt), 'tree', t?.TPR)),
 };
+
+/**
+ * Packs int8 activations for the dp4a block code: quantizeActivationsI8's words, each row widened
+ * to `stride / 4` words (zeros past K).
+ */
+function packedActivations(x: Float32Array, m: number, k: number, stride: number): { packed: Uint32Array; scales: Float32Array } {
+  const q = quantizeActivationsI8(x, m, k);
+  const wpr = stride / 4;
+  if (wpr === q.wordsPerRow) return { packed: q.packed, scales: q.scales };
+  const packed = new Uint32Array(m * wpr);
+  for (let i = 0; i < m; i++) packed.set(q.packed.subarray(i * q.wordsPerRow, (i + 1) * q.wordsPerRow), i * wpr);
+  return { packed, scales: q.scales };
+}
 
 const dp4aGemvDef: VariantDef = {
   name: 'dequant-gemv/dp4a',
   kernel: 'dequant-gemv',
   family: 'dequant',
+  tunedFamily: 'dequant',
   variant: 'dp4a',
   shape: 'gemv',
   needs: ['packed4x8IntegerDotProduct'],
   cpuTwin: 'dequant',
-  bound: { c: 2, rule: 'n = 4 + ceil(K/256) + log2(64) + 3 (integer dots exact)', extra: 'int8 activations: (x_scale[m] / 2) * sum_k |w[n, k]|' },
-  description: 'W(int grid)A8: int8-quantized activations (per-row absmax / 127), dot4I8Packed over quads, rescaled per group',
+  bound: {
+    c: 2,
+    rule: 'n = 1 + S + ceil(B/TPR) + log2(TPR) + 3: integer segment sums exact, one conversion and one scale per segment, x scale, the oracle rounding of w',
+    extra: 'int8 activations: (x_scale[m] / 2) * sum_k |w[n, k]|',
+  },
+  description: 'W(int grid)A8: int8-quantized activations (per-row absmax / 127), dot4I8Packed per quad summed exactly per segment, one rescale per segment',
   supports: dp4aSupports,
   async build(ctx) {
-    const { gpu, gt, m } = ctx;
+    const { gpu, gt, m, tuning } = ctx;
     const qt = gt.qt;
+    const L = gt.layout;
     const why = dp4aSupports(qt);
     if (why !== true) throw new Error(`dequant-gemv/dp4a does not support ${qt.scheme}: ${why}`);
     const owned = new Owned();
     try {
-      const wpr = Math.ceil(qt.cols / 4);
-      const x = owned.add(createStorage(gpu, m * wpr * 4, `xq [${m}, ${qt.cols}]`));
+      const x = owned.add(createStorage(gpu, m * L.kPadded, `xq [${m}, ${qt.cols}]`));
       const xs = owned.add(createStorage(gpu, m * 4, `x scales [${m}]`));
       const y = outputBuffer(gpu, owned, m, qt.rows);
+      const spec: PreludeSpec = { ...preludeSpecOf(qt), integerGrid: true, codeAt: false };
+      const block = dp4aBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, layout: L });
+      const d = driverOf('gemv', false, tuning);
       const jobs = await buildWeightJobs(
         ctx,
         owned,
-        { shader: 'gemv-tree', parts: ['dp4a-dot'], prelude: generatePrelude({ ...preludeSpecOf(qt), integerGrid: true }), constants: GEMV_TILE, bindings: DP4A_BINDINGS },
+        { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: DP4A_BINDINGS },
         x,
         y,
-        { rowsPerWg: GEMV_TILE.ROWS_PER_WG, extra: [[7, xs]], aux0: wpr },
+        { shape: 'gemv', blocks: L.blocksPerRow, xStride: L.kPadded, extra: [[7, xs]] },
       );
       const writeX = (xf: Float32Array) => {
-        const q = quantizeActivationsI8(xf, m, qt.cols);
+        const q = packedActivations(xf, m, qt.cols, L.kPadded);
         writeU32(gpu, x, q.packed);
         writeF32(gpu, xs, q.scales);
       };
@@ -269,12 +332,14 @@ const dp4aGemvDef: VariantDef = {
       throw err;
     }
   },
-  boundFor({ qt, m, x, w }) {
-    // Integer dots are exact; the f32 part: a quad term rounds once on scale multiply, once on
-    // accumulation per quad, the tree, then x_scale (and tensor scale): gemv-tree + 3.
+  boundFor({ qt, m, x, w, tuning }) {
+    // Integer segment sums are exact; the f32 part: one conversion and one scale per segment, the
+    // block and lane sums, the reduction, the x scale (and tensor scale), the oracle's w.
     const n = qt.rows;
     const k = qt.cols;
-    const c = boundConstant(gemvTreeRoundings(Math.ceil(k / 4) * 4) + 3, k);
+    const layout = layoutOf(qt);
+    const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
+    const c = boundConstant(blockRoundings(1, segmentsPerBlock(layout), layout.blocksPerRow, 'tree', tuning?.TPR, 2 + (useTs ? 2 : 0)), k);
     const amax = rowAbsMax(x, m, k);
     const wsum = rowAbsSums(w, n, k);
     const extra = (i: number) => {
@@ -287,80 +352,76 @@ const dp4aGemvDef: VariantDef = {
   },
 };
 
+/** Elements per f32 block (4 vec4). */
+const F32_BLOCK = 16;
+
 function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled', needs: GpuCapabilityName[]): VariantDef {
-  const roundings = shape === 'gemm' ? gemmRoundings : flavour === 'subgroup' ? gemvSubgroupRoundings : gemvTreeRoundings;
+  const reduction: ReductionKind = flavour === 'subgroup' ? 'any' : 'tree';
+  // One 16-element segment per block, no scale (the +1 of the scale stands in for nothing: kept as a safe overcount).
+  const roundings = (qt: QuantizedTensor, tpr?: number) => blockRoundings(F32_BLOCK, 1, Math.ceil(qt.cols / F32_BLOCK), reduction, tpr, 0);
   return {
     name: `f32-${shape}/${flavour}`,
     kernel: `f32-${shape}`,
     family: 'f32',
+    tunedFamily: 'f32',
     variant: flavour,
     shape,
     needs,
     cpuTwin: 'ref',
-    bound: { c: 2, rule: shape === 'gemm' ? 'n = K + 1' : flavour === 'subgroup' ? 'n = 1 + ceil(K/64) + 64' : 'n = 1 + ceil(K/64) + log2(64)' },
-    description: 'baseline on the dequantized f32 weights (dequantized on the CPU when the kernel is prepared)',
+    bound: { c: 2, rule: flavour === 'subgroup' ? 'n = 16 + 1 + ceil(K/16/TPR) + (TPR - 1)' : 'n = 16 + 1 + ceil(K/16/TPR) + log2(TPR)' },
+    description: 'baseline on the dequantized f32 weights (dequantized on the CPU when the kernel is prepared), the same block drivers',
     supports: (target) => {
       schemeFacts(target);
       return true;
     },
     async build(ctx) {
-      const { gpu, gt, m } = ctx;
+      const { gpu, gt, m, tuning } = ctx;
       const qt = gt.qt;
       const owned = new Owned();
       try {
         const w = dequantize(qt);
         const k = qt.cols;
+        const blocks = Math.ceil(k / F32_BLOCK);
+        const stride = blocks * F32_BLOCK;
         // The f32 weights are 32/bits times larger than the codes: split them on their own.
         const limit = gpu.limits.maxStorageBufferBindingSize;
-        const rowsPer = Math.floor(limit / (k * 4));
+        const rowsPer = Math.floor(limit / (stride * 4));
         if (rowsPer < 1) throw new GpuLimitError(`one f32 row of K = ${k} exceeds maxStorageBufferBindingSize = ${limit} bytes`);
         const chunks: { rowStart: number; rows: number; w: GPUBuffer }[] = [];
         for (let r0 = 0; r0 < qt.rows; r0 += rowsPer) {
           const rows = Math.min(rowsPer, qt.rows - r0);
-          chunks.push({ rowStart: r0, rows, w: owned.add(uploadStorage(gpu, w.subarray(r0 * k, (r0 + rows) * k), `w f32 rows ${r0}..`)) });
+          chunks.push({ rowStart: r0, rows, w: owned.add(uploadStorage(gpu, padRows(w.subarray(r0 * k, (r0 + rows) * k), rows, k, stride), `w f32 rows ${r0}..`)) });
         }
-        const x = activationBuffer(gpu, owned, m, k, 4);
+        const x = activationBuffer(gpu, owned, m, stride, 4);
         const y = outputBuffer(gpu, owned, m, qt.rows);
-        const key = weightKernelKey(
-          shape === 'gemm'
-            ? { shader: 'gemm-tiled', parts: ['f32-tile'], prelude: '', constants: GEMM_TILE, bindings: F32_BINDINGS }
-            : {
-                shader: flavour === 'subgroup' ? 'gemv-subgroup' : 'gemv-tree',
-                parts: ['f32-dot'],
-                prelude: flavour === 'subgroup' ? 'enable subgroups;\n' : '',
-                constants: GEMV_TILE,
-                bindings: F32_BINDINGS,
-              },
+        const d = driverOf(shape, flavour === 'subgroup', tuning);
+        const prelude = `${flavour === 'subgroup' ? 'enable subgroups;\n' : ''}${f32BlockWgsl()}`;
+        const jobs = await buildWeightJobs(
+          { ...ctx, gt: { ...gt, chunks: chunks.map((c) => ({ ...gt.chunks[0]!, rowStart: c.rowStart, rows: c.rows })) } },
+          owned,
+          { shader: d.shader, parts: ['reduce-tree'], prelude, constants: d.constants, bindings: F32_BINDINGS },
+          x,
+          y,
+          { shape, blocks, xStride: stride, chunkInputs: (ci) => [[0, chunks[ci]!.w]] },
         );
-        const pipeline = await getPipeline(gpu, key);
-        const perWg = shape === 'gemm' ? GEMM_TILE.TILE_N : GEMV_TILE.ROWS_PER_WG;
-        const mz = shape === 'gemm' ? mTiles(gpu, m) : m;
-        const jobs: ComputeJob[] = chunks.map((ch) => {
-          const [gx, gy] = dispatch2d(gpu, Math.ceil(ch.rows / perWg));
-          const params = owned.add(
-            uniformFrom(
-              gpu,
-              packParams({ m, n: ch.rows, k, groupSize: k, groupsPerRow: 1, wordsPerRow: k, rowOffset: ch.rowStart, totalN: qt.rows, xGroups: gx, tensorScale: 1 }),
-              'params',
-            ),
-          );
-          const bg = bindGroup(gpu, pipeline, [[0, ch.w], [4, x], [5, y], [6, params]], key.shader);
-          return { pipeline, bindGroup: bg, workgroups: [gx, gy, mz] as const, label: key.shader };
-        });
-        return { jobs, y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
+        return { jobs, y, writeX: f32Writer(gpu, x, m, k, stride), owned: owned.list };
       } catch (err) {
         owned.destroy();
         throw err;
       }
     },
-    boundFor: plainBound(roundings),
+    boundFor: plainBound((qt, t) => roundings(qt, t?.TPR)),
   };
 }
 
 /** Every variant, table order = report order. */
 const DEFS: readonly VariantDef[] = [
-  dequantGemvDef('plain', [], 'GEMV: each invocation strides over K decoding weights exactly as the CPU dequantize, shared-memory tree reduction'),
-  dequantGemvDef('subgroup', ['subgroups'], 'GEMV as plain, reduced with subgroupAdd then a fixed-order sum of the subgroup totals'),
+  dequantGemvDef(
+    'plain',
+    [],
+    'GEMV: each lane decodes one vec4<u32> of codes per step, activations loaded once per step for RPT rows, one scale per segment, TPR lanes per row reduced by a shared-memory tree',
+  ),
+  dequantGemvDef('subgroup', ['subgroups'], 'GEMV as plain, the TPR lanes of a row reduced with subgroupShuffleXor / subgroupAdd (shared-memory tree when subgroups are not contiguous)'),
   dequantGemvDef('f16', ['shaderF16'], 'GEMV as plain with f16 activations in storage (f32 accumulation); compiled only when shader-f16 exists'),
   dp4aGemvDef,
   dequantGemmDef,
@@ -397,41 +458,52 @@ export function gpuKernelBound(variant: GpuKernelVariant | string, ctx: BoundCon
   return getDef(typeof variant === 'string' ? variant : variant.name).boundFor(ctx);
 }
 
+/** Options of {@link prepareGpuKernel}. */
+export interface PrepareOptions {
+  /** Workgroup constants instead of the device's tuning (lowbit bench --tune sweeps these). */
+  readonly tuning?: KernelTuning;
+}
+
 /**
  * Builds buffers, pipelines and bind groups of `variantName` for `gt` and M activation rows.
  * Throws when the device lacks a needed capability or the variant does not support the tensor.
  */
-export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: GpuQuantizedTensor, m: number): Promise<PreparedGpuKernel> {
+export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: GpuQuantizedTensor, m: number, opts: PrepareOptions = {}): Promise<PreparedGpuKernel> {
   const def = getDef(variantName);
   const avail = variantAvailable(gpu, def);
   if (avail !== true) throw new Error(`${def.name} ${avail}`);
   const sup = def.supports(gt.qt);
   if (sup !== true) throw new Error(`${def.name} does not support ${gt.qt.scheme}: ${sup}`);
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`${def.name}: M must be a positive integer, got ${m}`);
-  checkBindingSize(gpu, m * gt.qt.cols * 4, `activations X [${m}, ${gt.qt.cols}]`);
+  checkBindingSize(gpu, m * gt.layout.kPadded * 4, `activations X [${m}, ${gt.qt.cols}]`);
   checkBindingSize(gpu, m * gt.qt.rows * 4, `output Y [${m}, ${gt.qt.rows}]`);
-  const built = await def.build({ gpu, gt, m });
+  const tuning = opts.tuning ?? kernelTuning(gpu, def.tunedFamily, def.shape);
+  const built = await def.build({ gpu, gt, m, tuning });
   const k = gt.qt.cols;
-  // In Node (Dawn) every dispatch after the first sleeps through most of the fastest wall time
-  // seen so far unless the caller says otherwise (settleFor: Dawn's event polling would take a
-  // CPU core from a CPU-emulated adapter while the kernel runs).
-  const walls: number[] = [];
-  const autoSettle = gpu.adapter.runtime === 'node-dawn';
+  const yBytes = m * gt.qt.rows * 4;
+  // In Node (Dawn) each call after the first sleeps through most of the fastest wall time seen so
+  // far before it waits (Dawn's event polling would take a CPU core from a CPU-emulated adapter).
+  const timed = new TimedJobs(gpu, def.name, built.jobs, gpu.adapter.runtime === 'node-dawn');
+  const checkX = (x: Float32Array) => {
+    if (x.length !== m * k) throw new RangeError(`${def.name}: X has ${x.length} elements, expected M*K = ${m}*${k}`);
+  };
   return {
     variant: def,
     m,
+    tuning,
     setX(x) {
-      if (x.length !== m * k) throw new RangeError(`${def.name}: X has ${x.length} elements, expected M*K = ${m}*${k}`);
+      checkX(x);
       built.writeX(x);
     },
-    async dispatch(opts) {
-      const o = autoSettle && opts?.settleMs === undefined ? { ...opts, ...settleFor(walls) } : opts;
-      const t = await submitJobs(gpu, def.name, built.jobs, o);
-      walls.push(t.wallMs);
-      return t;
-    },
+    dispatch: (o) => timed.dispatch(o),
     readY: () => readF32(gpu, built.y, m * gt.qt.rows),
+    async run(x) {
+      checkX(x);
+      const r = await timed.run(() => built.writeX(x), built.y, yBytes);
+      return { y: new Float32Array(r.y), ms: r.ms, timer: r.timer, wallMs: r.wallMs };
+    },
     destroy() {
+      timed.destroy();
       for (const b of built.owned) b.destroy();
     },
   };
@@ -441,16 +513,14 @@ export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: 
  * Runs one variant: Y [M, N] = X [M, K] . W^T. `w` may be a QuantizedTensor (uploaded for this
  * call and released) or a GpuQuantizedTensor uploaded once by the caller.
  */
-export async function runGpuKernel(gpu: LowbitGpu, variantName: string, x: Float32Array, m: number, w: QuantizedTensor | GpuQuantizedTensor): Promise<GpuKernelResult> {
+export async function runGpuKernel(gpu: LowbitGpu, variantName: string, x: Float32Array, m: number, w: QuantizedTensor | GpuQuantizedTensor, opts: PrepareOptions = {}): Promise<GpuKernelResult> {
   const uploaded = 'chunks' in w ? undefined : uploadQuantizedTensor(gpu, w);
   const gt = uploaded ?? (w as GpuQuantizedTensor);
   let prepared: PreparedGpuKernel | undefined;
   try {
-    prepared = await prepareGpuKernel(gpu, variantName, gt, m);
-    prepared.setX(x);
-    const t = await prepared.dispatch();
-    const y = await prepared.readY();
-    return { y, variant: prepared.variant.name, gpuMs: t.ms, timer: t.timer };
+    prepared = await prepareGpuKernel(gpu, variantName, gt, m, opts);
+    const r = await prepared.run(x);
+    return { y: r.y, variant: prepared.variant.name, gpuMs: r.ms, timer: r.timer, wallMs: r.wallMs, tuning: prepared.tuning };
   } finally {
     prepared?.destroy();
     uploaded?.destroy();

@@ -15,16 +15,17 @@ import { LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP, lutBoundC, lutDecode, lutI8S
 import { BOUND_SLACK, gamma } from '../cpu/bound.js';
 import type { BoundOptions } from '../cpu/compare.js';
 import { generatePrelude, preludeSpecOf } from '../wgsl/prelude.js';
+import { lutBlockWgsl, planeBlockLayout } from '../wgsl/block-prelude.js';
 import { createStorage, dispatch2d } from './buffers.js';
 import { getPipeline, type BindingKind } from './pipeline-cache.js';
 import {
-  GEMV_TILE,
   KERNEL_OUTPUTS,
   Owned,
   PLANE_INPUTS,
   bindGroup,
   buildWeightJobs,
-  mTiles,
+  driverOf,
+  laneRoundings,
   readOnly,
   type KernelBinding,
   outputBuffer,
@@ -35,6 +36,7 @@ import {
   type BuiltKernel,
   type VariantDef,
 } from './kernel-common.js';
+import type { KernelTuning } from './tuning.js';
 import type { ComputeJob } from './timing.js';
 
 const RO: BindingKind = 'read-only-storage';
@@ -46,16 +48,14 @@ const PRECOMPUTE_BINDINGS: readonly (readonly [number, BindingKind])[] = [
   [4, 'storage'],
   [5, 'uniform'],
 ];
-const X4SUM = readOnly(7, 'x4sum', 'array<f32>');
+const X4SUM = readOnly(7, 'x4sum', 'array<vec4<f32>>');
 const LUT_SCALES = readOnly(8, 'lut_scales', 'array<f32>');
 const LUT_F32_BINDINGS: readonly KernelBinding[] = [...PLANE_INPUTS, readOnly(4, 'tables', 'array<f32>'), ...KERNEL_OUTPUTS, X4SUM];
 const LUT_I8_BINDINGS: readonly KernelBinding[] = [...PLANE_INPUTS, readOnly(4, 'qtables', 'array<u32>'), ...KERNEL_OUTPUTS, X4SUM, LUT_SCALES];
-/** The GEMM reads both kinds of tables as u32 words (f32 bit patterns or packed int8 entries). */
-const LUT_GEMM_BINDINGS: readonly KernelBinding[] = [...PLANE_INPUTS, readOnly(4, 'tables', 'array<u32>'), ...KERNEL_OUTPUTS, X4SUM, LUT_SCALES];
 /** Workgroup size of the precompute pass. */
 export const LUT_PRECOMPUTE_TILE = { WG_SIZE: 64 } as const;
-/** Tile of the LUT GEMM (shaders/lut-gemm.wgsl): TILE_N weight rows x TILE_M activation rows, TILE_T 4-groups staged at a time. */
-export const LUT_GEMM_TILE = { TILE_N: 64, TILE_M: 4, TILE_T: 32 } as const;
+/** 4-groups per plane block (one vec4<u32> of a plane: 128 activations). */
+const GROUPS_PER_BLOCK = 32;
 /** int8 table entries per u32 word. */
 const I8_PER_WORD = 4;
 
@@ -66,16 +66,20 @@ function decodeOf(qt: QuantizedTensor): LutDecode {
 }
 
 /**
- * f32 roundings along the longest path of one GPU LUT term: table entry (2) and plane sum
- * (bits), or the 4-group x-sum (3) and its product (1); then + constant term (1), * scale (1),
- * the invocation's accumulation (ceil(nt / WG)), the tree (log2 WG), the tensor scale (1).
- * lut-i8: the integer lookups are exact, the rescale rounds once (counted in place of the plane sum).
- * The tiled GEMM accumulates serially over all nt 4-groups: wg = 1.
+ * f32 roundings along the longest path of one GPU LUT term (src/wgsl/block-prelude.ts,
+ * lutBlockWgsl), the same in every segment kind:
+ *   f32 tables: table entry (2), plane sum (bits - 1), the 8 nibble positions of a word (7), the
+ *   4 words (3), the constant-term add (1), the scale (1): bits + 13;
+ *   int8 tables: integer sums exact, one conversion times the lut scale (1), then as above: 6;
+ *   the x-sum path: 4-group sum (3), 8 per word (7), 4 words (3), times c0 (1), add (1), scale (1): 16;
+ * then the lane accumulation over its ceil(B / TPR) blocks, the reduction of the TPR lanes
+ * (log2 TPR), the tensor scale (1).
  */
-export function gpuLutRoundings(qt: QuantizedTensor, wg: number = GEMV_TILE.WG_SIZE): number {
-  const nt = Math.ceil(qt.cols / LUT_GROUP);
+export function gpuLutRoundings(qt: QuantizedTensor, tables: 'f32' | 'i8', tuning?: KernelTuning): number {
   const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
-  return Math.max(2 + qt.bits, 4) + 2 + Math.ceil(nt / wg) + Math.log2(wg) + (useTs ? 1 : 0);
+  const L = planeBlockLayout(qt.cols, qt.groupSize);
+  const block = Math.max(tables === 'f32' ? qt.bits + 13 : 6, 16);
+  return block + laneRoundings(L.blocksPerRow, 'tree', tuning?.TPR) + (useTs ? 1 : 0);
 }
 
 /**
@@ -85,7 +89,7 @@ export function gpuLutRoundings(qt: QuantizedTensor, wg: number = GEMV_TILE.WG_S
  * tables (Lambda_g = sum over the 4-groups of g of their block's lut scale; each int8 entry is
  * within lut_scale / 2 of the f32 one). Same form as the CPU's lutF32ErrorBound / lutI8ErrorBound.
  */
-export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm' = 'gemv', block = LUT_DEFAULT_BLOCK): BoundOptions {
+export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', block = LUT_DEFAULT_BLOCK): BoundOptions {
   const { qt, m, x } = ctx;
   const dec = decodeOf(qt);
   const n = qt.rows;
@@ -96,7 +100,7 @@ export function lutBound(ctx: BoundContext, tables: 'f32' | 'i8', shape: 'gemv' 
   const g4 = ng === 1 ? nt : gs / LUT_GROUP;
   const half = (dec.alpha * ((1 << dec.bits) - 1)) / 2;
   const c0Base = half + dec.beta;
-  const gam = gamma(gpuLutRoundings(qt, shape === 'gemm' ? 1 : GEMV_TILE.WG_SIZE));
+  const gam = gamma(gpuLutRoundings(qt, tables, ctx.tuning));
   const bt = block / LUT_GROUP;
   const tsAbs = Math.abs(qt.tensorScale);
   const out = new Float64Array(m * n);
@@ -138,7 +142,7 @@ export function lutSupports(target: QuantizedTensor | string): true | string {
 
 /** Builds the precompute pass and the lookup pass (GEMV driver or tiled GEMM) of one LUT variant. */
 export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm'): Promise<BuiltKernel> {
-  const { gpu, gt, m } = ctx;
+  const { gpu, gt, m, tuning } = ctx;
   const qt = gt.qt;
   const name = `lut-${shape}/${tables}`;
   const why = lutSupport(qt, name);
@@ -150,7 +154,9 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
   const owned = new Owned();
   try {
     const k = qt.cols;
-    const nt = Math.ceil(k / LUT_GROUP);
+    const L = gt.planeLayout;
+    // Tables cover the padded 4-groups of whole plane blocks (zero activations past K).
+    const nt = L.blocksPerRow * GROUPS_PER_BLOCK;
     const block4 = LUT_DEFAULT_BLOCK / LUT_GROUP;
     const nblocks = Math.ceil(nt / block4);
     const x = owned.add(createStorage(gpu, m * k * 4, `x [${m}, ${k}]`));
@@ -173,45 +179,33 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
     };
     // Lookup pass.
     const c0Base = (dec.alpha * ((1 << dec.bits) - 1)) / 2 + dec.beta;
-    const prelude = generatePrelude({ ...preludeSpecOf(qt), lut: { alpha: dec.alpha, c0Base }, codeAt: false });
-    const common = {
-      wordsPerRow: Math.ceil(k / 32),
-      aux0: nt,
-      aux1: block4,
-      chunkInputs: (ci: number) => {
-        const ch = gt.chunks[ci]!;
-        return [
-          [0, ch.planes as GPUBuffer],
-          [1, ch.scales],
-          [2, ch.zeros],
-          [3, ch.ids],
-        ] as const;
+    const spec = { ...preludeSpecOf(qt), lut: { alpha: dec.alpha, c0Base }, codeAt: false };
+    const blockCode = lutBlockWgsl({ bits: qt.bits, hasZeros: spec.hasZeros, tables, layout: L });
+    const d = driverOf(shape, false, tuning);
+    const jobs = await buildWeightJobs(
+      ctx,
+      owned,
+      { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${blockCode}`, constants: d.constants, bindings: tables === 'f32' ? LUT_F32_BINDINGS : LUT_I8_BINDINGS },
+      tables === 'f32' ? tbl : qtbl,
+      y,
+      {
+        shape,
+        blocks: L.blocksPerRow,
+        xStride: k,
+        aux0: nt,
+        aux1: block4,
+        extra: tables === 'f32' ? [[7, x4]] : [[7, x4], [8, lsc]],
+        chunkInputs: (ci: number) => {
+          const ch = gt.chunks[ci]!;
+          return [
+            [0, ch.planes as GPUBuffer],
+            [1, ch.scales],
+            [2, ch.zeros],
+            [3, ch.ids],
+          ] as const;
+        },
       },
-    };
-    const jobs =
-      shape === 'gemm'
-        ? await buildWeightJobs(
-            ctx,
-            owned,
-            { shader: 'lut-gemm', parts: [tables === 'f32' ? 'lut-f32-lookup' : 'lut-i8-lookup'], prelude, constants: LUT_GEMM_TILE, bindings: LUT_GEMM_BINDINGS },
-            tables === 'f32' ? tbl : qtbl,
-            y,
-            { ...common, rowsPerWg: LUT_GEMM_TILE.TILE_N, mTiles: mTiles(gpu, m, LUT_GEMM_TILE.TILE_M), extra: [[7, x4], [8, lsc]] },
-          )
-        : await buildWeightJobs(
-            ctx,
-            owned,
-            {
-              shader: 'gemv-tree',
-              parts: [tables === 'f32' ? 'lut-f32-dot' : 'lut-i8-dot'],
-              prelude,
-              constants: GEMV_TILE,
-              bindings: tables === 'f32' ? LUT_F32_BINDINGS : LUT_I8_BINDINGS,
-            },
-            tables === 'f32' ? tbl : qtbl,
-            y,
-            { ...common, rowsPerWg: GEMV_TILE.ROWS_PER_WG, extra: tables === 'f32' ? [[7, x4]] : [[7, x4], [8, lsc]] },
-          );
+    );
     return { jobs: [preJob, ...jobs], y, writeX: (xs) => writeF32(gpu, x, xs), owned: owned.list };
   } catch (err) {
     owned.destroy();
@@ -225,26 +219,27 @@ const LUT_TABLE_DESCRIPTION = {
 } as const;
 
 function lutDef(tables: 'f32' | 'i8', shape: 'gemv' | 'gemm'): VariantDef {
-  const n = shape === 'gemm' ? 'nt = ceil(K/4)' : 'ceil(K/256) + log2(64)';
+  const n = 'ceil(B/TPR) + log2(TPR)';
   return {
     name: `lut-${shape}/${tables}`,
     kernel: `lut-${shape}`,
     family: 'lut',
+    tunedFamily: 'lut',
     variant: tables,
     shape,
     needs: [],
     cpuTwin: `lut-${tables}`,
     bound:
       tables === 'f32'
-        ? { c: 1.01, rule: `c charges only the oracle rounding of w; the GPU arithmetic is in the extra term, gamma_L with L = max(2 + bits, 4) + 2 + ${n} (+1 tensor scale)`, extra: 'bit-plane cancellation: gamma_L * sum_g |s_g| (alpha (2^b-1)/2 + |c0_g|) sum_{k in g} |x_k|' }
-        : { c: 1.01, rule: `as lut-${shape}/f32`, extra: `int8 tables: (1 + gamma_L) alpha (2^b-1)/2 * sum_g |s_g| Lambda_g / 2, plus the f32 term of lut-${shape}/f32` },
+        ? { c: 1.01, rule: `c charges only the oracle rounding of w; the GPU arithmetic is in the extra term, gamma_L with L = max(bits + 13, 16) + ${n} (+1 tensor scale)`, extra: 'bit-plane cancellation: gamma_L * sum_g |s_g| (alpha (2^b-1)/2 + |c0_g|) sum_{k in g} |x_k|' }
+        : { c: 1.01, rule: `as lut-${shape}/f32 with L = 16 + ${n} (+1 tensor scale)`, extra: `int8 tables: (1 + gamma_L) alpha (2^b-1)/2 * sum_g |s_g| Lambda_g / 2, plus the f32 term of lut-${shape}/f32` },
     description:
       shape === 'gemm'
-        ? `tiled LUT GEMM: ${LUT_TABLE_DESCRIPTION[tables]}; ${LUT_GEMM_TILE.TILE_M} activation rows' tables staged ${LUT_GEMM_TILE.TILE_T} 4-groups at a time in workgroup memory, each weight nibble looked up for all of them`
-        : `T-MAC / LUT Tensor Core GEMV: ${LUT_TABLE_DESCRIPTION[tables]}`,
+        ? `tiled LUT GEMM: ${LUT_TABLE_DESCRIPTION[tables]}; each lane reads one vec4<u32> of every bit plane per step and looks its nibbles up in the tables of TILE_M activation rows`
+        : `T-MAC / LUT Tensor Core GEMV: ${LUT_TABLE_DESCRIPTION[tables]}; one vec4<u32> of every bit plane per step, 4 table lookups per plane at once, one scale per segment`,
     supports: lutSupports,
     build: (ctx) => buildLutKernel(ctx, tables, shape),
-    boundFor: (ctx) => lutBound(ctx, tables, shape),
+    boundFor: (ctx) => lutBound(ctx, tables),
   };
 }
 

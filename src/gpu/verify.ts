@@ -184,7 +184,7 @@ export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Pr
             const x = xs.get(m) as Float32Array;
             const got = await runGpuKernel(gpu, v.name, x, m, gt);
             last = got;
-            const res = checkMatmulBound(got.y, matmulRefDense(x, w, m, n, k), m, n, k, gpuKernelBound(v, { qt, m, x, w }));
+            const res = checkMatmulBound(got.y, matmulRefDense(x, w, m, n, k), m, n, k, gpuKernelBound(v, { qt, m, x, w, tuning: got.tuning }));
             worst = Math.max(worst, res.worstRatio);
             maxErr = Math.max(maxErr, res.maxAbsErr);
             if (!res.ok && failure === undefined) failure = `M=${m}: ${res.message}`;

@@ -228,6 +228,19 @@ export function generatePrelude(spec: PreludeSpec): string {
       `var<private> BS_MUL: array<f32, ${b.mul.length}> = array<f32, ${b.mul.length}>(${b.mul.map((v) => f32Literal(v)).join(', ')});`,
       `var<private> BS_UNIT: array<f32, ${b.unit.length}> = array<f32, ${b.unit.length}>(${b.unit.map((v) => f32Literal(v)).join(', ')});`,
     );
+    if (!spec.hasZeros) {
+      // Without zero points a code's entry is fixed: its terms straight from the code,
+      // BS_CODE_MUL[((id << BITS) | code) * BS_TERMS + p] = BS_MUL[(id * BS_ENTRIES + BS_INDEX[(id << BITS) | code]) * BS_TERMS + p].
+      const perType = 1 << spec.bits;
+      const direct: number[] = [];
+      for (let id = 0; id < spec.elementTypes.length; id++) {
+        for (let c = 0; c < perType; c++) {
+          const e = (b.index[(id << spec.bits) | c] as number) + b.d;
+          for (let t = 0; t < b.terms; t++) direct.push(b.mul[(id * b.entries + e) * b.terms + t] as number);
+        }
+      }
+      lines.push(`var<private> BS_CODE_MUL: array<f32, ${direct.length}> = array<f32, ${direct.length}>(${direct.map((v) => f32Literal(v)).join(', ')});`);
+    }
   }
   lines.push(
     `fn decode_value(id: u32, code: u32) -> f32 {`,

@@ -4,13 +4,13 @@ import { KERNEL_PARAMS_WGSL, WEIGHT_BINDINGS, declareBindings, packParams, weigh
 import { SHADER_SOURCES } from '../../src/wgsl/shader-sources.gen.js';
 import { assembleSource } from '../../src/gpu/pipeline-cache.js';
 
-const WEIGHT_SHADERS = ['gemv-tree', 'gemv-subgroup', 'dequant-dot', 'dp4a-dot', 'f32-dot', 'lut-f32-dot', 'lut-i8-dot', 'lut-f32-lookup', 'lut-i8-lookup', 'lut-gemm', 'bitserial-dot', 'gemm-tiled', 'dequant-tile', 'bitserial-tile', 'f32-tile'] as const;
+const WEIGHT_SHADERS = ['gemv-tree', 'gemv-subgroup', 'gemm-tiled', 'reduce-tree'] as const;
 
 describe('weight kernel interface', () => {
   it('packs KernelParams in the order and types of the WGSL struct', () => {
     const fields = [...KERNEL_PARAMS_WGSL.matchAll(/^ {2}(\w+): (u32|f32),/gm)].map((m) => [m[1], m[2]]);
-    expect(fields.map(([n]) => n)).toEqual(['m', 'n', 'k', 'group_size', 'groups_per_row', 'words_per_row', 'row_offset', 'total_n', 'x_groups', 'tensor_scale', 'aux0', 'aux1']);
-    const buf = packParams({ m: 1, n: 2, k: 3, groupSize: 4, groupsPerRow: 5, wordsPerRow: 6, rowOffset: 7, totalN: 8, xGroups: 9, tensorScale: 0.375, aux0: 11, aux1: 12 });
+    expect(fields.map(([n]) => n)).toEqual(['m', 'n', 'k', 'group_size', 'groups_per_row', 'words_per_row', 'row_offset', 'total_n', 'x_groups', 'tensor_scale', 'blocks', 'x_stride', 'aux0', 'aux1']);
+    const buf = packParams({ m: 1, n: 2, k: 3, groupSize: 4, groupsPerRow: 5, wordsPerRow: 6, rowOffset: 7, totalN: 8, xGroups: 9, tensorScale: 0.375, blocks: 11, xStride: 12, aux0: 13, aux1: 14 });
     expect(buf.byteLength).toBe(fields.length * 4);
     const u = new Uint32Array(buf);
     const f = new Float32Array(buf);
@@ -23,17 +23,17 @@ describe('weight kernel interface', () => {
   it('declares each binding once, with the layout built from the same list', () => {
     expect(declareBindings(WEIGHT_BINDINGS)).toBe(
       [
-        '@group(0) @binding(0) var<storage, read> codes: array<u32>;',
+        '@group(0) @binding(0) var<storage, read> wcodes: array<vec4<u32>>;',
         '@group(0) @binding(1) var<storage, read> scales: array<f32>;',
         '@group(0) @binding(2) var<storage, read> zeros: array<u32>;',
         '@group(0) @binding(3) var<storage, read> ids: array<u32>;',
-        '@group(0) @binding(4) var<storage, read> x: array<act_t>;',
+        '@group(0) @binding(4) var<storage, read> x: array<vec4<act_t>>;',
         '@group(0) @binding(5) var<storage, read_write> y: array<f32>;',
         '@group(0) @binding(6) var<uniform> p: KernelParams;',
         '',
       ].join('\n'),
     );
-    const key = weightKernelKey({ shader: 'gemv-tree', parts: ['dequant-dot'], prelude: '', constants: {}, bindings: WEIGHT_BINDINGS });
+    const key = weightKernelKey({ shader: 'gemv-tree', parts: ['reduce-tree'], prelude: '', constants: {}, bindings: WEIGHT_BINDINGS });
     expect(key.bindings).toEqual([[0, 'read-only-storage'], [1, 'read-only-storage'], [2, 'read-only-storage'], [3, 'read-only-storage'], [4, 'read-only-storage'], [5, 'storage'], [6, 'uniform']]);
     const src = assembleSource(key);
     expect(src.match(/@binding\(/g)?.length).toBe(7);

@@ -10,6 +10,7 @@ import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { getScheme } from '../../src/quant/schemes.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 import type { LowbitGpu } from '../../src/gpu/device.js';
+import type { KernelTuning } from '../../src/gpu/tuning.js';
 
 /** K of `groups` groups for a scheme in the tests (group 32, or the scheme's fixed block). */
 function kFor(scheme: string, groups: number): number {
@@ -20,13 +21,14 @@ function kFor(scheme: string, groups: number): number {
   return 32 * groups;
 }
 
-async function check(gpu: LowbitGpu, v: GpuKernelVariant, qt: QuantizedTensor, m: number, seed: number): Promise<void> {
+async function check(gpu: LowbitGpu, v: GpuKernelVariant, qt: QuantizedTensor, m: number, seed: number, tuning?: KernelTuning): Promise<void> {
   const x = seededMatrix(m, qt.cols, seed, 25);
   const w = dequantize(qt);
-  const got = await runGpuKernel(gpu, v.name, x, m, qt);
+  const got = await runGpuKernel(gpu, v.name, x, m, qt, tuning ? { tuning } : {});
   expect(got.variant).toBe(v.name);
+  if (tuning) expect(got.tuning).toEqual(tuning);
   const ref = matmulRefDense(x, w, m, qt.rows, qt.cols);
-  const res = checkMatmulBound(got.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w }));
+  const res = checkMatmulBound(got.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w, tuning: got.tuning }));
   expect(res.ok, `${v.name} ${qt.scheme} M=${m} N=${qt.rows} K=${qt.cols} G=${qt.groupSize}: ${res.message}`).toBe(true);
 }
 
@@ -71,6 +73,43 @@ describe('gpu kernels vs the f64 oracle', () => {
     });
   }
 
+  // The adapter's default shape (one lane per row on SwiftShader) never reduces across lanes:
+  // these shapes run the shared-memory tree (plain, GEMMs), the subgroupShuffleXor butterfly
+  // (TPR <= subgroup size) and subgroupAdd + shared sums (TPR > subgroup size), with RPT and TILE_M
+  // not dividing N or M, and K not a multiple of TPR blocks.
+  const GEMV_SHAPES: readonly KernelTuning[] = [
+    { WG_SIZE: 64, TPR: 4, RPT: 3 },
+    { WG_SIZE: 128, TPR: 64, RPT: 2 },
+  ];
+  const GEMM_SHAPES: readonly KernelTuning[] = [
+    { WG_SIZE: 32, TPR: 8, TILE_M: 3 },
+    { WG_SIZE: 64, TPR: 1, TILE_M: 1 },
+  ];
+  const SHAPE_CASES: readonly (readonly [string, string])[] = [
+    ['dequant-gemv/plain', 'int4_asym'],
+    ['dequant-gemv/subgroup', 'nf4'],
+    ['dequant-gemv/dp4a', 'int4'],
+    ['dequant-gemm/tiled', 'bitmod4'],
+    ['lut-gemv/f32', 'int3_asym'],
+    ['lut-gemv/i8', 'ternary'],
+    ['lut-gemm/f32', 'int2'],
+    ['bitserial-gemv/plain', 'int4'],
+    ['bitserial-gemm/tiled', 'fp4'],
+    ['f32-gemm/tiled', 'int4'],
+  ];
+  for (const [name, scheme] of SHAPE_CASES) {
+    it(`${name} ${scheme} under other workgroup shapes`, async (ctx) => {
+      const v = GPU_KERNEL_VARIANTS.find((d) => d.name === name)!;
+      const avail = variantAvailable(fixture.get(ctx), v);
+      if (avail !== true) ctx.skip(avail);
+      await fixture.scoped(ctx, async ({ gpu }) => {
+        for (const [i, t] of (v.shape === 'gemm' ? GEMM_SHAPES : GEMV_SHAPES).entries()) {
+          await check(gpu, v, quantizedCase(scheme, 37, kFor(scheme, 9), 50 + i), v.shape === 'gemm' ? 5 : 2, 60 + i, t);
+        }
+      });
+    });
+  }
+
   it('runs int4 (g=128) at K=4096 on every available variant that supports it', async (ctx) => {
     await fixture.scoped(ctx, async ({ gpu, track }) => {
       const qt = quantizedCase('int4', 48, 4096, 4096, { group: 128 });
@@ -81,7 +120,7 @@ describe('gpu kernels vs the f64 oracle', () => {
       for (const v of GPU_KERNEL_VARIANTS) {
         if (variantAvailable(gpu, v) !== true || v.supports(qt) !== true) continue;
         const got = await runGpuKernel(gpu, v.name, x, 2, gt);
-        const res = checkMatmulBound(got.y, ref, 2, qt.rows, qt.cols, gpuKernelBound(v, { qt, m: 2, x, w }));
+        const res = checkMatmulBound(got.y, ref, 2, qt.rows, qt.cols, gpuKernelBound(v, { qt, m: 2, x, w, tuning: got.tuning }));
         expect(res.ok, `${v.name} int4 K=4096: ${res.message}`).toBe(true);
         expect(got.timer === 'timestamp-query' || got.timer === 'wall').toBe(true);
       }
