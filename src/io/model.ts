@@ -11,7 +11,7 @@
  */
 import { blobSource, type BlobLike, type ByteSource } from './byte-source.js';
 import { readNpyHeader } from './npy.js';
-import { quoteShape, quoteString, quoteToken, quoteValue } from './quote.js';
+import { clip, escapeControls, quoteShape, quoteString, quoteToken, quoteValue } from './quote.js';
 import { readSafetensorsHeader, safetensorsFloatKind, describeTensorNames, SAFETENSORS_READABLE_DTYPES } from './safetensors.js';
 import { elementCount, FLOAT_KIND_BYTES, readTensorF32, type FloatKind, type ReadTensorOptions } from './tensor-data.js';
 
@@ -128,7 +128,7 @@ export function parseModelIndex(bytes: Uint8Array, name: string): ModelIndex {
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    indexFail(name, `not valid UTF-8 JSON: ${(e as Error).message}`);
+    indexFail(name, `not valid UTF-8 JSON: ${clip(escapeControls((e as Error).message))}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) indexFail(name, `expected a JSON object with a "weight_map", got ${quoteValue(json)}`);
   const map = Object.hasOwn(json, 'weight_map') ? (json as Record<string, unknown>).weight_map : undefined;

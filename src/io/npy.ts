@@ -15,7 +15,7 @@
 
 import type { ByteSource } from './byte-source.js';
 import { encodeF32LE } from './float-bits.js';
-import { clip, MAX_QUOTED_CHARS, MAX_QUOTED_DEPTH, MAX_QUOTED_ITEMS, quoteShape, quoteString } from './quote.js';
+import { clip, escapeControls, MAX_QUOTED_CHARS, MAX_QUOTED_DEPTH, MAX_QUOTED_ITEMS, quoteShape, quoteString } from './quote.js';
 import { allocF32, convertInto, elementCount, readTensorF32, type FloatKind, type ReadTensorOptions } from './tensor-data.js';
 
 /** A decoded .npy array: values widened or narrowed to f32, with the file's own dtype string. */
@@ -130,7 +130,8 @@ class PyLiteralParser {
   }
 
   private error(what: string): never {
-    const near = JSON.stringify(this.src.slice(this.pos, this.pos + 20));
+    if (this.pos >= this.src.length) fail(`header is not a valid Python literal: ${what} at the end of the header (character ${this.pos})`);
+    const near = `"${escapeControls(this.src.slice(this.pos, this.pos + 20))}"`;
     fail(`header is not a valid Python literal: ${what} at character ${this.pos} (near ${near})`);
   }
 
@@ -221,9 +222,10 @@ class PyLiteralParser {
 // ---------------------------------------------------------------------------------------------
 
 function checkDescr(descr: PyValue): string {
-  if (typeof descr !== 'string') {
+  if (Array.isArray(descr)) {
     fail(`structured (record) dtypes are not supported: descr is ${pyQuote(descr)}; supported: ${SUPPORTED_LIST}`);
   }
+  if (typeof descr !== 'string') fail(`'descr' must be a dtype string such as '<f4', got ${pyQuote(descr)}; supported: ${SUPPORTED_LIST}`);
   const order = descr[0];
   const kind = descr[1];
   if (kind === 'O') {

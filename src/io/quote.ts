@@ -17,11 +17,23 @@ export function clip(s: string, max = MAX_QUOTED_CHARS): string {
   return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;
 }
 
+/**
+ * Characters a terminal may act on that JSON.stringify leaves as they are: C1 controls, line and
+ * paragraph separators, and the bidirectional overrides and isolates (which can reorder what a
+ * message appears to say).
+ */
+const INVISIBLE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `s` with control and invisible formatting characters written as \uXXXX escapes. */
+export function escapeControls(s: string): string {
+  return JSON.stringify(s).slice(1, -1).replace(/\\"/g, '"').replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A string as a quoted, escaped and capped literal: 'abc', or 'abc...' (N characters). */
 export function quoteString(s: string, max = MAX_QUOTED_CHARS): string {
-  // JSON.stringify escapes control characters and quotes; the cut happens first so the work is bounded.
+  // The cut happens first so the work is bounded.
   const cut = s.length <= max ? s : s.slice(0, max);
-  const body = JSON.stringify(cut).slice(1, -1);
+  const body = escapeControls(cut);
   return s.length <= max ? `'${body}'` : `'${body}...' (${s.length} characters)`;
 }
 

@@ -12,7 +12,7 @@
 
 import type { ByteSource } from './byte-source.js';
 import { encodeF32LE } from './float-bits.js';
-import { quoteShape, quoteString, quoteToken, quoteValue } from './quote.js';
+import { clip, escapeControls, quoteShape, quoteString, quoteToken, quoteValue } from './quote.js';
 import { allocF32, convertInto, elementCount, readTensorF32, type FloatKind, type ReadTensorOptions } from './tensor-data.js';
 
 /** One tensor as listed in a .safetensors header. */
@@ -144,9 +144,9 @@ function validateHeader(raw: Uint8Array, fileSize: number): SafetensorsHeader {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
     json = JSON.parse(text);
   } catch (e) {
-    fail(`header is not valid UTF-8 JSON: ${(e as Error).message}`);
+    fail(`header is not valid UTF-8 JSON: ${clip(escapeControls((e as Error).message))}`);
   }
-  if (!isRecord(json)) fail('header JSON must be an object mapping tensor names to entries');
+  if (!isRecord(json)) fail(`header JSON must be an object mapping tensor names to entries, got ${quoteValue(json)}`);
 
   const bufferLength = fileSize - dataStart;
   const tensors: SafetensorsTensorInfo[] = [];
