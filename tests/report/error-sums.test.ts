@@ -1,0 +1,49 @@
+// Block-wise error sums equal errorMetrics on the full dequantized tensor, bit for bit, for every scheme; row slices dequantize like the whole.
+import { describe, expect, it } from 'vitest';
+import { metricsFromSums, referenceSums, sliceRows, tensorErrorSums, ERROR_BLOCK_ELEMENTS } from '../../src/report/error-sums.js';
+import { dequantize, quantize } from '../../src/quant/quantize.js';
+import { errorMetrics } from '../../src/quant/metrics.js';
+import { SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
+import { seededRandn } from '../../src/io/random.js';
+
+describe('tensorErrorSums', () => {
+  it('gives errorMetrics(w, dequantize(qt)) exactly for every scheme, with blocks that split the rows unevenly', () => {
+    // 70 rows x 2048 cols: 32 rows per 64 Ki block, so blocks of 32, 32 and 6 rows.
+    const rows = 70;
+    const cols = 2048;
+    expect(rows * cols).toBeGreaterThan(ERROR_BLOCK_ELEMENTS * 2);
+    const w = seededRandn(rows * cols, 17);
+    w[5] = 40; // an outlier
+    for (const s of SCHEME_NAMES) {
+      const qt = quantize(w, rows, cols, s);
+      const expected = errorMetrics(w, dequantize(qt));
+      let blocks = 0;
+      const sums = tensorErrorSums(w, qt, () => blocks++);
+      expect(metricsFromSums(sums, referenceSums(w)), s).toEqual(expected);
+      expect(blocks).toBe(Math.ceil(rows / Math.floor(ERROR_BLOCK_ELEMENTS / cols)));
+      expect(getScheme(s).name).toBe(s);
+    }
+  });
+
+  it('row slices share the arrays and dequantize to the same rows (channel and tensor granularity too)', () => {
+    const rows = 6;
+    const cols = 64;
+    const w = seededRandn(rows * cols, 3);
+    for (const [s, group] of [['int4', 32], ['int3_asym', 0], ['bitmod4', 64], ['int8', -1], ['nvfp4', undefined]] as const) {
+      const qt = quantize(w, rows, cols, s, group === undefined ? {} : { group });
+      const full = dequantize(qt);
+      const part = dequantize(sliceRows(qt, 2, 5));
+      expect(Array.from(part), s).toEqual(Array.from(full.subarray(2 * cols, 5 * cols)));
+    }
+  });
+
+  it('handles a single wide row (blocks of one row) and an all-zero tensor', () => {
+    const cols = ERROR_BLOCK_ELEMENTS * 2;
+    const w = seededRandn(cols, 4);
+    const qt = quantize(w, 1, cols, 'int4');
+    expect(metricsFromSums(tensorErrorSums(w, qt), referenceSums(w))).toEqual(errorMetrics(w, dequantize(qt)));
+    const z = new Float32Array(256);
+    const qz = quantize(z, 2, 128, 'int4');
+    expect(metricsFromSums(tensorErrorSums(z, qz), referenceSums(z))).toEqual(errorMetrics(z, dequantize(qz)));
+  });
+});
