@@ -68,6 +68,7 @@ export async function openModelPath(path: string): Promise<Model> {
   if (formatOfName(path) === undefined) {
     const dot = path.lastIndexOf('.');
     const ext = dot > path.lastIndexOf('/') ? path.slice(dot) : '(none)';
+    if (st === undefined && ext === '(none)') throw new Error(`cannot read '${path}': no such file or directory`);
     throw new Error(`cannot read '${path}': unsupported file extension '${ext}'; supported: ${MODEL_INPUTS}`);
   }
   return openModel({ name: path, shards: [fileRef(path)] });

@@ -1,16 +1,28 @@
 /**
- * The error of a quantized tensor against its f32 original without a full dequantized copy: rows
- * are dequantized a block at a time into a small scratch buffer (the reference `dequantize` on a
- * row slice of the QuantizedTensor) and the sums behind every metric are accumulated at once, in
- * f64 and in element order, so the figures are identical to `errorMetrics(w, dequantize(qt))`.
- * Memory: the scratch block instead of a second tensor-sized array. Pure TS.
+ * The error of a quantized tensor against its f32 original without a full dequantized copy, with
+ * the sums behind every metric accumulated in f64 and in element order, so the figures are
+ * identical to `errorMetrics(w, dequantize(qt))`. Two paths, both tested equal to that:
+ *
+ * - the fast path decodes each group through a small table of its dequantized values (one entry
+ *   per code, computed with the reference's own arithmetic: ((decode(c) - zero) * scale) rounded
+ *   to f32 at each step, times the tensor scale) and sums as it goes, writing nothing;
+ * - the block path (when a visitor needs the dequantized rows, for the activation error) runs the
+ *   reference `dequantize` on row slices of ERROR_BLOCK_ELEMENTS into a scratch block.
+ *
+ * Memory: a code table or the scratch block, never a second tensor-sized array. Pure TS.
  */
+import { getDType } from '../dtype/registry.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import type { ErrorMetrics } from '../quant/metrics.js';
 import { dequantize } from '../quant/quantize.js';
 
 /** Elements dequantized per block (256 KiB of f32): large enough to amortize, small enough for the cache. */
 export const ERROR_BLOCK_ELEMENTS = 64 * 1024;
+/** Widest code the fast path decodes through a per-group table (2^5 = 32 entries); wider codes are computed per element. */
+const MAX_TABLE_BITS = 5;
+const WORD_BITS = 32;
+/** log2(WORD_BITS): bit index -> word index. */
+const WORD_SHIFT = 5;
 
 /** Sums of one tensor x scheme, in f64, accumulated in element order. */
 export interface ErrorSums {
@@ -27,26 +39,33 @@ export interface ErrorSums {
   readonly maxAbsErr: number;
 }
 
-/** Scheme-independent sums of the original: its mean and two-pass squared deviation (for relMse). */
+/** Scheme-independent sums of the original, in the order errorMetrics computes them. */
 export interface ReferenceSums {
   readonly n: number;
   readonly mean: number;
-  /** sum (ref - mean)^2 */
+  /** sum (ref - mean)^2 (two-pass, for relMse) */
   readonly sumDev2: number;
+  /** sum ref^2 */
+  readonly sumRef2: number;
 }
 
-/** The mean and squared deviation of `ref`, in the order errorMetrics computes them. */
+/** The mean, squared deviation and squared norm of `ref`, each summed in element order. */
 export function referenceSums(ref: Float32Array): ReferenceSums {
   const n = ref.length;
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += ref[i]!;
+  let sumRef2 = 0;
+  for (let i = 0; i < n; i++) {
+    const r = ref[i]!;
+    sum += r;
+    sumRef2 += r * r;
+  }
   const mean = sum / n;
   let sumDev2 = 0;
   for (let i = 0; i < n; i++) {
     const d = ref[i]! - mean;
     sumDev2 += d * d;
   }
-  return { n, mean, sumDev2 };
+  return { n, mean, sumDev2, sumRef2 };
 }
 
 /**
@@ -69,17 +88,26 @@ export function sliceRows(qt: QuantizedTensor, r0: number, r1: number): Quantize
 /** A visitor of dequantized row blocks: `deq` holds rows [r0, r0 + deq.length / cols). */
 export type BlockVisitor = (deq: Float32Array, r0: number) => void;
 
+/** The fields of QuantizedTensor the fast path understands; anything else per group (a new field) sends a tensor to the block path. */
+const KNOWN_FIELDS = new Set(['scheme', 'rows', 'cols', 'bits', 'groupSize', 'granularity', 'codes', 'wordsPerRow', 'elementTypes', 'dtypeIds', 'idBits', 'scales', 'scaleDType', 'zeros', 'tensorScale', 'hasTensorScale']);
+
 /**
- * Error sums of `qt` against `ref` (rows * cols values), dequantizing ERROR_BLOCK_ELEMENTS at a
- * time; `visit`, when given, also sees each dequantized block (for the activation error).
+ * Error sums of `qt` against `ref` (rows * cols values; `refSums` from referenceSums(ref)).
+ * With `visit`, the block path runs and the visitor sees each dequantized block; otherwise the
+ * fast path (see the module comment).
  */
-export function tensorErrorSums(ref: Float32Array, qt: QuantizedTensor, visit?: BlockVisitor): ErrorSums {
+export function tensorErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: ReferenceSums, visit?: BlockVisitor): ErrorSums {
+  if (ref.length !== qt.rows * qt.cols) throw new RangeError(`tensorErrorSums: ref has ${ref.length} elements, the tensor ${qt.rows} x ${qt.cols}`);
+  const known = Object.keys(qt).every((k) => KNOWN_FIELDS.has(k));
+  return visit !== undefined || !known ? blockErrorSums(ref, qt, refSums, visit) : fastErrorSums(ref, qt, refSums);
+}
+
+/** The block path: the reference dequantize on row slices, then the sums. */
+function blockErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: ReferenceSums, visit?: BlockVisitor): ErrorSums {
   const { rows, cols } = qt;
-  if (ref.length !== rows * cols) throw new RangeError(`tensorErrorSums: ref has ${ref.length} elements, the tensor ${rows} x ${cols}`);
   const blockRows = Math.max(1, Math.min(rows, Math.floor(ERROR_BLOCK_ELEMENTS / cols)));
   const scratch = new Float32Array(blockRows * cols);
   let sumErr2 = 0;
-  let sumRef2 = 0;
   let sumApprox2 = 0;
   let dot = 0;
   let maxAbsErr = 0;
@@ -92,15 +120,82 @@ export function tensorErrorSums(ref: Float32Array, qt: QuantizedTensor, visit?: 
       const a = deq[j]!;
       const e = r - a;
       sumErr2 += e * e;
-      sumRef2 += r * r;
       sumApprox2 += a * a;
       dot += r * a;
       const absE = Math.abs(e);
-      if (absE > maxAbsErr || Number.isNaN(absE)) maxAbsErr = Number.isNaN(maxAbsErr) ? maxAbsErr : absE;
+      if (absE > maxAbsErr) maxAbsErr = absE;
     }
     visit?.(deq, r0);
   }
-  return { n: rows * cols, sumErr2, sumRef2, sumApprox2, dot, maxAbsErr };
+  // errorMetrics makes max |err| NaN once any difference is NaN, which is exactly when sumErr2 is NaN.
+  return { n: rows * cols, sumErr2, sumRef2: refSums.sumRef2, sumApprox2, dot, maxAbsErr: Number.isNaN(sumErr2) ? NaN : maxAbsErr };
+}
+
+/**
+ * The fast path. Per group the dequantized value of every code is tabulated with the
+ * reference's arithmetic (dequantize in src/quant/quantize.ts):
+ *   v = fround(fround(decode(c) - zero) * scale), then fround(v * tensorScale) when a tensor scale applies
+ * and each element is one table lookup; codes wider than MAX_TABLE_BITS are computed per element
+ * with the same expression. Codes: an LSB-first bit stream per row, rows starting on a word.
+ */
+function fastErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: ReferenceSums): ErrorSums {
+  const { rows, cols, bits, groupSize, wordsPerRow, codes, scales, zeros, dtypeIds, tensorScale } = qt;
+  const gpr = cols / groupSize;
+  const tables = qt.elementTypes.map((name) => getDType(name).decodeTable);
+  const mask = (1 << bits) - 1;
+  const useTs = qt.hasTensorScale || tensorScale !== 1;
+  const f = Math.fround;
+  const tabulate = bits <= MAX_TABLE_BITS;
+  const vals = new Float64Array(1 << Math.min(bits, MAX_TABLE_BITS));
+  // A code never straddles two words when the width divides 32 (1, 2, 4, 8 bits).
+  const aligned = WORD_BITS % bits === 0;
+  let sumErr2 = 0;
+  let sumApprox2 = 0;
+  let dot = 0;
+  let maxAbsErr = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * wordsPerRow;
+    let i = r * cols;
+    let bit = 0;
+    for (let g = 0; g < gpr; g++) {
+      const gi = r * gpr + g;
+      const table = tables[dtypeIds ? dtypeIds[gi]! : 0]!;
+      const s = scales[gi]!;
+      const z = zeros ? zeros[gi]! : 0;
+      if (tabulate) {
+        for (let c = 0; c <= mask; c++) {
+          const v = f(f(table[c]! - z) * s);
+          vals[c] = useTs ? f(v * tensorScale) : v;
+        }
+      }
+      for (let k = 0; k < groupSize; k++, bit += bits, i++) {
+        let c: number;
+        if (aligned) {
+          c = (codes[base + (bit >>> WORD_SHIFT)]! >>> (bit & (WORD_BITS - 1))) & mask;
+        } else {
+          const wi = base + (bit >>> WORD_SHIFT);
+          const sh = bit & (WORD_BITS - 1);
+          c = codes[wi]! >>> sh;
+          if (sh + bits > WORD_BITS) c |= codes[wi + 1]! << (WORD_BITS - sh);
+          c &= mask;
+        }
+        let a: number;
+        if (tabulate) a = vals[c]!;
+        else {
+          const v = f(f(table[c]! - z) * s);
+          a = useTs ? f(v * tensorScale) : v;
+        }
+        const x = ref[i]!;
+        const e = x - a;
+        sumErr2 += e * e;
+        sumApprox2 += a * a;
+        dot += x * a;
+        const absE = Math.abs(e);
+        if (absE > maxAbsErr) maxAbsErr = absE;
+      }
+    }
+  }
+  return { n: rows * cols, sumErr2, sumRef2: refSums.sumRef2, sumApprox2, dot, maxAbsErr: Number.isNaN(sumErr2) ? NaN : maxAbsErr };
 }
 
 /** a / b with 0 / 0 = 0 (exact) and x / 0 = Infinity, as errorMetrics. */

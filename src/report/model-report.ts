@@ -278,7 +278,7 @@ export async function runModelReport(model: Model, opts: ModelReportOptions): Pr
       }
       const quantizeMs = now() - ts;
       const out = act !== undefined ? outputErrorVisitor(act, w, k) : undefined;
-      const sums = tensorErrorSums(w, qt, out?.visit);
+      const sums = tensorErrorSums(w, qt, ref, out?.visit);
       const bits = bitsBreakdown(qt);
       rows.push({
         ...base,

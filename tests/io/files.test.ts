@@ -71,7 +71,9 @@ describe('readWeights', () => {
     mkdirSync(sub);
     await expect(readWeights(sub)).rejects.toThrow(`'${sub}' holds no .npy, .safetensors or *.index.json files`);
     await expect(readWeights(join(dir, 'w.pt'))).rejects.toThrow(/unsupported file extension '\.pt'; supported: \.npy, \.safetensors/);
+    writeFileSync(join(dir, 'weights'), 'x');
     await expect(readWeights(join(dir, 'weights'))).rejects.toThrow(/unsupported file extension '\(none\)'/);
+    await expect(readWeights(join(dir, 'absent'))).rejects.toThrow(/cannot read '.*absent': no such file or directory/);
     const corrupt = join(dir, 'bad.npy');
     writeFileSync(corrupt, 'not numpy at all');
     await expect(readWeights(corrupt)).rejects.toThrow(new RegExp(`cannot read '${corrupt}': npy: bad magic`));

@@ -1,7 +1,7 @@
 // Output error with activations: block-wise accumulation equals a direct f64 evaluation of ||X W^T - X Wq^T|| / ||X W^T||.
 import { describe, expect, it } from 'vitest';
 import { activationMismatch, activationShape, outputEnergy, outputErrorVisitor, relativeOutputError } from '../../src/report/activations.js';
-import { tensorErrorSums } from '../../src/report/error-sums.js';
+import { referenceSums, tensorErrorSums } from '../../src/report/error-sums.js';
 import { dequantize, quantize } from '../../src/quant/quantize.js';
 import { seededRandn } from '../../src/io/random.js';
 
@@ -33,7 +33,7 @@ describe('output error with activations', () => {
     const expectedErr = frob2(x, m, diff, rows, cols);
     const expectedRef = frob2(x, m, w, rows, cols);
     const visitor = outputErrorVisitor(a, w, cols);
-    tensorErrorSums(w, qt, visitor.visit);
+    tensorErrorSums(w, qt, referenceSums(w), visitor.visit);
     expect(visitor.total()).toBe(expectedErr);
     expect(outputEnergy(a, w, rows, cols)).toBe(expectedRef);
     const rel = relativeOutputError(visitor.total(), expectedRef);

@@ -17,9 +17,11 @@ describe('tensorErrorSums', () => {
     for (const s of SCHEME_NAMES) {
       const qt = quantize(w, rows, cols, s);
       const expected = errorMetrics(w, dequantize(qt));
+      const refSums = referenceSums(w);
+      expect(metricsFromSums(tensorErrorSums(w, qt, refSums), refSums), `${s} (fast path)`).toEqual(expected);
       let blocks = 0;
-      const sums = tensorErrorSums(w, qt, () => blocks++);
-      expect(metricsFromSums(sums, referenceSums(w)), s).toEqual(expected);
+      const sums = tensorErrorSums(w, qt, refSums, () => blocks++);
+      expect(metricsFromSums(sums, refSums), `${s} (block path)`).toEqual(expected);
       expect(blocks).toBe(Math.ceil(rows / Math.floor(ERROR_BLOCK_ELEMENTS / cols)));
       expect(getScheme(s).name).toBe(s);
     }
@@ -41,9 +43,9 @@ describe('tensorErrorSums', () => {
     const cols = ERROR_BLOCK_ELEMENTS * 2;
     const w = seededRandn(cols, 4);
     const qt = quantize(w, 1, cols, 'int4');
-    expect(metricsFromSums(tensorErrorSums(w, qt), referenceSums(w))).toEqual(errorMetrics(w, dequantize(qt)));
+    expect(metricsFromSums(tensorErrorSums(w, qt, referenceSums(w)), referenceSums(w))).toEqual(errorMetrics(w, dequantize(qt)));
     const z = new Float32Array(256);
     const qz = quantize(z, 2, 128, 'int4');
-    expect(metricsFromSums(tensorErrorSums(z, qz), referenceSums(z))).toEqual(errorMetrics(z, dequantize(qz)));
+    expect(metricsFromSums(tensorErrorSums(z, qz, referenceSums(z)), referenceSums(z))).toEqual(errorMetrics(z, dequantize(qz)));
   });
 });
