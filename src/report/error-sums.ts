@@ -147,8 +147,11 @@ function fastErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: Referenc
   const f = Math.fround;
   const tabulate = bits <= MAX_TABLE_BITS;
   const vals = new Float64Array(1 << Math.min(bits, MAX_TABLE_BITS));
-  // A code never straddles two words when the width divides 32 (1, 2, 4, 8 bits).
+  // A code never straddles two words when the width divides 32 (1, 2, 4, 8 bits); when a group
+  // is also a whole number of words, every group starts on a word and is read word by word.
   const aligned = WORD_BITS % bits === 0;
+  const perWord = aligned ? WORD_BITS / bits : 0;
+  const wordLoop = tabulate && aligned && groupSize % perWord === 0;
   let sumErr2 = 0;
   let sumApprox2 = 0;
   let dot = 0;
@@ -167,6 +170,24 @@ function fastErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: Referenc
           const v = f(f(table[c]! - z) * s);
           vals[c] = useTs ? f(v * tensorScale) : v;
         }
+      }
+      if (wordLoop) {
+        // Whole words of codes: one load per word, codes taken from the low bits up.
+        for (let wi = base + (bit >>> WORD_SHIFT), wend = wi + groupSize / perWord; wi < wend; wi++) {
+          const word = codes[wi]!;
+          for (let sh = 0; sh < WORD_BITS; sh += bits, i++) {
+            const a = vals[(word >>> sh) & mask]!;
+            const x = ref[i]!;
+            const e = x - a;
+            sumErr2 += e * e;
+            sumApprox2 += a * a;
+            dot += x * a;
+            const absE = Math.abs(e);
+            if (absE > maxAbsErr) maxAbsErr = absE;
+          }
+        }
+        bit += groupSize * bits;
+        continue;
       }
       for (let k = 0; k < groupSize; k++, bit += bits, i++) {
         let c: number;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { blobSource, bytesSource, type ByteSource } from '../../src/io/byte-source.js';
 import { f16BitsToF32 } from '../../src/dtype/f16.js';
+import { decodeHalfLE } from '../../src/io/float-bits.js';
 import { allocF32, describeIndex, elementCount, readTensorF32, type FloatKind } from '../../src/io/tensor-data.js';
 import { mulberry32 } from '../../src/io/random.js';
 
@@ -55,6 +56,15 @@ describe('readTensorF32', () => {
     for (const src of sources(bytes)) {
       const out = await readTensorF32(src, { name: 't', kind: 'f16', shape: [65536], start: 0 }, { chunkBytes: 1000 });
       expect(bits(out)).toEqual(expected);
+    }
+  });
+
+  it('decodeHalfLE gives the same bits from aligned and odd byte offsets (word views and byte reads)', () => {
+    const { bytes } = allCodes(1, 3);
+    for (const kind of ['f16', 'bf16'] as const) {
+      const odd = decodeHalfLE(bytes, 1, 65536, kind);
+      const even = decodeHalfLE(bytes.slice(1), 0, 65536, kind);
+      expect(bits(odd)).toEqual(bits(even));
     }
   });
 

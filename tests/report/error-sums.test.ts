@@ -27,6 +27,25 @@ describe('tensorErrorSums', () => {
     }
   });
 
+  it('takes every decode route: whole words, codes inside words, straddling codes, per-element wide codes, zero points, tensor scales', () => {
+    // [scheme, rows, cols, group]: int4 g8 and channel with K = 24 read whole words; g4 and K = 20
+    // leave groups that do not start on a word; int3 codes straddle words; int8 is computed per
+    // element; asym schemes carry zero points; nvfp4 a tensor scale.
+    const cases: [string, number, number, number | undefined][] = [
+      ['int4', 5, 24, 8], ['int4', 5, 24, 4], ['int4', 5, 24, 0], ['int4', 3, 20, 0], ['int4', 3, 20, -1],
+      ['int3', 4, 40, 8], ['int3_asym', 4, 40, 0], ['int2_asym', 3, 48, 16], ['ternary', 3, 40, undefined],
+      ['int8', 3, 64, 16], ['int8_asym', 2, 64, 0], ['nvfp4', 3, 64, undefined], ['bitmod3', 2, 256, 128], ['binary', 3, 40, undefined],
+    ];
+    for (const [s, rows, cols, group] of cases) {
+      const w = seededRandn(rows * cols, rows * 31 + cols);
+      w[1] = 0;
+      w[2] = -w[3]!;
+      const qt = quantize(w, rows, cols, s, group === undefined ? {} : { group });
+      const refSums = referenceSums(w);
+      expect(metricsFromSums(tensorErrorSums(w, qt, refSums), refSums), `${s} ${rows}x${cols} g${group}`).toEqual(errorMetrics(w, dequantize(qt)));
+    }
+  });
+
   it('row slices share the arrays and dequantize to the same rows (channel and tensor granularity too)', () => {
     const rows = 6;
     const cols = 64;
