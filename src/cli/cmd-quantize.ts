@@ -69,7 +69,13 @@ export const quantizeCommand: Command = {
     const group = intOption(o.group, '--group');
     const scaleOpts = scaleOptions(o.scale, o['scale-dtype']);
     const input = await loadWeightInput(o.in, o.tensor);
-    const results = schemes.map((s) => evaluateScheme(input.data, input.rows, input.cols, s, { ...scaleOpts, ...(group !== undefined ? { group } : {}) }));
+    const results = schemes.map((s) => {
+      try {
+        return evaluateScheme(input.data, input.rows, input.cols, s, { ...scaleOpts, ...(group !== undefined ? { group } : {}) });
+      } catch (err) {
+        throw new Error(`${input.label}: ${(err as Error).message}`);
+      }
+    });
     if (o.out) await writeNpyFile(o.out, results[0]!.dequantized, [input.rows, input.cols]);
     if (o.json) {
       const payload = { input: { name: input.name, shape: [input.rows, input.cols] }, results: results.map(evaluationJson), ...(o.out ? { out: o.out } : {}) };

