@@ -132,80 +132,76 @@ function blockErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: Referen
 }
 
 /**
- * The fast path. Per group the dequantized value of every code is tabulated with the
- * reference's arithmetic (dequantize in src/quant/quantize.ts):
- *   v = fround(fround(decode(c) - zero) * scale), then fround(v * tensorScale) when a tensor scale applies
- * and each element is one table lookup; codes wider than MAX_TABLE_BITS are computed per element
- * with the same expression. Codes: an LSB-first bit stream per row, rows starting on a word.
+ * What the fast path's row loops read, in one object of fixed shape so the loops stay
+ * monomorphic (absent zero points and ids are empty arrays behind flags).
  */
-function fastErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: ReferenceSums): ErrorSums {
-  const { rows, cols, bits, groupSize, wordsPerRow, codes, scales, zeros, dtypeIds, tensorScale } = qt;
-  const gpr = cols / groupSize;
-  const tables = qt.elementTypes.map((name) => getDType(name).decodeTable);
-  const mask = (1 << bits) - 1;
-  const useTs = qt.hasTensorScale || tensorScale !== 1;
+class RowInput {
+  readonly gpr: number;
+  readonly mask: number;
+  readonly useTs: boolean;
+  readonly hasZeros: boolean;
+  readonly hasIds: boolean;
+  readonly zeros: Uint8Array;
+  readonly ids: Uint8Array;
+  readonly tables: readonly Float32Array[];
+  /** The current group's dequantized value per code. */
+  readonly vals: Float64Array;
+  /** Running sums carried from row to row: sumErr2, sumApprox2, dot, maxAbsErr. */
+  readonly acc = new Float64Array(4);
+
+  constructor(
+    readonly ref: Float32Array,
+    readonly qt: QuantizedTensor,
+    readonly codes: Uint32Array,
+    readonly scales: Float32Array,
+  ) {
+    this.gpr = qt.cols / qt.groupSize;
+    this.mask = (1 << qt.bits) - 1;
+    this.useTs = qt.hasTensorScale || qt.tensorScale !== 1;
+    this.hasZeros = qt.zeros !== undefined;
+    this.hasIds = qt.dtypeIds !== undefined;
+    this.zeros = qt.zeros ?? new Uint8Array(0);
+    this.ids = qt.dtypeIds ?? new Uint8Array(0);
+    this.tables = qt.elementTypes.map((name) => getDType(name).decodeTable);
+    this.vals = new Float64Array(1 << Math.min(qt.bits, MAX_TABLE_BITS));
+  }
+}
+
+/**
+ * Tabulates group `gi`'s dequantized codes into `inp.vals` with the reference's arithmetic
+ * (dequantize in src/quant/quantize.ts): v = fround(fround(decode(c) - zero) * scale), then
+ * fround(v * tensorScale) when a tensor scale applies.
+ */
+function tabulateGroup(inp: RowInput, gi: number): void {
   const f = Math.fround;
-  const tabulate = bits <= MAX_TABLE_BITS;
-  const vals = new Float64Array(1 << Math.min(bits, MAX_TABLE_BITS));
-  // A code never straddles two words when the width divides 32 (1, 2, 4, 8 bits); when a group
-  // is also a whole number of words, every group starts on a word and is read word by word.
-  const aligned = WORD_BITS % bits === 0;
-  const perWord = aligned ? WORD_BITS / bits : 0;
-  const wordLoop = tabulate && aligned && groupSize % perWord === 0;
-  let sumErr2 = 0;
-  let sumApprox2 = 0;
-  let dot = 0;
-  let maxAbsErr = 0;
-  for (let r = 0; r < rows; r++) {
-    const base = r * wordsPerRow;
-    let i = r * cols;
-    let bit = 0;
-    for (let g = 0; g < gpr; g++) {
-      const gi = r * gpr + g;
-      const table = tables[dtypeIds ? dtypeIds[gi]! : 0]!;
-      const s = scales[gi]!;
-      const z = zeros ? zeros[gi]! : 0;
-      if (tabulate) {
-        for (let c = 0; c <= mask; c++) {
-          const v = f(f(table[c]! - z) * s);
-          vals[c] = useTs ? f(v * tensorScale) : v;
-        }
-      }
-      if (wordLoop) {
-        // Whole words of codes: one load per word, codes taken from the low bits up.
-        for (let wi = base + (bit >>> WORD_SHIFT), wend = wi + groupSize / perWord; wi < wend; wi++) {
-          const word = codes[wi]!;
-          for (let sh = 0; sh < WORD_BITS; sh += bits, i++) {
-            const a = vals[(word >>> sh) & mask]!;
-            const x = ref[i]!;
-            const e = x - a;
-            sumErr2 += e * e;
-            sumApprox2 += a * a;
-            dot += x * a;
-            const absE = Math.abs(e);
-            if (absE > maxAbsErr) maxAbsErr = absE;
-          }
-        }
-        bit += groupSize * bits;
-        continue;
-      }
-      for (let k = 0; k < groupSize; k++, bit += bits, i++) {
-        let c: number;
-        if (aligned) {
-          c = (codes[base + (bit >>> WORD_SHIFT)]! >>> (bit & (WORD_BITS - 1))) & mask;
-        } else {
-          const wi = base + (bit >>> WORD_SHIFT);
-          const sh = bit & (WORD_BITS - 1);
-          c = codes[wi]! >>> sh;
-          if (sh + bits > WORD_BITS) c |= codes[wi + 1]! << (WORD_BITS - sh);
-          c &= mask;
-        }
-        let a: number;
-        if (tabulate) a = vals[c]!;
-        else {
-          const v = f(f(table[c]! - z) * s);
-          a = useTs ? f(v * tensorScale) : v;
-        }
+  const table = inp.tables[inp.hasIds ? inp.ids[gi]! : 0]!;
+  const s = inp.scales[gi]!;
+  const z = inp.hasZeros ? inp.zeros[gi]! : 0;
+  const ts = inp.qt.tensorScale;
+  const vals = inp.vals;
+  for (let c = 0; c <= inp.mask; c++) {
+    const v = f(f(table[c]! - z) * s);
+    vals[c] = inp.useTs ? f(v * ts) : v;
+  }
+}
+
+/** Row `r` when codes divide a word and groups are whole words: one load per word, codes from the low bits up. */
+function rowByWords(inp: RowInput, r: number): void {
+  const { ref, codes, vals, acc, mask, gpr } = inp;
+  const bits = inp.qt.bits;
+  const wordsPerGroup = (inp.qt.groupSize * bits) / WORD_BITS;
+  let sumErr2 = acc[0]!;
+  let sumApprox2 = acc[1]!;
+  let dot = acc[2]!;
+  let maxAbsErr = acc[3]!;
+  let i = r * inp.qt.cols;
+  let wi = r * inp.qt.wordsPerRow;
+  for (let g = 0; g < gpr; g++) {
+    tabulateGroup(inp, r * gpr + g);
+    for (const wend = wi + wordsPerGroup; wi < wend; wi++) {
+      const word = codes[wi]!;
+      for (let sh = 0; sh < WORD_BITS; sh += bits, i++) {
+        const a = vals[(word >>> sh) & mask]!;
         const x = ref[i]!;
         const e = x - a;
         sumErr2 += e * e;
@@ -216,7 +212,79 @@ function fastErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: Referenc
       }
     }
   }
-  return { n: rows * cols, sumErr2, sumRef2: refSums.sumRef2, sumApprox2, dot, maxAbsErr: Number.isNaN(sumErr2) ? NaN : maxAbsErr };
+  acc[0] = sumErr2;
+  acc[1] = sumApprox2;
+  acc[2] = dot;
+  acc[3] = maxAbsErr;
+}
+
+/**
+ * Row `r`, any layout: codes read at any bit offset (a code may straddle two words), through
+ * the group's table up to MAX_TABLE_BITS, computed per element above it.
+ */
+function rowByCodes(inp: RowInput, r: number): void {
+  const { ref, codes, vals, acc, mask, gpr } = inp;
+  const { bits, groupSize, cols, wordsPerRow, tensorScale } = inp.qt;
+  const tabulate = bits <= MAX_TABLE_BITS;
+  const f = Math.fround;
+  let sumErr2 = acc[0]!;
+  let sumApprox2 = acc[1]!;
+  let dot = acc[2]!;
+  let maxAbsErr = acc[3]!;
+  const base = r * wordsPerRow;
+  let i = r * cols;
+  let bit = 0;
+  for (let g = 0; g < gpr; g++) {
+    const gi = r * gpr + g;
+    if (tabulate) tabulateGroup(inp, gi);
+    const table = inp.tables[inp.hasIds ? inp.ids[gi]! : 0]!;
+    const s = inp.scales[gi]!;
+    const z = inp.hasZeros ? inp.zeros[gi]! : 0;
+    for (let k = 0; k < groupSize; k++, bit += bits, i++) {
+      const wi = base + (bit >>> WORD_SHIFT);
+      const sh = bit & (WORD_BITS - 1);
+      let c = codes[wi]! >>> sh;
+      if (sh + bits > WORD_BITS) c |= codes[wi + 1]! << (WORD_BITS - sh);
+      c &= mask;
+      let a: number;
+      if (tabulate) a = vals[c]!;
+      else {
+        const v = f(f(table[c]! - z) * s);
+        a = inp.useTs ? f(v * tensorScale) : v;
+      }
+      const x = ref[i]!;
+      const e = x - a;
+      sumErr2 += e * e;
+      sumApprox2 += a * a;
+      dot += x * a;
+      const absE = Math.abs(e);
+      if (absE > maxAbsErr) maxAbsErr = absE;
+    }
+  }
+  acc[0] = sumErr2;
+  acc[1] = sumApprox2;
+  acc[2] = dot;
+  acc[3] = maxAbsErr;
+}
+
+/**
+ * The fast path: each group's codes decoded through a table of its dequantized values (see
+ * tabulateGroup), one row per call (small functions the JIT optimizes as a whole), the sums
+ * carried from row to row in element order. Codes: an LSB-first bit stream per row, rows
+ * starting on a word.
+ */
+function fastErrorSums(ref: Float32Array, qt: QuantizedTensor, refSums: ReferenceSums): ErrorSums {
+  const inp = new RowInput(ref, qt, qt.codes, qt.scales);
+  // A code never straddles two words when its width divides 32 (1, 2, 4, 8 bits); when a group
+  // is also a whole number of words, every group starts on a word.
+  const byWords = qt.bits <= MAX_TABLE_BITS && WORD_BITS % qt.bits === 0 && (qt.groupSize * qt.bits) % WORD_BITS === 0;
+  for (let r = 0; r < qt.rows; r++) {
+    if (byWords) rowByWords(inp, r);
+    else rowByCodes(inp, r);
+  }
+  const [sumErr2, sumApprox2, dot, maxAbsErr] = inp.acc as unknown as [number, number, number, number];
+  // errorMetrics makes max |err| NaN once any difference is NaN, which is exactly when sumErr2 is NaN.
+  return { n: qt.rows * qt.cols, sumErr2, sumRef2: refSums.sumRef2, sumApprox2, dot, maxAbsErr: Number.isNaN(sumErr2) ? NaN : maxAbsErr };
 }
 
 /** a / b with 0 / 0 = 0 (exact) and x / 0 = Infinity, as errorMetrics. */
