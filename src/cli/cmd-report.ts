@@ -4,7 +4,7 @@
  * With `--in PATH` (a .npy, .safetensors, index.json or directory): the model report, every 2-D
  * tensor x scheme (src/cli/report-model.ts).
  */
-import { SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+import { ALL_SCHEME_NAMES, SCHEME_NAMES, getScheme } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
@@ -32,7 +32,7 @@ const REPORT_M = 1;
 
 /** Parses --schemes a,b,... (each a registered scheme), or every scheme without it. */
 export function schemeList(value: string | undefined): string[] {
-  if (value === undefined) return [...SCHEME_NAMES];
+  if (value === undefined) return [...ALL_SCHEME_NAMES];
   const names = value.split(',').map((x) => x.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError('--schemes needs at least one scheme name');
   for (const n of names) {
@@ -85,13 +85,14 @@ export const reportCommand: Command = {
     '                     [--activations FILE] [--json | --csv] [--out FILE] [--quiet]',
     '',
     'Without --in: quantizes the embedded sample weights (a deterministic synthetic matrix with',
-    'LLM-like statistics: heavy tails and a few outlier input channels) with every scheme at its',
-    'default group size and prints one row per scheme: bits/weight with all metadata, NMSE, SQNR,',
-    'max |error|, cosine similarity and quantize time. Then every CPU kernel (dequant, lut-f32,',
-    'lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports and is checked against the',
-    "f64 oracle under its error bound. Then the GPU kernels run on this machine's WebGPU adapter on",
-    'the sample and are checked the same way (`lowbit verify` has the full matrix). `npm start`',
-    'runs this report. Exit status 1 if any check fails.',
+    "LLM-like statistics: heavy tails and a few outlier input channels) with every scheme (lowbit's,",
+    "then llama.cpp's ggml block formats q4_0 ... tq2_0, skipped where K is not a multiple of their",
+    'block) at its default group size and prints one row per scheme: bits/weight with all metadata,',
+    'NMSE, SQNR, max |error|, cosine similarity and quantize time. Then every CPU kernel (dequant,',
+    'lut-f32, lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports and is checked',
+    "against the f64 oracle under its error bound. Then the GPU kernels run on this machine's WebGPU",
+    'adapter on the sample and are checked the same way (`lowbit verify` has the full matrix).',
+    '`npm start` runs this report. Exit status 1 if any check fails.',
     '',
     `With --in PATH (${MODEL_INPUTS}, e.g. a sharded`,
     'checkpoint with its model.safetensors.index.json): the model report. Every 2-D tensor x every',
@@ -165,8 +166,15 @@ export const reportCommand: Command = {
     };
     const results: SchemeEvaluation[] = [];
     const refused: { scheme: string; reason: string }[] = [];
+    const skipped: string[] = [];
     for (const [i, s] of schemes.entries()) {
       say(`quantizing ${i + 1}/${schemes.length} ${s}`);
+      // ggml block formats need K to be a multiple of their block (32 or 256): skip them otherwise.
+      const block = getScheme(s).family === 'ggml' ? getScheme(s).fixedBlock : undefined;
+      if (block !== undefined && input.cols % block !== 0) {
+        skipped.push(`${s} (K=${input.cols} is not a multiple of its block of ${block})`);
+        continue;
+      }
       try {
         results.push(evaluateScheme(input.data, input.rows, input.cols, s, quantizeOptions));
       } catch (err) {
@@ -203,6 +211,7 @@ export const reportCommand: Command = {
       const payload = {
         input: { name: input.name, shape: [input.rows, input.cols] },
         schemes: results.map(evaluationJson),
+        ...(skipped.length ? { skipped } : {}),
         ...(refused.length > 0 ? { refused } : {}),
         cpuKernels: cpu,
         gpu: { adapter: gpuAdapter, ...(gpuError ? { error: gpuError } : {}), rows: gpuRows },
@@ -215,6 +224,7 @@ export const reportCommand: Command = {
     const groupText = group === undefined ? 'at its default group' : `with --group ${group}`;
     out.push(`lowbit report: ${input.name} [${input.rows} x ${input.cols}], ${o.schemes === undefined ? 'every scheme' : 'each scheme'} ${groupText}`, '');
     out.push(schemeTable(results), '');
+    if (skipped.length) out.push(`skipped: ${skipped.join('; ')}`, '');
     for (const r of refused) out.push(`refused ${r.scheme}: ${r.reason}`);
     if (refused.length > 0) out.push('');
     out.push(`CPU kernels vs the f64 oracle (GEMV, M = ${REPORT_M}; err/bound <= 1 passes):`, '');
@@ -255,7 +265,7 @@ function gpuTable(rows: readonly VerifyRow[]): string {
     rows.map((r) => [
       r.scheme,
       r.variant,
-      r.status,
+      r.status === 'skip' ? `skip: ${r.message}` : r.status,
       r.status === 'pass' || r.status === 'fail' ? sig(r.worstRatio, 2) : '-',
       r.gpuMs === undefined ? '-' : sig(r.gpuMs, 3),
       r.timer ?? '-',

@@ -16,7 +16,7 @@ import { readSafetensorsHeader, safetensorsFloatKind, describeTensorNames, SAFET
 import { elementCount, FLOAT_KIND_BYTES, readTensorF32, type FloatKind, type ReadTensorOptions } from './tensor-data.js';
 
 /** The weight file formats a model's shards can have. */
-export type TensorFileFormat = 'npy' | 'safetensors';
+export type ModelFileFormat = 'npy' | 'safetensors';
 
 /** One file of a model, opened on demand. */
 export interface ShardRef {
@@ -38,7 +38,7 @@ export interface ModelTensor {
   readonly elements: number;
   /** Name of the shard (ShardRef.name) holding it. */
   readonly shard: string;
-  readonly format: TensorFileFormat;
+  readonly format: ModelFileFormat;
   /** Absolute byte range [start, end) of its data within the shard. */
   readonly byteRange: { readonly start: number; readonly end: number };
 }
@@ -46,7 +46,7 @@ export interface ModelTensor {
 /** One shard as listed by a model. */
 export interface ModelShard {
   readonly name: string;
-  readonly format: TensorFileFormat;
+  readonly format: ModelFileFormat;
   /** File size in bytes. */
   readonly size: number;
 }
@@ -78,7 +78,7 @@ export const MAX_OPEN_SHARDS = 8;
 export const INDEX_SUFFIX = '.index.json';
 
 /** The format of a weight file by its name (case-insensitive extension), or undefined. */
-export function formatOfName(name: string): TensorFileFormat | undefined {
+export function formatOfName(name: string): ModelFileFormat | undefined {
   const lower = name.toLowerCase();
   if (lower.endsWith('.npy')) return 'npy';
   if (lower.endsWith('.safetensors')) return 'safetensors';

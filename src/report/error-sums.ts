@@ -5,7 +5,8 @@
  *
  * - the fast path decodes each group through a small table of its dequantized values (one entry
  *   per code, computed with the reference's own arithmetic: ((decode(c) - zero) * scale) rounded
- *   to f32 at each step, times the tensor scale) and sums as it goes, writing nothing;
+ *   to f32 at each step, times the tensor scale, minus the offset) and sums as it goes, writing
+ *   nothing;
  * - the block path (when a visitor needs the dequantized rows, for the activation error) runs the
  *   reference `dequantize` on row slices of ERROR_BLOCK_ELEMENTS into a scratch block.
  *
@@ -89,7 +90,7 @@ export function sliceRows(qt: QuantizedTensor, r0: number, r1: number): Quantize
 export type BlockVisitor = (deq: Float32Array, r0: number) => void;
 
 /** The fields of QuantizedTensor the fast path understands; anything else per group (a new field) sends a tensor to the block path. */
-const KNOWN_FIELDS = new Set(['scheme', 'rows', 'cols', 'bits', 'groupSize', 'granularity', 'codes', 'wordsPerRow', 'elementTypes', 'dtypeIds', 'idBits', 'scales', 'scaleDType', 'zeros', 'tensorScale', 'hasTensorScale']);
+const KNOWN_FIELDS = new Set(['scheme', 'rows', 'cols', 'bits', 'groupSize', 'granularity', 'codes', 'wordsPerRow', 'elementTypes', 'dtypeIds', 'idBits', 'scales', 'scaleDType', 'zeros', 'tensorScale', 'hasTensorScale', 'offsets', 'blocks']);
 
 /**
  * Error sums of `qt` against `ref` (rows * cols values; `refSums` from referenceSums(ref)).
@@ -141,8 +142,10 @@ class RowInput {
   readonly useTs: boolean;
   readonly hasZeros: boolean;
   readonly hasIds: boolean;
+  readonly hasOffsets: boolean;
   readonly zeros: Uint8Array;
   readonly ids: Uint8Array;
+  readonly offsets: Float32Array;
   readonly tables: readonly Float32Array[];
   /** The current group's dequantized value per code. */
   readonly vals: Float64Array;
@@ -160,29 +163,33 @@ class RowInput {
     this.useTs = qt.hasTensorScale || qt.tensorScale !== 1;
     this.hasZeros = qt.zeros !== undefined;
     this.hasIds = qt.dtypeIds !== undefined;
+    this.hasOffsets = qt.offsets !== undefined;
     this.zeros = qt.zeros ?? new Uint8Array(0);
     this.ids = qt.dtypeIds ?? new Uint8Array(0);
+    this.offsets = qt.offsets ?? new Float32Array(0);
     this.tables = qt.elementTypes.map((name) => getDType(name).decodeTable);
     this.vals = new Float64Array(1 << Math.min(qt.bits, MAX_TABLE_BITS));
   }
 }
 
 /**
- * Tabulates group `gi`'s dequantized codes into `inp.vals` with the reference's arithmetic
- * (dequantize in src/quant/quantize.ts): v = fround(fround(decode(c) - zero) * scale), then
- * fround(v * tensorScale) when a tensor scale applies.
+ * The dequantized value of code `c` of group `gi` with the reference's arithmetic (dequantize in
+ * src/quant/quantize.ts): v = fround(fround(decode(c) - zero) * scale), then fround(v * tensorScale)
+ * when a tensor scale applies, then fround(that - offset) when the tensor has offsets (ggml).
  */
-function tabulateGroup(inp: RowInput, gi: number): void {
+function valueOf(inp: RowInput, table: Float32Array, gi: number, c: number): number {
   const f = Math.fround;
-  const table = inp.tables[inp.hasIds ? inp.ids[gi]! : 0]!;
-  const s = inp.scales[gi]!;
   const z = inp.hasZeros ? inp.zeros[gi]! : 0;
-  const ts = inp.qt.tensorScale;
+  const v = f(f(table[c]! - z) * inp.scales[gi]!);
+  const t = inp.useTs ? f(v * inp.qt.tensorScale) : v;
+  return inp.hasOffsets ? f(t - inp.offsets[gi]!) : t;
+}
+
+/** Tabulates every code of group `gi` into `inp.vals` (see valueOf). */
+function tabulateGroup(inp: RowInput, gi: number): void {
+  const table = inp.tables[inp.hasIds ? inp.ids[gi]! : 0]!;
   const vals = inp.vals;
-  for (let c = 0; c <= inp.mask; c++) {
-    const v = f(f(table[c]! - z) * s);
-    vals[c] = inp.useTs ? f(v * ts) : v;
-  }
+  for (let c = 0; c <= inp.mask; c++) vals[c] = valueOf(inp, table, gi, c);
 }
 
 /** Row `r` when codes divide a word and groups are whole words: one load per word, codes from the low bits up. */
@@ -224,9 +231,8 @@ function rowByWords(inp: RowInput, r: number): void {
  */
 function rowByCodes(inp: RowInput, r: number): void {
   const { ref, codes, vals, acc, mask, gpr } = inp;
-  const { bits, groupSize, cols, wordsPerRow, tensorScale } = inp.qt;
+  const { bits, groupSize, cols, wordsPerRow } = inp.qt;
   const tabulate = bits <= MAX_TABLE_BITS;
-  const f = Math.fround;
   let sumErr2 = acc[0]!;
   let sumApprox2 = acc[1]!;
   let dot = acc[2]!;
@@ -238,20 +244,13 @@ function rowByCodes(inp: RowInput, r: number): void {
     const gi = r * gpr + g;
     if (tabulate) tabulateGroup(inp, gi);
     const table = inp.tables[inp.hasIds ? inp.ids[gi]! : 0]!;
-    const s = inp.scales[gi]!;
-    const z = inp.hasZeros ? inp.zeros[gi]! : 0;
     for (let k = 0; k < groupSize; k++, bit += bits, i++) {
       const wi = base + (bit >>> WORD_SHIFT);
       const sh = bit & (WORD_BITS - 1);
       let c = codes[wi]! >>> sh;
       if (sh + bits > WORD_BITS) c |= codes[wi + 1]! << (WORD_BITS - sh);
       c &= mask;
-      let a: number;
-      if (tabulate) a = vals[c]!;
-      else {
-        const v = f(f(table[c]! - z) * s);
-        a = inp.useTs ? f(v * tensorScale) : v;
-      }
+      const a = tabulate ? vals[c]! : valueOf(inp, table, gi, c);
       const x = ref[i]!;
       const e = x - a;
       sumErr2 += e * e;
