@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { metricsFromSums, referenceSums, sliceRows, tensorErrorSums, ERROR_BLOCK_ELEMENTS } from '../../src/report/error-sums.js';
 import { dequantize, quantize } from '../../src/quant/quantize.js';
 import { errorMetrics } from '../../src/quant/metrics.js';
-import { SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
+import { GGML_SCHEME_NAMES, SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
 import { seededRandn } from '../../src/io/random.js';
 
 describe('tensorErrorSums', () => {
@@ -44,6 +44,19 @@ describe('tensorErrorSums', () => {
       const refSums = referenceSums(w);
       expect(metricsFromSums(tensorErrorSums(w, qt, refSums), refSums), `${s} ${rows}x${cols} g${group}`).toEqual(errorMetrics(w, dequantize(qt)));
     }
+  });
+
+  it('decodes every ggml scheme (offsets, k-quant sub-blocks) exactly as dequantize does', () => {
+    const rows = 4;
+    const cols = 512;
+    const w = seededRandn(rows * cols, 21);
+    w[9] = 6;
+    for (const s of GGML_SCHEME_NAMES) {
+      const qt = quantize(w, rows, cols, s);
+      const refSums = referenceSums(w);
+      expect(metricsFromSums(tensorErrorSums(w, qt, refSums), refSums), s).toEqual(errorMetrics(w, dequantize(qt)));
+    }
+    expect(GGML_SCHEME_NAMES.length).toBeGreaterThan(10);
   });
 
   it('row slices share the arrays and dequantize to the same rows (channel and tensor granularity too)', () => {
