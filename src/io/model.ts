@@ -1,22 +1,33 @@
 /**
  * A model: the tensors of one or more weight files (shards) as one list, each tensor with its
  * name, stored dtype, shape, shard and byte range, read one at a time as f32 by byte range. A
- * model is a single .npy or .safetensors file, a sharded checkpoint described by a
+ * model is a single .npy, .safetensors or .gguf file, a sharded checkpoint described by a
  * `model.safetensors.index.json` (its `weight_map` names the shard of every tensor), or a set of
  * files (a directory, or the files a user picked in a browser). Only headers are read when a
- * model is opened; memory follows the largest tensor read, never the model.
+ * model is opened; memory follows the largest tensor read, never the model. GGUF tensors in
+ * f32 / f16 / bf16 / f64 are read like the others; tensors in ggml block formats are listed
+ * (they are quantized already) but not read as f32 here (`lowbit dequantize` decodes them).
  *
  * Pure TS (browser, worker and Node): shards are opened through `ShardRef.open`, a ByteSource
  * over a File/Blob (`openModelFromFiles`) or a Node file (src/io/node-model.ts).
  */
 import { blobSource, type BlobLike, type ByteSource } from './byte-source.js';
+import { readGgufHeader } from './gguf.js';
 import { readNpyHeader } from './npy.js';
 import { clip, escapeControls, quoteShape, quoteString, quoteToken, quoteValue } from './quote.js';
 import { readSafetensorsHeader, safetensorsFloatKind, describeTensorNames, SAFETENSORS_READABLE_DTYPES } from './safetensors.js';
 import { elementCount, FLOAT_KIND_BYTES, readTensorF32, type FloatKind, type ReadTensorOptions } from './tensor-data.js';
 
 /** The weight file formats a model's shards can have. */
-export type ModelFileFormat = 'npy' | 'safetensors';
+export type ModelFileFormat = 'npy' | 'safetensors' | 'gguf';
+
+/** GGUF element types read as f32 through their byte range (row-major, little-endian as the others). */
+const GGUF_FLOAT_KINDS: ReadonlyMap<string, FloatKind> = new Map<string, FloatKind>([
+  ['f32', 'f32'],
+  ['f16', 'f16'],
+  ['bf16', 'bf16'],
+  ['f64', 'f64'],
+]);
 
 /** One file of a model, opened on demand. */
 export interface ShardRef {
@@ -82,6 +93,7 @@ export function formatOfName(name: string): ModelFileFormat | undefined {
   const lower = name.toLowerCase();
   if (lower.endsWith('.npy')) return 'npy';
   if (lower.endsWith('.safetensors')) return 'safetensors';
+  if (lower.endsWith('.gguf')) return 'gguf';
   return undefined;
 }
 
@@ -96,12 +108,15 @@ export function baseName(name: string): string {
   return i < 0 ? name : name.slice(i + 1);
 }
 
+/** The stored types a model reads as f32, for messages. */
+const READABLE_NAMES = `${SAFETENSORS_READABLE_DTYPES.join(', ')}; npy <f4 <f2 <f8; GGUF ${[...GGUF_FLOAT_KINDS.keys()].join(' ')}`;
+
 /** Rows and columns of a 2-D tensor, or why it is not a weight matrix [N, K]. */
 export function matrixShapeOf(t: Pick<ModelTensor, 'shape' | 'kind' | 'dtype'>): { rows: number; cols: number } | string {
   if (t.shape.length !== 2) return `${t.shape.length}-D ${quoteShape(t.shape)}: only 2-D weight matrices [N, K] are quantized`;
   const [rows, cols] = t.shape as [number, number];
   if (rows === 0 || cols === 0) return `empty matrix ${quoteShape(t.shape)}`;
-  if (t.kind === undefined) return `dtype ${quoteToken(t.dtype)} cannot be read as f32 (readable: ${SAFETENSORS_READABLE_DTYPES.join(', ')}, npy <f4 <f2 <f8)`;
+  if (t.kind === undefined) return `dtype ${quoteToken(t.dtype)} cannot be read as f32 (readable: ${READABLE_NAMES})`;
   return { rows, cols };
 }
 
@@ -166,7 +181,8 @@ interface ShardListing {
 async function listShard(ref: ShardRef, src: ByteSource): Promise<ShardListing> {
   const format = formatOfName(ref.name);
   const wrap = (e: unknown): never => {
-    const msg = (e as Error).message;
+    let msg = (e as Error).message;
+    if (msg.startsWith(`${ref.name}: `)) msg = msg.slice(ref.name.length + 2);
     throw new Error(msg.startsWith(`cannot read '`) ? msg : `cannot read ${quoteString(ref.name)}: ${msg}`);
   };
   if (format === 'npy') {
@@ -197,7 +213,21 @@ async function listShard(ref: ShardRef, src: ByteSource): Promise<ShardListing> 
     }));
     return { shard: { name: ref.name, format, size: src.size }, tensors };
   }
-  throw new Error(`cannot read ${quoteString(ref.name)}: not a .npy or .safetensors file`);
+  if (format === 'gguf') {
+    const h = await readGgufHeader(src).catch(wrap);
+    const tensors = h.tensors.map((t): ModelTensor => ({
+      name: t.name,
+      dtype: t.type.name,
+      kind: GGUF_FLOAT_KINDS.get(t.type.name),
+      shape: t.shape,
+      elements: t.elements,
+      shard: ref.name,
+      format,
+      byteRange: { start: t.offset, end: t.offset + t.byteLength },
+    }));
+    return { shard: { name: ref.name, format, size: src.size }, tensors };
+  }
+  throw new Error(`cannot read ${quoteString(ref.name)}: not a .npy, .safetensors or .gguf file`);
 }
 
 /** Keeps at most MAX_OPEN_SHARDS sources open, closing the least recently used. */
@@ -247,7 +277,7 @@ export async function openModel(spec: ModelSpec): Promise<Model> {
     if (refs.has(r.name)) throw new Error(`${quoteString(spec.name)}: the shard ${quoteString(r.name)} is given twice`);
     refs.set(r.name, r);
   }
-  if (refs.size === 0) throw new Error(`${quoteString(spec.name)}: no .npy or .safetensors files to read`);
+  if (refs.size === 0) throw new Error(`${quoteString(spec.name)}: no .npy, .safetensors or .gguf files to read`);
   const cache = new ShardCache(refs);
   try {
     const ordered = [...refs.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -294,7 +324,7 @@ export async function openModel(spec: ModelSpec): Promise<Model> {
       async read(tensor, opts = {}) {
         const t = typeof tensor === 'string' ? get(tensor) : tensor;
         if (t.kind === undefined) {
-          throw new Error(`cannot read ${quoteString(t.shard)}: tensor ${quoteString(t.name)} has dtype ${quoteToken(t.dtype)}, which cannot be read as f32; supported: ${SAFETENSORS_READABLE_DTYPES.join(', ')}`);
+          throw new Error(`cannot read ${quoteString(t.shard)}: tensor ${quoteString(t.name)} has dtype ${quoteToken(t.dtype)}, which cannot be read as f32; supported: ${READABLE_NAMES}`);
         }
         const src = await cache.get(t.shard);
         return readTensorF32(src, { name: t.name, kind: t.kind, shape: t.shape, start: t.byteRange.start }, opts);
@@ -322,8 +352,8 @@ async function blobBytes(b: NamedBlob, limit: number): Promise<Uint8Array> {
 /**
  * Opens the files a user picked or dropped (several files or a folder) as one model, reading
  * through Blob.slice (no size limit). With a `*.index.json` among them, the index defines the
- * model and its shards are found among the files by name; otherwise every .npy and .safetensors
- * file is a shard. Other files (config.json, tokenizers) are ignored. Browser-safe.
+ * model and its shards are found among the files by name; otherwise every .npy, .safetensors and
+ * .gguf file is a shard. Other files (config.json, tokenizers) are ignored. Browser-safe.
  */
 export async function openModelFromFiles(files: readonly NamedBlob[], name?: string): Promise<Model> {
   const label = name ?? (files.length === 1 ? files[0]!.name : `${files.length} files`);
@@ -345,7 +375,7 @@ export async function openModelFromFiles(files: readonly NamedBlob[], name?: str
   }
   const weights = files.filter((f) => formatOfName(f.name) !== undefined);
   if (weights.length === 0) {
-    throw new Error(`${quoteString(label)}: no .npy or .safetensors files among ${files.length} picked (${files.slice(0, 5).map((f) => quoteString(f.name)).join(', ')}${files.length > 5 ? ', ...' : ''})`);
+    throw new Error(`${quoteString(label)}: no .npy, .safetensors or .gguf files among ${files.length} picked (${files.slice(0, 5).map((f) => quoteString(f.name)).join(', ')}${files.length > 5 ? ', ...' : ''})`);
   }
   return openModel({ name: label, shards: weights.map(ref) });
 }

@@ -1,7 +1,7 @@
 /**
- * Opening a model from a path in Node: a .npy or .safetensors file, a checkpoint index
+ * Opening a model from a path in Node: a .npy, .safetensors or .gguf file, a checkpoint index
  * (`model.safetensors.index.json`, shards beside it), or a directory (its index if it holds one,
- * else every .npy and .safetensors file in it). Node only; see src/io/model.ts for the model.
+ * else every .npy, .safetensors and .gguf file in it). Node only; see src/io/model.ts for the model.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { formatOfName, isIndexName, MAX_INDEX_BYTES, openModel, parseModelIndex,
 import { openFileSource } from './node-file-source.js';
 
 /** What `--in` accepts, for messages. */
-export const MODEL_INPUTS = '.npy, .safetensors, a *.index.json, or a directory of them';
+export const MODEL_INPUTS = '.npy, .safetensors, .gguf, a *.index.json, or a directory of them';
 
 function fileRef(path: string): ShardRef {
   return { name: path, open: () => openFileSource(path) };
@@ -61,7 +61,7 @@ export async function openModelPath(path: string): Promise<Model> {
     }
     if (indexes.length === 1) return openIndex(join(path, indexes[0]!), path);
     const weights = names.filter((n) => formatOfName(n) !== undefined);
-    if (weights.length === 0) throw new Error(`'${path}' holds no .npy, .safetensors or *.index.json files`);
+    if (weights.length === 0) throw new Error(`'${path}' holds no .npy, .safetensors, .gguf or *.index.json files`);
     return openModel({ name: path, shards: weights.map((n) => fileRef(join(path, n))) });
   }
   if (isIndexName(path)) return openIndex(path, path);

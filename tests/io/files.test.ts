@@ -69,7 +69,7 @@ describe('readWeights', () => {
     // A directory is opened as a model directory (shards or an index in it).
     const sub = join(dir, 'sub.npy');
     mkdirSync(sub);
-    await expect(readWeights(sub)).rejects.toThrow(`'${sub}' holds no .npy, .safetensors or *.index.json files`);
+    await expect(readWeights(sub)).rejects.toThrow(`'${sub}' holds no .npy, .safetensors, .gguf or *.index.json files`);
     await expect(readWeights(join(dir, 'w.pt'))).rejects.toThrow(/unsupported file extension '\.pt'; supported: \.npy, \.safetensors/);
     writeFileSync(join(dir, 'weights'), 'x');
     await expect(readWeights(join(dir, 'weights'))).rejects.toThrow(/unsupported file extension '\(none\)'/);

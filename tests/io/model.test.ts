@@ -10,6 +10,8 @@ import { writeNpy } from '../../src/io/npy.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { bytesSource } from '../../src/io/byte-source.js';
 import { seededRandn } from '../../src/io/random.js';
+import { ggufTensorFromF32, ggufTensorFromQuantized, writeGguf } from '../../src/io/gguf-writer.js';
+import { quantize } from '../../src/quant/quantize.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lowbit-model-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -116,7 +118,7 @@ describe('models across shards', () => {
     await expect(openModelFromFiles(files.filter((f) => f.name !== 'model-00002-of-00002.safetensors'))).rejects.toThrow(
       /'model\.safetensors\.index\.json' names 1 shard\(s\) that were not picked: 'model-00002-of-00002\.safetensors'/,
     );
-    await expect(openModelFromFiles([new File(['{}'], 'config.json')])).rejects.toThrow(/no \.npy or \.safetensors files among 1 picked \('config\.json'\)/);
+    await expect(openModelFromFiles([new File(['{}'], 'config.json')])).rejects.toThrow(/no \.npy, \.safetensors or \.gguf files among 1 picked \('config\.json'\)/);
   });
 
   it('readTensorFile picks one tensor of a sharded model by name', async () => {
@@ -165,6 +167,42 @@ describe('models across shards', () => {
   });
 });
 
+describe('GGUF shards', () => {
+  it('reads f32 / f16 / bf16 GGUF tensors by byte range and lists block-format tensors as not readable', async () => {
+    const dir = join(root, 'gguf');
+    mkdirSync(dir);
+    const w = seededRandn(4 * 32, 3);
+    const half = new Uint16Array([0x3c00, 0xc000, 0x0001, 0x7bff, 0x8000, 0x3555]); // binary16: 1, -2, 2^-24, 65504, -0, 0.333...
+    const bf = bf16Values(6, 2);
+    const q = quantize(seededRandn(2 * 32, 4), 2, 32, 'q4_0');
+    const file = writeGguf([['general.architecture', { type: 'string', value: 'test' }]], [
+      ggufTensorFromF32('w.f32', w, [4, 32]),
+      { name: 'w.f16', type: 'f16', ne: [3, 2], data: new Uint8Array(half.buffer) },
+      { name: 'w.bf16', type: 'bf16', ne: [6], data: bf16Bytes(bf) },
+      ggufTensorFromQuantized('w.q4', q),
+    ]);
+    writeFileSync(join(dir, 'model.gguf'), file);
+    const m = await openModelPath(dir);
+    try {
+      expect(m.tensors.map((t) => [t.name, t.dtype, t.kind, t.shape, t.format])).toEqual([
+        ['w.f32', 'f32', 'f32', [4, 32], 'gguf'],
+        ['w.f16', 'f16', 'f16', [2, 3], 'gguf'],
+        ['w.bf16', 'bf16', 'bf16', [6], 'gguf'],
+        ['w.q4', 'q4_0', undefined, [2, 32], 'gguf'],
+      ]);
+      expect(await m.read('w.f32')).toEqual(w);
+      expect(Array.from(await m.read('w.f16'))).toEqual([1, -2, 2 ** -24, 65504, -0, (1 + 0x155 / 1024) * 2 ** -2]);
+      expect(Array.from(await m.read('w.bf16'))).toEqual(bf);
+      expect(matrixShapeOf(m.get('w.q4'))).toMatch(/dtype q4_0 cannot be read as f32 \(readable: .*GGUF f32 f16 bf16 f64\)/);
+      await expect(m.read('w.q4')).rejects.toThrow(/tensor 'w\.q4' has dtype q4_0, which cannot be read as f32/);
+    } finally {
+      await m.close();
+    }
+    writeFileSync(join(dir, 'model.gguf'), file.subarray(0, 20));
+    await expect(openModelPath(join(dir, 'model.gguf'))).rejects.toThrow(/^cannot read '.*model\.gguf': /);
+  });
+});
+
 describe('model errors name the file and tensor', () => {
   it('index problems: missing shard, tensor not in its shard, traversal, wrong types', async () => {
     const ck = writeCheckpoint('broken');
@@ -208,10 +246,10 @@ describe('model errors name the file and tensor', () => {
     writeFileSync(join(dir, 'b.safetensors'), 'garbage!');
     await expect(openModelPath(dir)).rejects.toThrow(/cannot read '.*b\.safetensors': safetensors: header size \d+ runs past the end/);
     await expect(openModelPath(join(root, 'none.safetensors'))).rejects.toThrow(/cannot read '.*none\.safetensors': no such file/);
-    await expect(openModelPath(join(root, 'w.bin'))).rejects.toThrow(/unsupported file extension '\.bin'; supported: \.npy, \.safetensors, a \*\.index\.json, or a directory/);
+    await expect(openModelPath(join(root, 'w.bin'))).rejects.toThrow(/unsupported file extension '\.bin'; supported: \.npy, \.safetensors, \.gguf, a \*\.index\.json, or a directory/);
     const empty = join(root, 'empty');
     mkdirSync(empty);
-    await expect(openModelPath(empty)).rejects.toThrow(/holds no \.npy, \.safetensors or \*\.index\.json files/);
+    await expect(openModelPath(empty)).rejects.toThrow(/holds no \.npy, \.safetensors, \.gguf or \*\.index\.json files/);
   });
 
   it('an integer tensor is listed but not readable as f32', async () => {
