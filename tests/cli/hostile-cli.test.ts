@@ -1,26 +1,12 @@
 // Hostile input files through the CLI: quantize --out and report --out exit 0 or 1 with a clear message, and never leave a partial or temp file.
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from './run-cli.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { hostileFiles, unclearReason } from '../io/hostile-files.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-afterEach(() => vi.restoreAllMocks());
 const root = mkdtempSync(join(tmpdir(), 'lowbit-hostile-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,10 +1,10 @@
 // `lowbit report --in`: sharded checkpoints, JSON/CSV/--out, filters, --group refusals, --budget, --activations, errors, and Ctrl-C leaving no partial file (child process).
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from './run-cli.js';
 import { writeReportFile } from '../../src/cli/report-model.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
@@ -12,27 +12,6 @@ import { seededRandn } from '../../src/io/random.js';
 import { evaluateScheme } from '../../src/quant/evaluate.js';
 import { CSV_COLUMNS } from '../../src/report/report-output.js';
 import { compileCli } from './compiled-cli.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-afterEach(() => vi.restoreAllMocks());
 
 const root = mkdtempSync(join(tmpdir(), 'lowbit-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
