@@ -52,6 +52,8 @@ export function sumSquares(w: Float32Array, off: number, len: number): number {
 export class IntEncoderFast implements FastEncoder {
   readonly bits: number;
   readonly maxAbs: number;
+  /** Code written for a zero scale (with zero point 0). */
+  readonly zeroCode: number;
   private readonly mask: number;
 
   constructor(
@@ -64,6 +66,7 @@ export class IntEncoderFast implements FastEncoder {
     this.bits = dtype.bits;
     this.mask = (1 << dtype.bits) - 1;
     this.maxAbs = Math.max(Math.abs(lo), Math.abs(hi)) * unit;
+    this.zeroCode = Math.min(Math.max(0, lo), hi) & this.mask;
   }
 
   error(w: Float32Array, off: number, len: number, scale: number, zero: number): number {
@@ -143,13 +146,13 @@ export class TableEncoderFast implements FastEncoder {
   readonly maxAbs: number;
   readonly kind: KeyKind;
   /** Sorted values (signed), or magnitudes (kind 'magnitude'). */
-  private readonly vals: Float64Array;
+  readonly vals: Float64Array;
   /** Code of each entry of `vals` (the +0 code for 0). */
-  private readonly codeOf: Uint8Array;
+  readonly codeOf: Uint8Array;
   /** Midpoints between neighbours of `vals`, then +Infinity. */
-  private readonly mids: Float64Array;
+  readonly mids: Float64Array;
   /** 1 when an exact tie at mids[i] goes to vals[i + 1]. */
-  private readonly tieUp: Uint8Array;
+  readonly tieUp: Uint8Array;
   private readonly first: Uint16Array;
   private readonly kMin: number;
   private readonly kMax: number;
@@ -158,12 +161,12 @@ export class TableEncoderFast implements FastEncoder {
   /** buckets: the key origin. */
   private readonly keyBase: number;
   /** Index of 0 in `vals` (-1 if absent) and the code a negative x that rounds to 0 gets. */
-  private readonly zeroIndex: number;
-  private readonly negZeroCode: number;
+  readonly zeroIndex: number;
+  readonly negZeroCode: number;
   /** magnitude: the sign bit of the code. */
-  private readonly signBit: number;
+  readonly signBit: number;
   /** Code written for a zero scale. */
-  private readonly zeroCode: number;
+  readonly zeroCode: number;
 
   constructor(readonly dtype: DType) {
     const ref: ElementEncoder = getEncoder(dtype);

@@ -337,9 +337,11 @@ export function quantizeFast(w: Float32Array, rows: number, cols: number, scheme
   const plan = planChecked(w, rows, cols, scheme, opts);
   const out = allocRowsOut(plan, rows);
   let wasm = wasmCovers(plan);
-  // The WebAssembly kernel checks the weights as it goes (per-tensor decisions need them first).
+  // The WebAssembly kernel checks the weights as it goes (per-tensor units need them checked
+  // first). A NaN does not change the NVFP4 tensor scale computed here; the kernel stops at it.
   if (wasm && plan.layout.granularity !== 'tensor') {
-    if (wasmQuantizeRows(plan, w, rows, {}, out)) return assembleTensor(plan, out, 1);
+    const ts = plan.spec.scaleRule === 'nvfp4' ? nvfp4TensorScale(absmaxOf(w, 0, w.length)) : undefined;
+    if (wasmQuantizeRows(plan, w, rows, ts === undefined ? {} : { nvfp4TensorScale: ts }, out)) return assembleTensor(plan, out, ts ?? 1);
     wasm = false;
   }
   checkFinite(w, cols, scheme);

@@ -12,7 +12,9 @@
  */
 import { compileWasm, wasmHeapBase, wasmModuleBytes } from '../cpu/wasm-module.js';
 import { wordsPerRowFor } from '../format/pack.js';
-import { IntEncoderFast, fastEncoderFor } from './fast-encoders.js';
+import { getEncoder } from '../dtype/codec.js';
+import { IntEncoderFast, fastEncoderFor, type FastEncoder } from './fast-encoders.js';
+import { TD, sharedKeyRange, writeDescriptor, type KeyRange } from './wasm-descriptors.js';
 import type { QuantizePlan } from './quantize-plan.js';
 import type { RowsOut, TensorDecisions } from './quantize-fast.js';
 
@@ -35,10 +37,18 @@ type IntRowsKernel = (
   bits: number, scales: number, zeros: number, codes: number, wordsPerRow: number,
 ) => number;
 
+type RowsKernel = (
+  w: number, rows: number, cols: number, groupSize: number, rule: number, store: number, types: number, nTypes: number,
+  ratios: number, nRatios: number, clampLo: number, clampHi: number, emaxMx: number, nvTs: number,
+  fixedScale: number, fixedEncScale: number, fixedId: number, bits: number, scales: number, ids: number, codes: number,
+  wordsPerRow: number, scratch: number,
+) => number;
+
 interface WasmQuantizer {
   readonly memory: WebAssembly.Memory;
   readonly heapBase: number;
   readonly intRows: IntRowsKernel;
+  readonly rows: RowsKernel;
 }
 
 /** undefined: not tried yet; null: unavailable here (the reason is in `unavailableReason`). */
@@ -58,9 +68,9 @@ function instantiate(module: WebAssembly.Module): WasmQuantizer {
     const memory = new WebAssembly.Memory({ initial: pages });
     try {
       const instance = new WebAssembly.Instance(module, { env: { memory, abort } });
-      const intRows = instance.exports.quantize_int_rows;
-      if (typeof intRows !== 'function') throw new Error('the module lacks quantize_int_rows (wasm/quantize.ts)');
-      return { memory, heapBase: wasmHeapBase(instance.exports), intRows: intRows as IntRowsKernel };
+      const { quantize_int_rows: intRows, quantize_rows: rows } = instance.exports;
+      if (typeof intRows !== 'function' || typeof rows !== 'function') throw new Error('the module lacks quantize_int_rows / quantize_rows (wasm/quantize.ts)');
+      return { memory, heapBase: wasmHeapBase(instance.exports), intRows: intRows as IntRowsKernel, rows: rows as RowsKernel };
     } catch (err) {
       if (!(err instanceof WebAssembly.LinkError) || pages >= MAX_STATIC_PAGES) throw err;
     }
@@ -110,26 +120,50 @@ export function setWasmQuantize(on: boolean): boolean {
   return was;
 }
 
-/** The kernel's rule for a plan, or undefined when the plan is not an integer rule it covers. */
-function ruleOf(plan: QuantizePlan): { rule: number; enc: IntEncoderFast } | undefined {
-  if (plan.encoders.length !== 1 || plan.spec.scaleClamp || plan.ratios.length > MAX_RATIOS) return undefined;
-  const enc = fastEncoderFor(plan.encoders[0] as NonNullable<QuantizePlan['encoders'][0]>);
-  if (!(enc instanceof IntEncoderFast)) return undefined;
-  switch (plan.spec.scaleRule) {
-    case 'absmax':
-      return enc.lo < 0 ? { rule: RULE.absmax, enc } : undefined;
-    case 'minmax':
-      return enc.lo === 0 ? { rule: RULE.minmax, enc } : undefined;
-    case 'mx':
-      return { rule: RULE.mx, enc };
-    default:
-      return undefined;
+/** Rules of quantize_rows (wasm/quantize.ts QR_*). */
+const QR = { absmax: 0, mx: 1, nvfp4: 2, mean: 3, fixed: 4 } as const;
+/** Scratch bytes of quantize_rows (wasm/quantize.ts SCR_*): codes, errors, keys; then 4 value-index bytes per group element. */
+const SCRATCH_BYTES = 64 + 8 * 4 * MAX_RATIOS + 4 * 160 + 4 * 16 + 128;
+const MIX_TYPES = 4;
+
+/** How the kernels run a plan: the integer kernel, or quantize_rows with element-type descriptors. */
+type Route =
+  | { readonly kernel: 'int'; readonly rule: number; readonly enc: IntEncoderFast }
+  | { readonly kernel: 'rows'; readonly rule: number; readonly encoders: readonly FastEncoder[]; readonly range: KeyRange | undefined };
+
+/** The route of a plan, or undefined when no kernel covers it. */
+function routeOf(plan: QuantizePlan): Route | undefined {
+  if (plan.ratios.length > MAX_RATIOS) return undefined;
+  const encoders = plan.encoders.map(fastEncoderFor);
+  const enc = encoders[0] as FastEncoder;
+  const rule = plan.spec.scaleRule;
+  if (encoders.length === 1 && !plan.spec.scaleClamp && enc instanceof IntEncoderFast) {
+    if (rule === 'absmax' && enc.lo < 0) return { kernel: 'int', rule: RULE.absmax, enc };
+    if (rule === 'minmax' && enc.lo === 0) return { kernel: 'int', rule: RULE.minmax, enc };
+    if (rule === 'mx') return { kernel: 'int', rule: RULE.mx, enc };
   }
+  const scratch = new ArrayBuffer(TD.BYTES);
+  const all = rule === 'nvfp4' ? [...encoders, fastEncoderFor(getEncoder('float8_e4m3fn'))] : encoders;
+  const range = sharedKeyRange(all);
+  if (!all.every((e) => writeDescriptor(e, scratch, 0, range))) return undefined;
+  const qr = rule === 'absmax' ? QR.absmax : rule === 'mx' ? QR.mx : rule === 'nvfp4' ? QR.nvfp4 : rule === 'absmean' || rule === 'signmean' ? QR.mean : undefined;
+  if (qr === undefined) return undefined;
+  return { kernel: 'rows', rule: qr, encoders: all, range };
 }
 
-/** True when the WebAssembly kernel covers the plan (and the module runs here). */
+const routes = new WeakMap<QuantizePlan, Route | null>();
+function cachedRoute(plan: QuantizePlan): Route | undefined {
+  let r = routes.get(plan);
+  if (r === undefined) {
+    r = routeOf(plan) ?? null;
+    routes.set(plan, r);
+  }
+  return r ?? undefined;
+}
+
+/** True when a WebAssembly kernel covers the plan (and the module runs here). */
 export function wasmCovers(plan: QuantizePlan): boolean {
-  return enabled && ruleOf(plan) !== undefined && getQuantizer() !== null;
+  return enabled && cachedRoute(plan) !== undefined && getQuantizer() !== null;
 }
 
 function ensureBytes(q: WasmQuantizer, bytes: number): void {
@@ -141,48 +175,62 @@ const align16 = (x: number): number => Math.ceil(x / 16) * 16;
 
 /**
  * Quantizes `rows` rows of w (exactly those rows) in WebAssembly into `out`. Per-tensor
- * granularity needs `decisions.unit`. Returns false when the kernel does not cover the plan, or
- * when it met a non-finite weight or an f16 scale overflow (the outputs are then incomplete and
+ * granularity needs `decisions.unit`. Returns false when no kernel covers the plan, or when the
+ * kernel met a non-finite weight or an f16 scale overflow (the outputs are then incomplete and
  * the caller produces the reference's error).
  */
 export function wasmQuantizeRows(plan: QuantizePlan, w: Float32Array, rows: number, decisions: TensorDecisions, out: RowsOut): boolean {
   if (!enabled) return false;
-  const r = ruleOf(plan);
-  const q = r && getQuantizer();
-  if (!r || !q) return false;
+  const route = cachedRoute(plan);
+  const q = route && getQuantizer();
+  if (!route || !q) return false;
   const { cols, bits, groupsPerRow } = plan;
   const wpr = wordsPerRowFor(cols, bits);
   const fixed = plan.layout.granularity === 'tensor' ? decisions.unit : undefined;
   if (plan.layout.granularity === 'tensor' && !fixed) throw new Error('internal: per-tensor granularity without the tensor decision');
   const blockRows = Math.max(1, Math.min(rows, Math.floor(BLOCK_BYTES / (cols * F32_BYTES))));
-  // Layout: ratios | candidates | W block | scales | zeros | codes.
+  const types = route.kernel === 'rows' ? route.encoders : [];
+  // Layout: ratios | candidates / scratch | type descriptors | W block | scales | zeros or ids | codes.
   const ratiosPtr = align16(q.heapBase);
-  const candPtr = ratiosPtr + MAX_RATIOS * F64_BYTES;
-  const wPtr = align16(candPtr + 2 * MAX_RATIOS * F64_BYTES);
+  const scratchPtr = align16(ratiosPtr + MAX_RATIOS * F64_BYTES);
+  const typesPtr = align16(scratchPtr + SCRATCH_BYTES + MIX_TYPES * plan.layout.groupSize);
+  const wPtr = align16(typesPtr + types.length * TD.BYTES);
   const scalesPtr = align16(wPtr + blockRows * cols * F32_BYTES);
-  const zerosPtr = align16(scalesPtr + blockRows * groupsPerRow * F32_BYTES);
-  const codesPtr = align16(zerosPtr + blockRows * groupsPerRow);
+  const bytesPtr = align16(scalesPtr + blockRows * groupsPerRow * F32_BYTES);
+  const codesPtr = align16(bytesPtr + blockRows * groupsPerRow);
   ensureBytes(q, codesPtr + blockRows * wpr * F32_BYTES);
   const buf = q.memory.buffer;
   new Float64Array(buf, ratiosPtr, plan.ratios.length).set(plan.ratios);
-  const rule = fixed ? RULE.fixed : r.rule;
-  const enc = r.enc;
-  const emax = plan.encoders[0]?.dtype.info.emax ?? 0;
-  const hasZeros = out.zeros !== undefined;
+  const range = route.kernel === 'rows' ? route.range : undefined;
+  types.forEach((e, i) => writeDescriptor(e, buf, typesPtr + i * TD.BYTES, range));
+  const perGroupBytes = out.zeros ?? out.ids;
+  const clamp = plan.spec.scaleClamp;
+  const store = STORE[plan.storeDType];
   for (let r0 = 0; r0 < rows; r0 += blockRows) {
     const n = Math.min(blockRows, rows - r0);
     new Float32Array(buf, wPtr, n * cols).set(w.subarray(r0 * cols, (r0 + n) * cols));
-    const status = q.intRows(
-      wPtr, n, cols, plan.layout.groupSize, rule, STORE[plan.storeDType], enc.lo, enc.hi, enc.unit, enc.maxAbs, emax,
-      ratiosPtr, plan.ratios.length, candPtr, fixed?.scale ?? 0, fixed?.zero ?? 0, bits,
-      scalesPtr, hasZeros ? zerosPtr : 0, codesPtr, wpr,
-    );
+    let status: number;
+    if (route.kernel === 'int') {
+      const enc = route.enc;
+      status = q.intRows(
+        wPtr, n, cols, plan.layout.groupSize, fixed ? RULE.fixed : route.rule, store, enc.lo, enc.hi, enc.unit, enc.maxAbs,
+        plan.encoders[0]?.dtype.info.emax ?? 0, ratiosPtr, plan.ratios.length, scratchPtr, fixed?.scale ?? 0, fixed?.zero ?? 0, bits,
+        scalesPtr, out.zeros ? bytesPtr : 0, codesPtr, wpr,
+      );
+    } else {
+      status = q.rows(
+        wPtr, n, cols, plan.layout.groupSize, fixed ? QR.fixed : route.rule, store, typesPtr, plan.encoders.length,
+        ratiosPtr, plan.ratios.length, clamp ? clamp[0] : -Infinity, clamp ? clamp[1] : Infinity,
+        plan.encoders[0]?.dtype.info.emax ?? 0, decisions.nvfp4TensorScale ?? 1, fixed?.scale ?? 0, fixed?.encScale ?? 0, fixed?.id ?? 0,
+        bits, scalesPtr, out.ids ? bytesPtr : 0, codesPtr, wpr, scratchPtr,
+      );
+    }
     if (status !== STATUS_OK) return false;
     const g0 = r0 * groupsPerRow;
     const groups = n * groupsPerRow;
     out.codes.set(new Uint32Array(buf, codesPtr, n * wpr), r0 * wpr);
     out.scales.set(new Float32Array(buf, scalesPtr, groups), g0);
-    if (out.zeros) out.zeros.set(new Uint8Array(buf, zerosPtr, groups), g0);
+    if (perGroupBytes) perGroupBytes.set(new Uint8Array(buf, bytesPtr, groups), g0);
   }
   return true;
 }

@@ -1,11 +1,13 @@
-// The fast quantize equals quantizeReference bit for bit on every scheme and option: ties, outliers, zeros, subnormals, odd shapes.
-import { describe, it } from 'vitest';
+// The fast quantize (WebAssembly kernels and the JavaScript path) equals quantizeReference bit for bit on every scheme and option: ties, outliers, zeros, subnormals, odd shapes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
 import { quantizeFast } from '../../src/quant/quantize-fast.js';
 import { quantizeReference } from '../../src/quant/quantize-reference.js';
 import { quantize } from '../../src/quant/quantize.js';
-import type { QuantizeOptions } from '../../src/quant/quantize-plan.js';
+import { planQuantize, type QuantizeOptions } from '../../src/quant/quantize-plan.js';
+import { setWasmQuantize, wasmCovers, wasmQuantizeStatus } from '../../src/quant/quantize-wasm.js';
 import { adversarialGroups, expectSameTensor, groupsToMatrix, randomBits, seededWeights } from './exact-cases.js';
+import { mulberry32 } from '../dtype/prng.js';
 
 /** Every option combination a scheme accepts (granularity x scale mode x scale storage), small group sizes. */
 function optionSets(scheme: string, group: number): QuantizeOptions[] {
@@ -42,7 +44,22 @@ function expectSame(w: Float32Array, rows: number, cols: number, scheme: string,
   expectSameTensor(quantizeFast(w, rows, cols, scheme, opts), want, `${scheme} ${what} [${rows}, ${cols}] ${JSON.stringify(opts)}`);
 }
 
-describe('fast quantize = reference', () => {
+describe('the WebAssembly kernels', () => {
+  it('run here and cover every scheme with its default options', () => {
+    expect(wasmQuantizeStatus()).toEqual({ available: true, reason: '' });
+    const w = seededWeights(2, 128, 1);
+    expect(SCHEME_NAMES.filter((s) => !wasmCovers(planQuantize(w, 2, 128, s)))).toEqual([]);
+  });
+});
+
+describe.each(['WebAssembly', 'JavaScript'])('fast quantize (%s) = reference', (mode) => {
+  let was = true;
+  beforeAll(() => {
+    was = setWasmQuantize(mode === 'WebAssembly');
+  });
+  afterAll(() => {
+    setWasmQuantize(was);
+  });
   for (const scheme of SCHEME_NAMES) {
     const sc = getScheme(scheme);
     const g = sc.fixedBlock ?? 32;
@@ -77,6 +94,28 @@ describe('fast quantize = reference', () => {
   it('quantize dispatches to the fast path (same result as the reference)', () => {
     const w = seededWeights(4, 256, 31);
     for (const scheme of ['int4', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4', 'ternary']) expectSameTensor(quantize(w, 4, 256, scheme), quantizeReference(w, 4, 256, scheme), scheme);
+  });
+
+  it('mirrored groups: BitMoD +/- variants tie in exact arithmetic and the reference\'s rounding decides', () => {
+    // Each group holds v and -v at shuffled positions; the _neg grid is the mirror of the _pos
+    // grid, so both candidates have the same error terms in a different order.
+    const g = 128;
+    const groups = 48;
+    const base = seededWeights(groups, g / 2, 41);
+    const w = new Float32Array(groups * g);
+    const rnd = mulberry32(42);
+    for (let k = 0; k < groups; k++) {
+      const vals = [...base.subarray(k * (g / 2), (k + 1) * (g / 2))];
+      const all = [...vals, ...vals.map((v) => -v)];
+      for (let i = all.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [all[i], all[j]] = [all[j] as number, all[i] as number];
+      }
+      w.set(all, k * g);
+    }
+    for (const scheme of ['bitmod4', 'bitmod3']) {
+      for (const opts of [{}, { scaleDType: 'f32' as const }, { group: 64 }]) expectSame(w, groups, g, scheme, opts, 'mirrored');
+    }
   });
 
   it('errors are the reference errors', () => {
