@@ -3,7 +3,7 @@
  * datatype registries like src/wgsl/prelude.ts: the kernel body is scheme-agnostic and reads
  * every rule- and datatype-dependent number from the constants emitted here.
  *
- * Two scale rules run on the GPU (src/quant/quantize.ts is the reference):
+ * Two scale rules run in this kernel (src/quant/quantize-reference.ts defines them):
  * - `absmax-int`: symmetric integers, scale = storeScale(amax / qmax) in f32 or f16, codes
  *   RNE(w / scale) clamped to +-qmax (runAbsmax with one encoder and the ratio 1).
  * - `mx`: OCP MX v1.0 section 6.3, E8M0 scale 2^(floor(log2(amax)) - emax_elem) clamped to the
