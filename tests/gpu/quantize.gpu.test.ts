@@ -1,12 +1,14 @@
 // GPU quantize is bit-identical to the CPU quantize (codes, scale bits, zero points, ids, every field) for every scheme and option, on seeded, random-bit and adversarial weights.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
 import { seededMatrix } from './cases.js';
 import { gpuQuantizeSupports, quantizeGpu, type GpuQuantizeOptions } from '../../src/gpu/quantize-gpu.js';
 import { GpuLimitError } from '../../src/gpu/buffers.js';
 import type { LowbitGpu } from '../../src/gpu/device.js';
 import { quantize, quantizeReference, type QuantizeOptions } from '../../src/quant/quantize.js';
-import { adversarialGroups, tensorDifference } from '../quant/exact-cases.js';
+import { adversarialGroups, seededWeights, tensorDifference } from '../quant/exact-cases.js';
+import { quantizeParallel, quantizeThreadsInfo, terminateQuantizeWorkers } from '../../src/quant/quantize-threads.js';
+import { wasmQuantizeStatus } from '../../src/quant/quantize-wasm.js';
 import { SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
 import { getDType } from '../../src/dtype/registry.js';
 import { mulberry32, type Rng } from '../../src/io/random.js';
@@ -181,6 +183,27 @@ function mxAdversarial(scheme: string): number[][] {
   groups.push([2 ** -140, -(2 ** -141), 2 ** -149, -(2 ** -149)], [F32_MAX, -F32_MAX, F32_MAX / 2, -nextDown(F32_MAX)], new Array<number>(32).fill(-0));
   return groups;
 }
+
+describe('cpu quantize in this runtime (Node, or Chromium for gpu-browser)', () => {
+  afterAll(async () => {
+    await terminateQuantizeWorkers();
+  });
+
+  it('runs the WebAssembly kernels, and quantizeParallel on workers, with the reference\'s tensors', async () => {
+    expect(wasmQuantizeStatus()).toEqual({ available: true, reason: '' });
+    // 264 x 1024 f32 (1.08 MB): above quantizeParallel's one-thread threshold.
+    const w = seededWeights(264, 1024, 17);
+    for (const [scheme, opts] of [['int4', {}], ['bitmod4', {}], ['nvfp4', {}], ['ternary', {}]] as const) {
+      const want = quantizeReference(w, 264, 1024, scheme, opts);
+      expect(tensorDifference(quantize(w, 264, 1024, scheme, opts), want), `${scheme} quantize`).toBe('');
+      const before = quantizeThreadsInfo();
+      expect(tensorDifference(await quantizeParallel(w, 264, 1024, scheme, { ...opts, threads: 2 }), want), `${scheme} quantizeParallel`).toBe('');
+      const after = quantizeThreadsInfo();
+      expect(after.fallbacks, after.lastFallbackReason).toBe(before.fallbacks);
+      expect(after.blocksDone).toBeGreaterThan(before.blocksDone);
+    }
+  });
+});
 
 describe('gpu quantize', () => {
   const fixture = useGpu();

@@ -132,6 +132,18 @@ export function adversarialGroups(scheme: string, g: number, opts: QuantizeOptio
       push(amax, [...ties, ...ties.map(nextUp), ...ties.map(nextDown), ...vals.map((v) => -v * s)]);
     }
   }
+  if (f16) {
+    // amax / maxAbs exactly halfway between two f16 values (normal and subnormal): the scale
+    // itself is a tie (to even), and the elements sit at the midpoints of the rounded scale.
+    const maxAbs = maxAbsOf(sc, sc.elementTypes[0] as string);
+    for (const t of [1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -25, 3 * 2 ** -25, 5 * 2 ** -25, 2 ** -14 + 2 ** -25]) {
+      const amax = Math.fround(maxAbs * t);
+      const s = storeScale(amax / maxAbs, 'f16');
+      const dt = getDType(sc.elementTypes[0] as string);
+      const vals = Array.from(dt.values);
+      push(amax, vals.slice(1).map((v, i) => Math.fround(((v + (vals[i] as number)) / 2) * s)));
+    }
+  }
   groups.push(new Array<number>(g).fill(0), new Array<number>(g).fill(-0));
   // Subnormal and tiny groups (f16 scales flush them to a zero scale; f32 ones keep subnormal scales).
   for (const k of [1, 3, 7, 255]) groups.push(Array.from({ length: g }, (_, j) => ((j % 5) - 2) * k * F32_MIN_SUB));
