@@ -11,8 +11,9 @@
  * call fall back to the single-thread path, which raises the reference's error.
  *
  * Workers run the bundled script of quantize-worker.ts (quantize-worker.gen.ts): Node starts it
- * with `eval`, browsers from a Blob URL. Idle workers do not keep a Node process alive;
- * `terminateQuantizeWorkers` ends them.
+ * with `eval`, browsers from a Blob URL. Blocks are copied and transferred, or shared when W
+ * already lies in a SharedArrayBuffer (no copy on the calling thread then). Idle workers do not
+ * keep a Node process alive; `terminateQuantizeWorkers` ends them.
  */
 import { absmaxOf, allocRowsOut, assembleTensor, planChecked, quantizeFast, tensorDecisions, type RowsOut, type TensorDecisions } from './quantize-fast.js';
 import { checkFinite, type QuantizeOptions } from './quantize-plan.js';
@@ -135,7 +136,8 @@ function pump(): void {
     const p = queue.shift() as Pending;
     slot.job = p;
     slot.worker.hold(true);
-    slot.worker.post(p.job, [p.job.w.buffer as ArrayBuffer]);
+    // A block of a shared buffer is shared, not copied; a copied block is transferred.
+    slot.worker.post(p.job, isShared(p.job.w) ? [] : [p.job.w.buffer as ArrayBuffer]);
   }
 }
 
@@ -230,7 +232,9 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
     while (!failed && next < starts.length) {
       const r0 = starts[next++] as number;
       const n = Math.min(blockRows, rows - r0);
-      const r = await submit({ id: nextId++, scheme, cols, opts: qopts, w: w.slice(r0 * cols, (r0 + n) * cols), decisions });
+      // Weights in a SharedArrayBuffer reach the worker without a copy on this thread.
+      const block = isShared(w) ? w.subarray(r0 * cols, (r0 + n) * cols) : w.slice(r0 * cols, (r0 + n) * cols);
+      const r = await submit({ id: nextId++, scheme, cols, opts: qopts, w: block, decisions });
       if (!r.ok) {
         failed = true;
         info.lastFallbackReason = r.reason;
@@ -248,6 +252,11 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
     return quantizeFast(w, rows, cols, scheme, qopts);
   }
   return assembleTensor(plan, out, decisions.nvfp4TensorScale ?? 1);
+}
+
+/** True when a typed array views a SharedArrayBuffer (it can be posted to workers without a copy). */
+function isShared(a: Float32Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** Copies a block's outputs into the tensor's arrays. */

@@ -102,6 +102,17 @@ describe('quantizeParallel', () => {
     expectSameTensor(await quantizeParallel(w, ROWS, COLS, 'nf4', { threads: 1 }), quantizeReference(w, ROWS, COLS, 'nf4'), 'one thread');
   });
 
+  it('weights in a SharedArrayBuffer are shared with the workers, not copied', async () => {
+    const shared = new Float32Array(new SharedArrayBuffer(w.byteLength));
+    shared.set(w);
+    const before = quantizeThreadsInfo();
+    for (const scheme of ['int4', 'nvfp4', 'int4_asym']) expectSameTensor(await quantizeParallel(shared, ROWS, COLS, scheme, { threads: 2 }), quantizeReference(w, ROWS, COLS, scheme), `${scheme} shared`);
+    expect(quantizeThreadsInfo().fallbacks).toBe(before.fallbacks);
+    expect(quantizeThreadsInfo().blocksDone).toBeGreaterThan(before.blocksDone);
+    // The caller's array is untouched.
+    expect(shared.every((v, i) => Object.is(v, w[i]))).toBe(true);
+  });
+
   it('workers restart after terminateQuantizeWorkers', async () => {
     await terminateQuantizeWorkers();
     expectSameTensor(await quantizeParallel(w, ROWS, COLS, 'int2', { threads: 2 }), quantizeReference(w, ROWS, COLS, 'int2'), 'after terminate');
