@@ -459,13 +459,17 @@ const QR_FIXED: i32 = 4;
 
 /** Scratch layout (the caller's `scratch`, 16-aligned). */
 const SCR_CODES: usize = 0; // u8[16] codes of a block
-const SCR_ERR: usize = 64; // f64[4 * 64]: error per candidate (type * nRatios + ratio)
-const SCR_KEYS: usize = SCR_ERR + 4 * 64 * 8; // 4 key blocks (KEY_BYTES each, tableKeys16)
-const SCR_ACC: usize = SCR_KEYS + 4 * 160; // 4 x f64x2 lane sums of the current ratio
-const SCR_WB: usize = SCR_ACC + 4 * 16; // 8 x f64x2: the block's weights
-const SCR_IDX: usize = SCR_WB + 128; // u8[4 * groupSize]: value indices per type
 /** Most element types a codebook mixture may have in the shared-key path. */
 const MIX_TYPES: i32 = 4;
+/** Most clip ratios a call may pass (the glue's MAX_RATIOS). */
+const MAX_RATIOS: i32 = 64;
+/** Bytes of one key block (see KEY_* below). */
+const KEY_BYTES: usize = 160;
+const SCR_ERR: usize = 64; // f64[MIX_TYPES * MAX_RATIOS]: error per candidate (type * nRatios + ratio)
+const SCR_KEYS: usize = SCR_ERR + <usize>(MIX_TYPES * MAX_RATIOS) * 8; // MIX_TYPES key blocks (tableKeys16)
+const SCR_ACC: usize = SCR_KEYS + <usize>MIX_TYPES * KEY_BYTES; // MIX_TYPES f64x2 lane sums of the current ratio
+const SCR_WB: usize = SCR_ACC + <usize>MIX_TYPES * 16; // BLOCK / 2 f64x2: the block's weights
+const SCR_IDX: usize = SCR_WB + <usize>BLOCK * 8; // u8[MIX_TYPES * groupSize]: value indices per type
 
 const F64_EXP_MASK_BITS: u64 = 0x7ff0000000000000;
 const F64_SIGN_BITS: u64 = 0x8000000000000000;
@@ -564,8 +568,7 @@ let tabMask: v128 = i32x4.splat(0);
   return i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(fa), i32x4.trunc_sat_f64x2_s_zero(fb), 0, 1, 4, 5);
 }
 
-/** Layout of one key block (KEY_BYTES at `keys`, see tableKeys16). */
-const KEY_BYTES: usize = 160;
+// Layout of one key block (KEY_BYTES at `keys`, see tableKeys16).
 const KEY_J: usize = 0; // j = clamp(floor(2x) - kMin, 0, K - 1)
 const KEY_M: usize = 16; // -1 where 2x is an integer
 const KEY_JM: usize = 32; // j + m, then j + m - 16, - 32, - 48, - 64 (the five swizzle windows)

@@ -5,12 +5,14 @@
  * the packed code stream by the fast encoders (fast-encoders.ts). Channel granularity has one
  * group per row; tensor granularity decides once over the whole tensor before the rows are
  * encoded. Mixtures and the clip-ratio search compute each candidate's squared error without
- * writing codes and encode only the winner. The integer absmax rule runs in WebAssembly SIMD
- * when the module is available (quantize-wasm.ts).
+ * writing codes and encode only the winner. Where the WebAssembly module runs, its SIMD kernels
+ * (quantize-wasm.ts, wasm/quantize.ts) do the same for every scheme; this file is then the
+ * fallback (and, for per-tensor units, the decision before the kernel encodes).
  *
- * `quantizeRowsFast` is the unit of work of the threaded quantize: a block of whole rows, with
- * the tensor-wide decisions (per-tensor unit, NVFP4 tensor scale) made beforehand by
- * `tensorDecisions` over the whole tensor, so the blocks concatenate to the single-call result.
+ * `quantizeRowsJs` / `wasmQuantizeRows` are the unit of work of the threaded quantize: a block of
+ * whole rows, with the tensor-wide decisions (per-tensor unit, NVFP4 tensor scale) made
+ * beforehand by `tensorDecisions` over the whole tensor, so the blocks concatenate to the
+ * single-call result.
  */
 import { getEncoder, type ElementEncoder } from '../dtype/codec.js';
 import { wordsPerRowFor } from '../format/pack.js';
@@ -248,19 +250,10 @@ export function tensorDecisions(plan: QuantizePlan, w: Float32Array): TensorDeci
 }
 
 /**
- * Quantizes `rows` whole rows of W (w holds exactly those rows) into `out`, given the tensor-wide
- * decisions, in WebAssembly when the kernel covers the plan and in JavaScript otherwise. The
- * JavaScript path expects finite weights (the caller checked them). Returns false when the
- * WebAssembly kernel met a non-finite weight or an f16 scale overflow; `out` is then incomplete
- * and the caller produces the reference's error (checkFinite, then the JavaScript path).
+ * Quantizes `rows` whole rows of W (w holds exactly those rows) into `out` with the JavaScript
+ * encoders, given the tensor-wide decisions. Expects finite weights (the caller checked them);
+ * throws the reference's scale errors. (wasmQuantizeRows is the WebAssembly twin.)
  */
-export function quantizeRowsFast(plan: QuantizePlan, w: Float32Array, rows: number, decisions: TensorDecisions, out: RowsOut): boolean {
-  if (wasmCovers(plan)) return wasmQuantizeRows(plan, w, rows, decisions, out);
-  quantizeRowsJs(plan, w, rows, decisions, out);
-  return true;
-}
-
-/** The JavaScript fast path of {@link quantizeRowsFast} (finite weights; throws the reference's scale errors). */
 export function quantizeRowsJs(plan: QuantizePlan, w: Float32Array, rows: number, decisions: TensorDecisions, out: RowsOut): void {
   const { cols, bits, groupsPerRow } = plan;
   const groupSize = plan.layout.groupSize;

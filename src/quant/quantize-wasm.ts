@@ -1,8 +1,11 @@
 /**
- * The WebAssembly SIMD kernel of the fast quantizer (wasm/quantize.ts, `quantize_int_rows`):
- * the integer rules (symmetric absmax int2-int8 with or without the clip search, asymmetric
- * min/max, MXINT8, and any of them with a per-tensor decision made beforehand), bit-exact with
- * the reference. Everything else runs in the JavaScript fast path.
+ * The WebAssembly SIMD kernels of the fast quantizer (wasm/quantize.ts), bit-exact with the
+ * reference, for every scheme (docs/QUANTIZE.md says why each is exact):
+ * - `quantize_int_rows`: the integer rules (symmetric absmax int2-int8 with or without the clip
+ *   search, asymmetric min/max, MXINT8);
+ * - `quantize_rows`: every other element type by descriptors (wasm-descriptors.ts): minifloats,
+ *   codebooks, mixtures, the clip search, MX, NVFP4, mean-|w| rules.
+ * Per-tensor units are decided beforehand (quantize-fast.ts `tensorDecisions`) and passed in.
  *
  * The module is instantiated synchronously on first use over a memory of its own (Node, Web
  * Workers; a browser main thread may refuse synchronous compiles of large modules, and then the
@@ -18,7 +21,7 @@ import { TD, sharedKeyRange, writeDescriptor, type KeyRange } from './wasm-descr
 import type { QuantizePlan } from './quantize-plan.js';
 import type { RowsOut, TensorDecisions } from './quantize-fast.js';
 
-/** Rules of quantize_int_rows (wasm/quantize.ts). */
+/** Rules of quantize_int_rows (wasm/quantize.ts RULE_*). */
 const RULE = { absmax: 0, minmax: 1, mx: 2, fixed: 3 } as const;
 const STORE = { f32: 0, f16: 1 } as const;
 /** Input bytes copied in per kernel call (a block of rows; at least one row). */
@@ -122,9 +125,19 @@ export function setWasmQuantize(on: boolean): boolean {
 
 /** Rules of quantize_rows (wasm/quantize.ts QR_*). */
 const QR = { absmax: 0, mx: 1, nvfp4: 2, mean: 3, fixed: 4 } as const;
-/** Scratch bytes of quantize_rows (wasm/quantize.ts SCR_*): codes, errors, keys; then 4 value-index bytes per group element. */
-const SCRATCH_BYTES = 64 + 8 * 4 * MAX_RATIOS + 4 * 160 + 4 * 16 + 128;
+/** Element types of a codebook mixture in the shared-key path (wasm/quantize.ts MIX_TYPES). */
 const MIX_TYPES = 4;
+/** Bytes of one key block (KEY_BYTES), one v128, the codes region (SCR_ERR), elements per SIMD block. */
+const KEY_BYTES = 160;
+const V128_BYTES = 16;
+const SCR_HEAD_BYTES = 64;
+const SIMD_BLOCK = 16;
+/**
+ * quantize_rows' scratch (wasm/quantize.ts SCR_*): a block's codes, an f64 error per candidate
+ * (MIX_TYPES x MAX_RATIOS), MIX_TYPES key blocks, MIX_TYPES f64x2 lane sums, a block of weights
+ * as f64; then (SCR_IDX) MIX_TYPES value-index bytes per element of a group.
+ */
+const SCRATCH_BYTES = SCR_HEAD_BYTES + MIX_TYPES * MAX_RATIOS * F64_BYTES + MIX_TYPES * KEY_BYTES + MIX_TYPES * V128_BYTES + SIMD_BLOCK * F64_BYTES;
 
 /** How the kernels run a plan: the integer kernel, or quantize_rows with element-type descriptors. */
 type Route =
