@@ -3,6 +3,8 @@
  * - `quantize`, variant '1 thread': the fast path (`quantize`), timed with benny; the note adds
  *   the median process CPU time per call (user + sys), which a busy shared machine inflates less;
  * - `quantize`, variant 'T threads': `quantizeParallel` on T workers (T = logical cores), wall clock;
+ *   variant 'T threads, shared input': the same with W in a SharedArrayBuffer (no copy of each
+ *   block on the calling thread: the serial part of the threaded path);
  * - `quantize-reference`: the readable reference (`quantizeReference`), wall clock.
  * Wall-clock loops run at least one call and stop after the preset's sample count or a time
  * budget. `quantizeHeadlines` derives the ratios the targets are stated in (docs/QUANTIZE.md).
@@ -28,6 +30,8 @@ const US_PER_MS = 1000;
 /** Kernel and variant names of the suite's rows. */
 export const QUANTIZE_KERNELS = { fast: 'quantize', reference: 'quantize-reference' } as const;
 export const ONE_THREAD = '1 thread';
+/** Variant suffix of the threaded rows whose W lies in a SharedArrayBuffer. */
+export const SHARED = ', shared input';
 
 /** Median of up to `samples` timed calls, stopping after LOOP_BUDGET_MS (at least one call). */
 async function timeLoop(samples: number, fn: () => unknown): Promise<{ medianMs: number; samples: number; minMs: number }> {
@@ -61,6 +65,8 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
     for (const c of ctx.preset.quantize) {
       const { layer } = c;
       const w = ctx.weightsOf(layer);
+      const shared = new Float32Array(new SharedArrayBuffer(w.byteLength));
+      shared.set(w);
       const bytes = layer.n * layer.k * F32_BYTES;
       const copyGbps = cpuCopyGbps(ctx, bytes);
       const title = `quantize ${layer.name} ${layer.n}x${layer.k}`;
@@ -89,7 +95,7 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
         const group = failed.has(scheme) ? getScheme(scheme).defaultGroup : ctx.quantized(layer, scheme).groupSize;
         const error = failed.get(scheme);
         if (error !== undefined) {
-          for (const [kernel, variant] of [[QUANTIZE_KERNELS.fast, ONE_THREAD], [QUANTIZE_KERNELS.fast, `${threads} threads`], [QUANTIZE_KERNELS.reference, ONE_THREAD]] as const) {
+          for (const [kernel, variant] of [[QUANTIZE_KERNELS.fast, ONE_THREAD], [QUANTIZE_KERNELS.fast, `${threads} threads`], [QUANTIZE_KERNELS.fast, `${threads} threads${SHARED}`], [QUANTIZE_KERNELS.reference, ONE_THREAD]] as const) {
             ctx.rows.push(makeRow({ ...base, scheme, group, kernel, variant, status: 'error', note: error, timer: 'none', ms: null, samples: 0 }));
           }
           continue;
@@ -111,32 +117,34 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
             mbPerS: timing ? mbPerS(bytes, timing.medianMs) : null,
           }),
         );
-        // Threads: quantizeParallel on every core (same tensor, bit for bit).
-        ctx.progress(`  quantize ${scheme}: ${threads} threads`);
-        const before = quantizeThreadsInfo();
-        const par = await timeLoop(samples, () => quantizeParallel(w, layer.n, layer.k, scheme, { threads }));
-        const after = quantizeThreadsInfo();
-        const parNote =
-          bytes < PARALLEL_MIN_BYTES || threads < 2
-            ? `below quantizeParallel's threshold (${bytes < PARALLEL_MIN_BYTES ? 'input < 1 MiB' : 'one core'}): runs on one thread`
-            : after.fallbacks > before.fallbacks
-              ? `fell back to one thread: ${after.lastFallbackReason}`
-              : `${after.blocksDone - before.blocksDone} blocks on ${threads} workers over ${par.samples} calls`;
-        ctx.rows.push(
-          makeRow({
-            ...base,
-            scheme,
-            group,
-            kernel: QUANTIZE_KERNELS.fast,
-            variant: `${threads} threads`,
-            status: 'ok',
-            note: `quantizeParallel; wall clock, median of ${par.samples}, fastest ${par.minMs.toPrecision(3)} ms; ${parNote}`,
-            timer: 'wall',
-            ms: par.medianMs,
-            samples: par.samples,
-            mbPerS: mbPerS(bytes, par.medianMs),
-          }),
-        );
+        // Threads: quantizeParallel on every core (same tensor, bit for bit), W copied per block or shared.
+        for (const [input, suffix] of [[w, ''], [shared, SHARED]] as const) {
+          ctx.progress(`  quantize ${scheme}: ${threads} threads${suffix}`);
+          const before = quantizeThreadsInfo();
+          const par = await timeLoop(samples, () => quantizeParallel(input, layer.n, layer.k, scheme, { threads }));
+          const after = quantizeThreadsInfo();
+          const parNote =
+            bytes < PARALLEL_MIN_BYTES || threads < 2
+              ? `below quantizeParallel's threshold (${bytes < PARALLEL_MIN_BYTES ? 'input < 1 MiB' : 'one core'}): runs on one thread`
+              : after.fallbacks > before.fallbacks
+                ? `fell back to one thread: ${after.lastFallbackReason}`
+                : `${after.blocksDone - before.blocksDone} blocks on ${threads} workers over ${par.samples} calls`;
+          ctx.rows.push(
+            makeRow({
+              ...base,
+              scheme,
+              group,
+              kernel: QUANTIZE_KERNELS.fast,
+              variant: `${threads} threads${suffix}`,
+              status: 'ok',
+              note: `quantizeParallel${suffix ? ' on W in a SharedArrayBuffer' : ''}; wall clock, median of ${par.samples}, fastest ${par.minMs.toPrecision(3)} ms; ${parNote}`,
+              timer: 'wall',
+              ms: par.medianMs,
+              samples: par.samples,
+              mbPerS: mbPerS(bytes, par.medianMs),
+            }),
+          );
+        }
         ctx.progress(`  quantize ${scheme}: reference`);
         const ref = await timeLoop(samples, () => quantizeReference(w, layer.n, layer.k, scheme));
         ctx.rows.push(
@@ -175,9 +183,8 @@ export function quantizeHeadlines(rows: readonly BenchRow[]): Headline[] {
   if (ok.length === 0) return [];
   const size = Math.max(...ok.map((r) => r.n * r.k));
   const at = ok.filter((r) => r.n * r.k === size);
-  const pick = (scheme: string, kernel: string, threaded: boolean) =>
-    at.find((r) => r.scheme === scheme && r.kernel === kernel && (threaded ? r.variant !== ONE_THREAD : r.variant === ONE_THREAD));
-  const fast = (s: string) => pick(s, QUANTIZE_KERNELS.fast, false);
+  const pick = (scheme: string, kernel: string) => at.find((r) => r.scheme === scheme && r.kernel === kernel && r.variant === ONE_THREAD);
+  const fast = (s: string) => pick(s, QUANTIZE_KERNELS.fast);
   const shapeOf = (r: BenchRow) => `${r.layer} (${r.n}x${r.k})`;
   const out: Headline[] = [];
   for (const scheme of ['int4', 'bitmod4']) {
@@ -194,13 +201,13 @@ export function quantizeHeadlines(rows: readonly BenchRow[]): Headline[] {
   }
   for (const scheme of ['int4', 'bitmod4']) {
     const one = fast(scheme);
-    const par = pick(scheme, QUANTIZE_KERNELS.fast, true);
-    if (one && par) {
+    for (const par of at.filter((r) => r.scheme === scheme && r.kernel === QUANTIZE_KERNELS.fast && r.variant !== ONE_THREAD)) {
+      if (!one) break;
       // Below the threshold (or after a fallback) the "threaded" row ran on one thread: no ratio.
       const threaded = !par.note.includes('one thread');
       out.push({ label: `quantize ${scheme}: ${par.variant} vs 1 thread`, value: threaded ? (one.ms as number) / (par.ms as number) : null, unit: 'x speed-up', detail: `${shapeOf(one)}: ${fmt(par.ms)} ms vs ${fmt(one.ms)} ms; ${par.note}` });
     }
-    const ref = pick(scheme, QUANTIZE_KERNELS.reference, false);
+    const ref = pick(scheme, QUANTIZE_KERNELS.reference);
     if (one && ref) out.push({ label: `quantize ${scheme}: fast path vs reference`, value: (ref.ms as number) / (one.ms as number), unit: 'x speed-up', detail: `${shapeOf(one)}: ${fmt(one.ms)} ms vs ${fmt(ref.ms)} ms` });
   }
   return out;

@@ -17,7 +17,7 @@ import { compileWasm, wasmHeapBase, wasmModuleBytes } from '../cpu/wasm-module.j
 import { wordsPerRowFor } from '../format/pack.js';
 import { getEncoder } from '../dtype/codec.js';
 import { IntEncoderFast, fastEncoderFor, type FastEncoder } from './fast-encoders.js';
-import { TD, sharedKeyRange, writeDescriptor, type KeyRange } from './wasm-descriptors.js';
+import { TD, descriptorBytes, sharedKeyRange } from './wasm-descriptors.js';
 import type { QuantizePlan } from './quantize-plan.js';
 import type { RowsOut, TensorDecisions } from './quantize-fast.js';
 
@@ -142,7 +142,7 @@ const SCRATCH_BYTES = SCR_HEAD_BYTES + MIX_TYPES * MAX_RATIOS * F64_BYTES + MIX_
 /** How the kernels run a plan: the integer kernel, or quantize_rows with element-type descriptors. */
 type Route =
   | { readonly kernel: 'int'; readonly rule: number; readonly enc: IntEncoderFast }
-  | { readonly kernel: 'rows'; readonly rule: number; readonly encoders: readonly FastEncoder[]; readonly range: KeyRange | undefined };
+  | { readonly kernel: 'rows'; readonly rule: number; readonly descriptors: readonly Uint8Array[] };
 
 /** The route of a plan, or undefined when no kernel covers it. */
 function routeOf(plan: QuantizePlan): Route | undefined {
@@ -155,13 +155,13 @@ function routeOf(plan: QuantizePlan): Route | undefined {
     if (rule === 'minmax' && enc.lo === 0) return { kernel: 'int', rule: RULE.minmax, enc };
     if (rule === 'mx') return { kernel: 'int', rule: RULE.mx, enc };
   }
-  const scratch = new ArrayBuffer(TD.BYTES);
   const all = rule === 'nvfp4' ? [...encoders, fastEncoderFor(getEncoder('float8_e4m3fn'))] : encoders;
   const range = sharedKeyRange(all);
-  if (!all.every((e) => writeDescriptor(e, scratch, 0, range))) return undefined;
+  const descriptors = all.map((e) => descriptorBytes(e, range));
+  if (!descriptors.every((d) => d !== undefined)) return undefined;
   const qr = rule === 'absmax' ? QR.absmax : rule === 'mx' ? QR.mx : rule === 'nvfp4' ? QR.nvfp4 : rule === 'absmean' || rule === 'signmean' ? QR.mean : undefined;
   if (qr === undefined) return undefined;
-  return { kernel: 'rows', rule: qr, encoders: all, range };
+  return { kernel: 'rows', rule: qr, descriptors: descriptors as Uint8Array[] };
 }
 
 const routes = new WeakMap<QuantizePlan, Route | null>();
@@ -202,7 +202,7 @@ export function wasmQuantizeRows(plan: QuantizePlan, w: Float32Array, rows: numb
   const fixed = plan.layout.granularity === 'tensor' ? decisions.unit : undefined;
   if (plan.layout.granularity === 'tensor' && !fixed) throw new Error('internal: per-tensor granularity without the tensor decision');
   const blockRows = Math.max(1, Math.min(rows, Math.floor(BLOCK_BYTES / (cols * F32_BYTES))));
-  const types = route.kernel === 'rows' ? route.encoders : [];
+  const types = route.kernel === 'rows' ? route.descriptors : [];
   // Layout: ratios | candidates / scratch | type descriptors | W block | scales | zeros or ids | codes.
   const ratiosPtr = align16(q.heapBase);
   const scratchPtr = align16(ratiosPtr + MAX_RATIOS * F64_BYTES);
@@ -214,8 +214,7 @@ export function wasmQuantizeRows(plan: QuantizePlan, w: Float32Array, rows: numb
   ensureBytes(q, codesPtr + blockRows * wpr * F32_BYTES);
   const buf = q.memory.buffer;
   new Float64Array(buf, ratiosPtr, plan.ratios.length).set(plan.ratios);
-  const range = route.kernel === 'rows' ? route.range : undefined;
-  types.forEach((e, i) => writeDescriptor(e, buf, typesPtr + i * TD.BYTES, range));
+  types.forEach((d, i) => new Uint8Array(buf, typesPtr + i * TD.BYTES, TD.BYTES).set(d));
   const perGroupBytes = out.zeros ?? out.ids;
   const clamp = plan.spec.scaleClamp;
   const store = STORE[plan.storeDType];

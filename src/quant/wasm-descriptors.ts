@@ -57,9 +57,31 @@ export function sharedKeyRange(encoders: readonly FastEncoder[]): KeyRange | und
   return kMin <= kMax ? { kMin, kMax } : undefined;
 }
 
+const cache = new Map<FastEncoder, Map<string, Uint8Array | null>>();
+
+/**
+ * The descriptor bytes of `enc` (codebook key tables over `range` when given), computed once per
+ * encoder and range; undefined when the kernel cannot run the type.
+ */
+export function descriptorBytes(enc: FastEncoder, range?: KeyRange): Uint8Array | undefined {
+  let byRange = cache.get(enc);
+  if (!byRange) {
+    byRange = new Map();
+    cache.set(enc, byRange);
+  }
+  const key = range ? `${range.kMin},${range.kMax}` : '';
+  let bytes = byRange.get(key);
+  if (bytes === undefined) {
+    const buf = new ArrayBuffer(TD.BYTES);
+    bytes = writeDescriptor(enc, buf, 0, range) ? new Uint8Array(buf) : null;
+    byRange.set(key, bytes);
+  }
+  return bytes ?? undefined;
+}
+
 /**
  * Writes the descriptor of `enc` at byte `at` of `mem` (codebook key tables over `range` when
- * given); false when the kernel cannot run the type.
+ * given); false when the kernel cannot run the type. {@link descriptorBytes} caches the result.
  */
 export function writeDescriptor(enc: FastEncoder, mem: ArrayBuffer, at: number, range?: KeyRange): boolean {
   const dv = new DataView(mem, at, TD.BYTES);
