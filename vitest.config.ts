@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/**/*.gpu.test.ts', 'tests/**/*.gpu-node.test.ts', 'tests/app/**', 'node_modules/**'],
+          exclude: ['tests/**/*.gpu.test.ts', 'tests/**/*.gpu-node.test.ts', 'tests/app/**', 'tests/package/**', 'node_modules/**'],
           environment: 'node',
           testTimeout: 60_000,
         },
@@ -68,6 +68,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The packed tarball installed into an empty project: examples/ and every CLI command.
+          name: 'package',
+          include: ['tests/package/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

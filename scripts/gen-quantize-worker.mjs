@@ -12,13 +12,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'src', 'quant', 'quantize-worker.gen.ts');
-// Everything the worker can import lives in these folders (plus the generated wasm module).
-const inputs = ['src/quant', 'src/dtype', 'src/format', 'src/cpu'].flatMap((d) =>
-  readdirSync(join(root, d))
-    .filter((f) => f.endsWith('.ts') && f !== 'quantize-worker.gen.ts')
-    .sort()
-    .map((f) => join(d, f)),
-);
+// Everything the worker can import lives under src/ (the app aside), generated modules included.
+const inputs = readdirSync(join(root, 'src'), { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.ts') && !f.startsWith('app') && !f.endsWith('quantize-worker.gen.ts'))
+  .sort()
+  .map((f) => join('src', f));
 const hash = createHash('sha256');
 for (const f of inputs) hash.update(f).update(readFileSync(join(root, f)));
 const digest = hash.digest('hex');

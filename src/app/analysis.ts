@@ -29,6 +29,13 @@ export function centralRange(w: Float32Array): { lo: number; hi: number } {
   return { lo: at(TAIL), hi: at(1 - TAIL) };
 }
 
+/** Σ w² in f64: the denominator of NMSE, kept per tensor so the report can pool tensors. */
+export function sumOfSquares(w: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += (w[i] as number) * (w[i] as number);
+  return s;
+}
+
 /** Counts `w` into HIST_BINS equal bins over [lo, hi]. */
 export function histogram(w: Float32Array, lo: number, hi: number): HistogramData {
   const counts = new Array<number>(HIST_BINS).fill(0);

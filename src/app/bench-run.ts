@@ -5,6 +5,7 @@
  */
 import type { LowbitGpu } from '../gpu/device.js';
 import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
+import { skipReason } from '../gpu/verify.js';
 import { BenchContext } from '../bench/context.js';
 import { runGpuSuite } from '../bench/suite-gpu.js';
 import type { Preset } from '../bench/shapes.js';
@@ -40,6 +41,17 @@ export function presetOf(req: BenchRequest): Preset {
   };
 }
 
+/**
+ * A row as the page shows it: a variant the adapter cannot run says why in a few words
+ * ("adapter lacks shader-f16", the verification matrix's wording) instead of the suite's note.
+ */
+export function withSkipReason(gpu: Pick<LowbitGpu, 'capabilities'>, row: BenchRow): BenchRow {
+  if (row.status !== 'unavailable') return row;
+  const v = GPU_KERNEL_VARIANTS.find((x) => x.kernel === row.kernel && x.variant === row.variant);
+  const why = v ? skipReason(gpu, v) : undefined;
+  return why === undefined ? row : { ...row, note: why };
+}
+
 /** Runs the GPU suite; streams rows and progress to `sink`; returns every row. */
 export async function runBench(gpu: LowbitGpu, req: BenchRequest, sink: BenchSink): Promise<readonly BenchRow[]> {
   const total = expectedProgressLines(req);
@@ -48,7 +60,7 @@ export async function runBench(gpu: LowbitGpu, req: BenchRequest, sink: BenchSin
   // The suite appends to ctx.rows; each progress line first forwards the rows added since.
   const holder: { rows: readonly BenchRow[] } = { rows: [] };
   const flush = (): void => {
-    for (; sent < holder.rows.length; sent++) sink.row(holder.rows[sent] as BenchRow);
+    for (; sent < holder.rows.length; sent++) sink.row(withSkipReason(gpu, holder.rows[sent] as BenchRow));
   };
   const ctx = new BenchContext(presetOf(req), gpu, undefined, false, (line) => {
     flush();

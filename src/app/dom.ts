@@ -56,12 +56,36 @@ export function replace(el: Element, children: readonly HChild[]): void {
 
 /** Offers `data` as a file download (a blob URL; nothing leaves the machine). */
 export function download(filename: string, data: string, mime: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type: mime }));
+  downloadBlob(filename, new Blob([data], { type: mime }));
+}
+
+/** Offers a Blob as a file download. */
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = h('a', { attrs: { href: url, download: filename } });
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+/**
+ * A table in a box that scrolls sideways when the table is wider than the page. The box is a
+ * labelled, focusable region (keyboard users scroll it with the arrow keys), and a hint line
+ * appears while the table overflows, so a narrow screen says that more columns are there.
+ */
+export function scrollTable(table: HTMLTableElement, label: string, extraClass = ''): HTMLElement {
+  const hint = h('p', { class: 'scroll-hint', hidden: true, attrs: { 'aria-hidden': 'true' }, text: 'Scroll sideways for more columns ⇆' });
+  const box = h('div', { class: `table-wrap ${extraClass}`.trim(), role: 'region', attrs: { 'aria-label': label, tabindex: '0' } }, [table]);
+  const wrap = h('div', { class: 'table-scroll' }, [hint, box]);
+  const update = (): void => {
+    const over = box.scrollWidth > box.clientWidth + 1;
+    hint.hidden = !over;
+    wrap.dataset.overflow = String(over);
+  };
+  new ResizeObserver(update).observe(box);
+  new MutationObserver(update).observe(table, { childList: true, subtree: true });
+  return wrap;
 }
 
 let uid = 0;

@@ -10,7 +10,8 @@ import { matmulRef, type RefResult } from '../cpu/matmul-ref.js';
 import { checkMatmulBound } from '../cpu/compare.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, type CpuKernel } from '../cpu/kernels.js';
 import type { LowbitGpu } from '../gpu/device.js';
-import { GPU_KERNEL_VARIANTS, gpuKernelBound, runGpuKernel, variantAvailable } from '../gpu/kernels.js';
+import { GPU_KERNEL_VARIANTS, gpuKernelBound, runGpuKernel } from '../gpu/kernels.js';
+import { skipReason } from '../gpu/verify.js';
 import { errorMessage } from './errors.js';
 import type { KernelRow } from './protocol.js';
 
@@ -69,9 +70,9 @@ export async function checkGpuKernels(
     const base = { tensor: ctx.tensor, scheme: ctx.scheme, backend: 'gpu' as const, kernel: v.name, m };
     const sup = v.supports(qt);
     if (sup !== true) continue; // only the variants that apply to this scheme are listed
-    const avail = variantAvailable(gpu, v);
-    if (avail !== true) {
-      emit({ ...base, status: 'unavailable', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: avail });
+    const skip = skipReason(gpu, v);
+    if (skip !== undefined) {
+      emit({ ...base, status: 'unavailable', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: skip });
       continue;
     }
     try {

@@ -96,6 +96,8 @@ export interface EvalOk {
   readonly scaleDType: ScaleDType;
   readonly bitsPerWeight: number;
   readonly metrics: ErrorMetrics;
+  /** Σ w² of the original tensor (f64), to pool NMSE over tensors. */
+  readonly sumSquares: number;
   readonly variants: Readonly<Record<string, number>>;
   readonly quantizeMs: number;
   readonly hist: HistogramData;

@@ -5,7 +5,7 @@
 import { evaluateScheme } from '../quant/evaluate.js';
 import { sampleActivations } from '../io/sample.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
-import { centralRange, histogram, histogramRange, representativeGroup } from './analysis.js';
+import { centralRange, histogram, histogramRange, representativeGroup, sumOfSquares } from './analysis.js';
 import { checkCpuKernels, checkGpuKernels, oracle } from './kernel-check.js';
 import { verifyMatrix } from '../gpu/verify.js';
 import { errorMessage } from './errors.js';
@@ -44,6 +44,7 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
   };
   for (const t of req.tensors) {
     const central = centralRange(t.data);
+    const sumSquares = sumOfSquares(t.data);
     const x = req.kernels ? sampleActivations(req.m, t.cols).data : undefined;
     for (const scheme of req.schemes) {
       post({ id, type: 'progress', done, total, label: `${t.name}: quantizing with ${scheme}` });
@@ -71,6 +72,7 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
           scaleDType: ev.scaleDType,
           bitsPerWeight: ev.bitsPerWeight,
           metrics: ev.metrics,
+          sumSquares,
           variants: ev.variants,
           quantizeMs: ev.quantizeMs,
           hist: histogram(t.data, range.lo, range.hi),

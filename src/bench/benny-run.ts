@@ -2,8 +2,12 @@
  * CPU timing through benny (benchmark.js): one benny suite per (layer, M) with a case per
  * scheme x kernel plus the baselines, its chart saved beside the results. benny prints to
  * stdout; while a suite runs that output goes to stderr so `--json` keeps stdout clean.
+ *
+ * benny is an optional dependency of the installed package: when it cannot be loaded, each case
+ * is timed by lowbit's own loop (one call per sample, the same median / fastest / rme fields) and
+ * the rows say so.
  */
-import { add, complete, cycle, save, suite } from 'benny';
+import { performance } from 'node:perf_hooks';
 
 /** One case: a name and the synchronous function benchmark.js calls repeatedly. */
 export interface BennyCase {
@@ -21,6 +25,8 @@ export interface BennyTiming {
   readonly minMs: number;
   /** Relative margin of error, percent. */
   readonly rme: number;
+  /** Who timed it: benny (benchmark.js), or lowbit's own loop when benny is not installed. */
+  readonly harness: 'benny' | 'lowbit';
 }
 
 /**
@@ -28,7 +34,8 @@ export interface BennyTiming {
  * samples can stall for hundreds of ms, and the median of a few samples shows it.
  */
 export function spreadNote(t: BennyTiming): string {
-  return `benny: median of ${t.samples} samples, fastest ${t.minMs.toPrecision(3)} ms, rme ${t.rme.toFixed(0)}%`;
+  const who = t.harness === 'benny' ? 'benny' : 'lowbit loop (benny not installed)';
+  return `${who}: median of ${t.samples} samples, fastest ${t.minMs.toPrecision(3)} ms, rme ${t.rme.toFixed(0)}%`;
 }
 
 /** Options of {@link runBennySuite}. */
@@ -57,10 +64,57 @@ async function logToStderr<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `cases` as one benny suite named `title`; returns timings by case name. */
+type Benny = typeof import('benny');
+let bennyModule: Promise<Benny | null> | undefined;
+
+/** benny when it is installed, else null (it is a devDependency, optional for the package). */
+function loadBenny(): Promise<Benny | null> {
+  bennyModule ??= import('benny').then(
+    (m) => m,
+    () => null,
+  );
+  return bennyModule;
+}
+
+/** Two-sided 95% Student t for `df` degrees of freedom (benchmark.js's table, rounded; 1.96 beyond 30). */
+function tValue(df: number): number {
+  const table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+  return df >= 1 && df <= table.length ? (table[df - 1] as number) : 1.96;
+}
+
+/** Times one case without benny: a warm-up call, then one call per sample until maxTime and minSamples are both reached. */
+function timeWithLoop(c: BennyCase, opts: BennyOptions): BennyTiming {
+  c.fn();
+  const samples: number[] = [];
+  const deadline = performance.now() + opts.maxTime * MS_PER_S;
+  while (samples.length < Math.max(1, opts.minSamples) || performance.now() < deadline) {
+    const t0 = performance.now();
+    c.fn();
+    samples.push(performance.now() - t0);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const med = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const variance = samples.length > 1 ? samples.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples.length - 1) : 0;
+  const sem = Math.sqrt(variance / samples.length);
+  const rme = mean > 0 ? ((sem * tValue(samples.length - 1)) / mean) * 100 : 0;
+  return { name: c.name, medianMs: med, samples: samples.length, minMs: sorted[0] as number, rme, harness: 'lowbit' };
+}
+
+/** Runs `cases` as one benny suite named `title` (lowbit's own loop without benny); returns timings by case name. */
 export async function runBennySuite(title: string, cases: readonly BennyCase[], opts: BennyOptions): Promise<Map<string, BennyTiming>> {
   const out = new Map<string, BennyTiming>();
   if (cases.length === 0) return out;
+  const benny = await loadBenny();
+  if (!benny) {
+    cases.forEach((c, i) => {
+      out.set(c.name, timeWithLoop(c, opts));
+      opts.onCase?.(c.name, i + 1, cases.length);
+    });
+    return out;
+  }
+  const { add, complete, cycle, save, suite } = benny;
   let done = 0;
   const caseOptions = { maxTime: opts.maxTime, minSamples: opts.minSamples, delay: 0 };
   const summary = await logToStderr(() =>
@@ -87,7 +141,7 @@ export async function runBennySuite(title: string, cases: readonly BennyCase[], 
   );
   for (const r of summary.results) {
     const sampleMs = r.details.sampleResults.map((s) => s * MS_PER_S);
-    out.set(r.name, { name: r.name, medianMs: r.details.median * MS_PER_S, samples: sampleMs.length, minMs: Math.min(...sampleMs), rme: r.details.relativeMarginOfError });
+    out.set(r.name, { name: r.name, medianMs: r.details.median * MS_PER_S, samples: sampleMs.length, minMs: Math.min(...sampleMs), rme: r.details.relativeMarginOfError, harness: 'benny' });
   }
   return out;
 }

@@ -20,7 +20,8 @@ function packageVersion(name: string): string {
   }
 }
 
-function lowbitVersion(): string {
+/** lowbit's version from its package.json (two levels above src/bench and dist/bench). */
+export function lowbitVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';

@@ -59,6 +59,11 @@ interface ChildResult {
   cases?: { id: string; ok: boolean; error?: string; samplesMs?: number[] }[];
 }
 
+/** What ortVersion() says when onnxruntime-node cannot be resolved. */
+export const ORT_NOT_INSTALLED = 'not installed';
+/** How to get the peer: it is an optional dependency of the installed package. */
+export const ORT_INSTALL_HINT = 'npm install onnxruntime-node';
+
 /** The installed onnxruntime-node version, or 'not installed'. */
 export function ortVersion(): string {
   try {
@@ -66,12 +71,13 @@ export function ortVersion(): string {
     const pkg = require('onnxruntime-node/package.json') as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
-    return 'not installed';
+    return ORT_NOT_INSTALLED;
   }
 }
 
 /** Runs `cases` on one ORT execution provider in a child process. */
 export async function runOrtCases(cases: readonly OrtCase[], opts: OrtRunOptions): Promise<OrtRunResult> {
+  if (ortVersion() === ORT_NOT_INSTALLED) return { provider: opts.provider, ortVersion: '', error: `not installed: ${ORT_INSTALL_HINT}`, cases: [] };
   const script = fileURLToPath(ORT_CHILD_URL);
   if (!existsSync(script)) return { provider: opts.provider, ortVersion: ortVersion(), error: `peer script ${script} is missing`, cases: [] };
   const dir = mkdtempSync(join(tmpdir(), 'lowbit-ort-'));

@@ -8,8 +8,11 @@ import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import type { PeerProvider } from '../bench/suite-peers.js';
 
-/** Default output folder, relative to the working directory. */
-const DEFAULT_OUT = 'bench/results';
+/**
+ * Default output folder, relative to the working directory. Never the committed bench/results of
+ * a checkout: `npm run bench` passes `--out bench/results` explicitly to refresh those.
+ */
+const DEFAULT_OUT = 'bench-results';
 const PRESETS = ['tiny', 'small', 'llm', 'quantize'] as const;
 const MS_PER_S = 1e3;
 

@@ -5,10 +5,11 @@
 import { readWeights, writeNpyFile } from '../io/files.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
 import { dequantize, quantize } from '../quant/quantize.js';
-import { SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+import { GGML_SCHEME_NAMES, SCHEME_NAMES, getScheme, isGgmlSchemeName } from '../quant/schemes.js';
 import { CPU_KERNEL_NAMES, checkCpuKernel, getCpuKernel, type CpuKernel } from '../cpu/kernels.js';
 import { matmulRef, matmulRefDense } from '../cpu/matmul-ref.js';
 import { checkMatmulBound, type BoundCheck } from '../cpu/compare.js';
+import { errorMetrics } from '../quant/metrics.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { GPU_KERNEL_VARIANTS, getGpuKernelVariant, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
@@ -26,6 +27,30 @@ interface Operand {
 
 /** Default M of the sample activations. */
 const DEFAULT_M = 1;
+/** Kernel run without --kernel (and without --variant). */
+const DEFAULT_KERNEL = 'dequant';
+
+function variantOption(name: string): GpuKernelVariant {
+  try {
+    return getGpuKernelVariant(name);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The CPU kernel a GPU variant mirrors (the f32 variants mirror the oracle, ref). */
+function variantKernel(variantName: string): string {
+  const v = variantOption(variantName);
+  return v.family === 'f32' ? 'ref' : v.cpuTwin;
+}
+
+/** --kernel and --variant must name the same arithmetic: a usage error otherwise. */
+function checkKernelMatchesVariant(kernel: CpuKernel, variantName: string): void {
+  const twin = variantKernel(variantName);
+  if (twin !== kernel.name) {
+    throw new UsageError(`--kernel ${kernel.name} and --variant ${variantName} contradict each other: ${variantName} computes kernel ${twin}'s arithmetic (drop --kernel, or pick a variant of ${kernel.name})`);
+  }
+}
 
 function checkFinite(op: Operand, what: string): void {
   for (let i = 0; i < op.data.length; i++) {
@@ -76,12 +101,7 @@ function kernelOption(name: string): CpuKernel {
  */
 export function chooseGpuVariant(gpu: LowbitGpu, kernel: CpuKernel, qt: QuantizedTensor, m: number, requested?: string): GpuKernelVariant {
   if (requested !== undefined) {
-    let v: GpuKernelVariant;
-    try {
-      v = getGpuKernelVariant(requested);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const v = variantOption(requested);
     const sup = v.supports(qt);
     if (sup !== true) throw new UsageError(`${v.name} does not support ${qt.scheme}: ${sup}`);
     const avail = variantAvailable(gpu, v);
@@ -116,7 +136,8 @@ function runCpu(kernel: CpuKernel, x: Float32Array, m: number, qt: QuantizedTens
   const y = kernel.run(x, m, qt);
   const ms = performance.now() - t0;
   const check = checkCpuKernel(kernel, x, m, qt, y, matmulRef(x, qt, m));
-  return { y, ms, timing: 'wall clock (performance.now), one run', variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound: kernel.extraBound !== undefined, check };
+  const extraBound = kernel.extraBound?.(x, qt, m) !== undefined;
+  return { y, ms, timing: 'wall clock (performance.now), one run', variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound, check };
 }
 
 async function runWebgpu(kernel: CpuKernel, requested: string | undefined, x: Float32Array, m: number, qt: QuantizedTensor): Promise<MatmulRun> {
@@ -148,7 +169,8 @@ export const matmulCommand: Command = {
     'Without --x / --w the embedded samples are used (LLM-like weights [256, 1024]; activations',
     'with outlier channels, M rows). Prints the kernel (and on WebGPU the variant and adapter)',
     'that ran, its time (CPU: wall clock; WebGPU: timestamp-query when the adapter has it, else',
-    'wall clock), max |error| vs the oracle, the worst error/bound ratio and pass/fail.',
+    'wall clock), max |error| vs the oracle, the worst error/bound ratio and pass/fail, and the',
+    "output's error against X . W^T on the unquantized weights (what the quantization costs).",
     'Exit status 1 when the bound check fails.',
     '',
     'Options:',
@@ -156,7 +178,7 @@ export const matmulCommand: Command = {
     '  --w FILE        weights W [N, K] (.npy or .safetensors)',
     '  --scheme S      quantization scheme of W (required)',
     "  --group G       G > 0: groups of G along K; 0: per output channel; -1: per tensor (default: the scheme's)",
-    `  --kernel K      ${CPU_KERNEL_NAMES.join(' | ')} (lut = lut-f32; default dequant)`,
+    `  --kernel K      ${CPU_KERNEL_NAMES.join(' | ')} (lut = lut-f32; default ${DEFAULT_KERNEL}, or the kernel --variant computes)`,
     '  --backend B     cpu (default) or webgpu',
     '  --variant V     webgpu: run this variant (default: the first of the kernel\'s variants the',
     '                  adapter supports, a tiled GEMM first when M > 1); one of:',
@@ -166,6 +188,7 @@ export const matmulCommand: Command = {
     '  --json          print a JSON object instead of text',
     '',
     `Schemes: ${SCHEME_NAMES.join(' ')}`,
+    `ggml schemes (CPU kernels ref and dequant; not yet on WebGPU): ${GGML_SCHEME_NAMES.join(' ')}`,
   ].join('\n'),
   async run(argv) {
     const o = parse(argv, {
@@ -173,7 +196,7 @@ export const matmulCommand: Command = {
       w: { type: 'string' },
       scheme: { type: 'string' },
       group: { type: 'string' },
-      kernel: { type: 'string', default: 'dequant' },
+      kernel: { type: 'string' },
       backend: { type: 'string', default: 'cpu' },
       variant: { type: 'string' },
       m: { type: 'string' },
@@ -188,7 +211,11 @@ export const matmulCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const kernel = kernelOption(o.kernel);
+    if (o.backend === 'webgpu' && isGgmlSchemeName(o.scheme)) {
+      throw new UsageError(`${o.scheme} is a llama.cpp (ggml) block scheme; the WebGPU kernels do not take its per-group offsets yet. Run it with --backend cpu --kernel dequant`);
+    }
+    const kernel = kernelOption(o.kernel ?? (o.variant !== undefined ? variantKernel(o.variant) : DEFAULT_KERNEL));
+    if (o.kernel !== undefined && o.variant !== undefined) checkKernelMatchesVariant(kernel, o.variant);
     if (o.out !== undefined && !o.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out must name a .npy file, got '${o.out}'`);
     const group = intOption(o.group, '--group');
     const { x, w } = await loadOperands(o.x, o.w, intOption(o.m, '--m'));
@@ -204,6 +231,8 @@ export const matmulCommand: Command = {
     }
     const { y, ms, check } = r;
     if (o.out !== undefined) await writeNpyFile(o.out, y, [m, qt.rows]);
+    // What the quantization costs at the output: Y against X . W^T on the unquantized W (f64).
+    const vsFloat = errorMetrics(matmulRefDense(x.data, w.data, m, w.rows, w.cols).y, y);
 
     const shape = { m, n: qt.rows, k: qt.cols };
     const groupLabel = qt.granularity === 'group' ? qt.groupSize : qt.granularity;
@@ -228,6 +257,7 @@ export const matmulCommand: Command = {
         worstErrOverBound: check.worstRatio,
         pass: check.ok,
         message: check.message,
+        vsUnquantized: { nmse: vsFloat.nmse, sqnrDb: vsFloat.sqnrDb, maxAbsErr: vsFloat.maxAbsErr, cosine: vsFloat.cosine },
         ...(o.out !== undefined ? { out: o.out } : {}),
       };
       process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
@@ -242,6 +272,7 @@ export const matmulCommand: Command = {
         `max |err|  ${sig(check.maxAbsErr)} vs f64 oracle`,
         `err/bound  ${sig(check.worstRatio)} (c = ${sig(r.boundC)}${r.extraBound ? ' + the kernel\'s per-output extra term' : ''})`,
         `check      ${check.ok ? 'pass' : 'FAIL'}: ${check.message}`,
+        `vs W f32   output error against the unquantized weights (X . W^T in f64): NMSE ${sig(vsFloat.nmse, 3)}, SQNR ${vsFloat.sqnrDb.toFixed(2)} dB, max |err| ${sig(vsFloat.maxAbsErr, 3)}, cosine ${vsFloat.cosine.toFixed(5)}`,
         ...(o.out !== undefined ? [`wrote      Y [${m}, ${qt.rows}] f32 to ${o.out}`] : []),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

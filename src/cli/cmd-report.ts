@@ -2,7 +2,7 @@
  * `lowbit report` (npm start): every scheme on the embedded sample, one row each; then every CPU
  * kernel checked against the f64 oracle; then the GPU kernels checked on this machine's adapter.
  */
-import { SCHEME_NAMES } from '../quant/schemes.js';
+import { ALL_SCHEME_NAMES, SCHEME_NAMES, getScheme } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
@@ -64,7 +64,8 @@ export const reportCommand: Command = {
     '',
     'Quantizes the embedded sample weights (a deterministic synthetic matrix with LLM-like',
     'statistics: heavy tails and a few outlier input channels), or the given file, with every',
-    'scheme at its default group size and prints one row per scheme: bits/weight with all',
+    "scheme (lowbit's, then llama.cpp's ggml block formats q4_0 ... tq2_0, which need K to be a",
+    'multiple of their block) at its default group size and prints one row per scheme: bits/weight with all',
     'metadata, NMSE, SQNR, max |error|, cosine similarity and quantize time. Then every CPU',
     'kernel (dequant, lut-f32, lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports',
     'and is checked against the f64 oracle under its error bound. Then the GPU kernels run on',
@@ -92,8 +93,15 @@ export const reportCommand: Command = {
       if (progress) process.stderr.write(`\r\x1b[K${text}`);
     };
     const results: SchemeEvaluation[] = [];
-    for (const [i, s] of SCHEME_NAMES.entries()) {
-      say(`quantizing ${i + 1}/${SCHEME_NAMES.length} ${s}`);
+    const skipped: string[] = [];
+    for (const [i, s] of ALL_SCHEME_NAMES.entries()) {
+      say(`quantizing ${i + 1}/${ALL_SCHEME_NAMES.length} ${s}`);
+      // ggml block formats need K to be a multiple of their block (32 or 256): skip them otherwise.
+      const block = getScheme(s).family === 'ggml' ? getScheme(s).fixedBlock : undefined;
+      if (block !== undefined && input.cols % block !== 0) {
+        skipped.push(`${s} (K=${input.cols} is not a multiple of its block of ${block})`);
+        continue;
+      }
       results.push(evaluateScheme(input.data, input.rows, input.cols, s));
     }
     say('checking CPU kernels');
@@ -126,6 +134,7 @@ export const reportCommand: Command = {
       const payload = {
         input: { name: input.name, shape: [input.rows, input.cols] },
         schemes: results.map(evaluationJson),
+        ...(skipped.length ? { skipped } : {}),
         cpuKernels: cpu,
         gpu: { adapter: gpuAdapter, ...(gpuError ? { error: gpuError } : {}), rows: gpuRows },
         ok,
@@ -136,6 +145,7 @@ export const reportCommand: Command = {
     const out: string[] = [];
     out.push(`lowbit report: ${input.name} [${input.rows} x ${input.cols}], every scheme at its default group`, '');
     out.push(schemeTable(results), '');
+    if (skipped.length) out.push(`skipped: ${skipped.join('; ')}`, '');
     out.push(`CPU kernels vs the f64 oracle (GEMV, M = ${REPORT_M}; err/bound <= 1 passes):`, '');
     out.push(cpuKernelTable(cpu), '');
     out.push(`GPU kernels on ${gpuAdapter}:`);
@@ -174,7 +184,7 @@ function gpuTable(rows: readonly VerifyRow[]): string {
     rows.map((r) => [
       r.scheme,
       r.variant,
-      r.status,
+      r.status === 'skip' ? `skip: ${r.message}` : r.status,
       r.status === 'pass' || r.status === 'fail' ? sig(r.worstRatio, 2) : '-',
       r.gpuMs === undefined ? '-' : sig(r.gpuMs, 3),
       r.timer ?? '-',

@@ -5,7 +5,7 @@
  */
 import { acquireGpu } from '../gpu/device.js';
 import { verifyMatrix } from '../gpu/verify.js';
-import { SCHEME_NAMES, isSchemeName } from '../quant/schemes.js';
+import { SCHEME_NAMES, isGgmlSchemeName, isSchemeName } from '../quant/schemes.js';
 import { parse, UsageError } from './args.js';
 import { formatTable, sig } from './table.js';
 import type { Command } from './commands.js';
@@ -40,7 +40,12 @@ export const verifyCommand: Command = {
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    if (schemes) for (const s of schemes) if (!isSchemeName(s)) throw new UsageError(`unknown scheme '${s}'; known: ${SCHEME_NAMES.join(', ')}`);
+    for (const s of schemes ?? []) {
+      if (isGgmlSchemeName(s)) {
+        throw new UsageError(`${s} is a llama.cpp (ggml) block scheme; the GPU kernels do not take ggml schemes yet (check it on the CPU: lowbit report, or lowbit matmul --scheme ${s} --kernel dequant)`);
+      }
+      if (!isSchemeName(s)) throw new UsageError(`unknown scheme '${s}'; known: ${SCHEME_NAMES.join(', ')}`);
+    }
     const gpu = await acquireGpu();
     try {
       if (!opts.json) process.stderr.write(`adapter: ${gpu.describe()}\n`);
@@ -59,7 +64,7 @@ export const verifyCommand: Command = {
             r.scheme,
             r.variant,
             r.cpuTwin,
-            r.status,
+            r.status === 'skip' ? `skip: ${r.message}` : r.status,
             r.status === 'pass' || r.status === 'fail' ? sig(r.worstRatio, 3) : '-',
             r.status === 'pass' || r.status === 'fail' ? sig(r.maxAbsErr, 3) : '-',
             r.gpuMs === undefined ? '-' : sig(r.gpuMs, 3),

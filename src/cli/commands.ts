@@ -6,6 +6,8 @@ import { matmulCommand } from './cmd-matmul.js';
 import { verifyCommand } from './cmd-verify.js';
 import { benchCommand } from './cmd-bench.js';
 import { gpuCommand } from './cmd-gpu.js';
+import { inspectCommand } from './cmd-inspect.js';
+import { dequantizeCommand } from './cmd-dequantize.js';
 
 /** One subcommand: its name, a one-line summary, full help text and its entry point. */
 export interface Command {
@@ -16,4 +18,4 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `lowbit --help` lists them. */
-export const COMMANDS: readonly Command[] = [reportCommand, dtypesCommand, quantizeCommand, matmulCommand, verifyCommand, benchCommand, gpuCommand];
+export const COMMANDS: readonly Command[] = [reportCommand, dtypesCommand, quantizeCommand, inspectCommand, dequantizeCommand, matmulCommand, verifyCommand, benchCommand, gpuCommand];

@@ -28,6 +28,7 @@
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { getDType } from '../dtype/registry.js';
 import { getScheme, SCHEME_NAMES } from '../quant/schemes.js';
+import { ggmlKernelRefusal } from './ggml-support.js';
 import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
 import { unpackRowCodes } from './unpack.js';
@@ -182,7 +183,7 @@ export function bitSerialSchemes(): string[] {
 export function bitSerialSupport(target: QuantizedTensor | string): true | string {
   const types = typeof target === 'string' ? getScheme(target).elementTypes : target.elementTypes;
   const scheme = typeof target === 'string' ? target : target.scheme;
-  const why = supportReason(types);
+  const why = ggmlKernelRefusal(target) ?? supportReason(types);
   return why === undefined ? true : `kernel bitserial does not support scheme ${scheme}: ${why} (supported: ${bitSerialSchemes().join(', ')})`;
 }
 

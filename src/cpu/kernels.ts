@@ -8,9 +8,10 @@ import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
-import { DEQUANT_C, dequantBoundC, matmulDequant } from './dequant.js';
+import { DEQUANT_C, dequantBoundC, dequantExtraBound, matmulDequant } from './dequant.js';
 import { lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutSupport, matmulLutF32, matmulLutI8 } from './lut.js';
 import { BITSERIAL_C, bitSerialBoundC, bitSerialSupport, matmulBitSerial } from './bitserial.js';
+import { unknownNameMessage } from '../util/nearest.js';
 
 /** Names of the CPU kernels. */
 export type CpuKernelName = 'ref' | 'dequant' | 'lut-f32' | 'lut-i8' | 'bitserial';
@@ -30,8 +31,11 @@ export interface CpuKernel {
   readonly c: number;
   /** The constant c derived for this tensor (tighter than `c`; docs/KERNELS.md). */
   boundC(qt: QuantizedTensor): number;
-  /** Per-output extra allowance [M, N], for kernels whose error is not relative to sum |x w|. */
-  readonly extraBound?: (x: Float32Array, qt: QuantizedTensor, m: number) => Float64Array;
+  /**
+   * Per-output extra allowance [M, N], for kernels whose error is not relative to sum |x w|
+   * (undefined when the plain bound holds for this tensor).
+   */
+  readonly extraBound?: (x: Float32Array, qt: QuantizedTensor, m: number) => Float64Array | undefined;
 }
 
 /** The oracle rounded to f32: one rounding of each output. */
@@ -56,11 +60,12 @@ export const CPU_KERNELS = {
   dequant: {
     name: 'dequant',
     family: 'dequant',
-    description: 'fused decode-and-multiply, f32 accumulation, one scale multiply per group',
+    description: 'fused decode-and-multiply, f32 accumulation, one scale multiply per group (ggml offsets as a second sum)',
     supports: () => true,
     run: matmulDequant,
     c: DEQUANT_C,
     boundC: dequantBoundC,
+    extraBound: dequantExtraBound,
   },
   'lut-f32': {
     name: 'lut-f32',
@@ -102,7 +107,9 @@ const ALIASES: Readonly<Record<string, CpuKernelName>> = { lut: 'lut-f32' };
 /** Looks up a kernel by name or alias ('lut' = 'lut-f32'); throws listing the known names. */
 export function getCpuKernel(name: string): CpuKernel {
   const key = Object.prototype.hasOwnProperty.call(CPU_KERNELS, name) ? (name as CpuKernelName) : ALIASES[name];
-  if (key === undefined) throw new Error(`Unknown CPU kernel "${name}". Known kernels: ${CPU_KERNEL_NAMES.join(', ')} (alias: lut = lut-f32)`);
+  if (key === undefined) {
+    throw new Error(`${unknownNameMessage('CPU kernel', name, [...CPU_KERNEL_NAMES, ...Object.keys(ALIASES)], CPU_KERNEL_NAMES)} (alias: lut = lut-f32)`);
+  }
   return CPU_KERNELS[key];
 }
 

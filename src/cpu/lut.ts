@@ -37,6 +37,7 @@ import { getScheme, SCHEME_NAMES } from '../quant/schemes.js';
 import { checkMatmulArgs } from './args.js';
 import { BOUND_SLACK, boundConstant, gamma } from './bound.js';
 import { NO_BYTES } from './dequant.js';
+import { ggmlKernelRefusal } from './ggml-support.js';
 
 /** Activations per table (LUT Tensor Core / T-MAC g = 4). */
 export const LUT_GROUP = 4;
@@ -115,13 +116,14 @@ function lutSupportReason(elementTypes: readonly string[]): string | undefined {
 
 /**
  * true when the lut kernels take `target` (a scheme name or a quantized tensor), else the
- * reason: a mixture, codes wider than 4 bits, a non-affine codebook, or quant groups that do
- * not align with the 4-groups (G not a multiple of 4 with more than one group per row).
+ * reason: a ggml block format, a mixture, codes wider than 4 bits, a non-affine codebook, or
+ * quant groups that do not align with the 4-groups (G not a multiple of 4 with more than one
+ * group per row).
  */
 export function lutSupport(target: QuantizedTensor | string, kernel = 'lut'): true | string {
   const types = typeof target === 'string' ? getScheme(target).elementTypes : target.elementTypes;
   const scheme = typeof target === 'string' ? target : target.scheme;
-  const why = lutSupportReason(types);
+  const why = ggmlKernelRefusal(target) ?? lutSupportReason(types);
   const list = `(supported: ${lutSchemes().join(', ')})`;
   if (why !== undefined) return `kernel ${kernel} does not support scheme ${scheme}: ${why} ${list}`;
   if (typeof target !== 'string' && target.groupSize % LUT_GROUP !== 0 && target.groupSize !== target.cols) {

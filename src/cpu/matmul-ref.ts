@@ -42,8 +42,10 @@ export function matmulRefDense(
 }
 
 /**
- * The oracle for a quantized W: dequantize (w = (decode(code) - zero) * scale * tensorScale, each
- * product rounded to f32 as `dequantize` does), then the f64 matmul of X [M, K] with W [N, K]^T.
+ * The oracle for a quantized W: dequantize (w = (decode(code) - zero) * scale * tensorScale -
+ * offset, each operation rounded to f32 as `dequantize` does; the offset only for ggml formats
+ * that have one, so ggml tensors get exactly llama.cpp's dequantized values), then the f64 matmul
+ * of X [M, K] with W [N, K]^T.
  */
 export function matmulRef(x: Float32Array, qt: QuantizedTensor, m: number): RefResult {
   if (!Number.isInteger(m) || m < 1) throw new Error(`matmul ref: M must be a positive integer, got ${m}`);

@@ -3,6 +3,7 @@
  * primary facts (spec.ts). `getDType(name)` adds the derived views (decode table, sorted values,
  * finfo-like limits, integer grid), computed once per datatype and cached.
  */
+import { unknownNameMessage } from '../util/nearest.js';
 import { signMagnitudeValues, type CodebookSpec, type DTypeSpec, type FloatSpec, type IntSpec } from './spec.js';
 import {
   deriveDecodeTable,
@@ -48,6 +49,12 @@ const NF4_LEVELS = [
   0.7229568362236023, 1.0,
 ] as const;
 
+/**
+ * llama.cpp IQ4_NL non-linear levels in integer units, ascending (kvalues_iq4nl, ggml-common.h);
+ * a block's value is d * level.
+ */
+const IQ4_NL_LEVELS = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113] as const;
+
 /** BitMoD grids re-use the redundant negative-zero code for the special value. */
 const bitmod = (magnitudes: readonly number[], special: number, what: string): CodebookSpec =>
   codebook(
@@ -67,6 +74,8 @@ export const DTYPES = {
   uint2: int(2, false, 'unsigned 2-bit integer (0..3), used with a zero point'),
   uint3: int(3, false, 'unsigned 3-bit integer (0..7), used with a zero point'),
   uint4: int(4, false, 'unsigned 4-bit integer (0..15), used with a zero point'),
+  uint5: int(5, false, 'unsigned 5-bit integer (0..31), used with a zero point (ggml Q5_0/Q5_1/Q5_K codes)'),
+  uint6: int(6, false, 'unsigned 6-bit integer (0..63), used with a zero point (ggml Q6_K codes)'),
   uint8: int(8, false, 'unsigned 8-bit integer (0..255), used with a zero point'),
   mxint8: int(8, true, 'OCP MX INT8 element: two\'s complement with implicit scale 2^-6 (MX v1.0 5.3.3)', -6),
   fp3: codebook(3, signMagnitudeValues(FP3_MAGNITUDES, -0), 'lower', 'BitMoD FP3: sign + 2 magnitude bits, 0 +-1 +-2 +-4; code 0b100 is a redundant -0', 1),
@@ -89,6 +98,9 @@ export const DTYPES = {
     description: 'OCP E8M0 scale: 2^(code-127), no sign, no zero, 0xFF = NaN (MX v1.0 5.4.1)',
   } satisfies FloatSpec,
   nf4: codebook(4, NF4_LEVELS, 'lower', 'bitsandbytes NF4 levels (QLoRA), code = index in ascending order'),
+  // Ties go to the upper level, as ggml's best_index_int8 does (it keeps mu unless x is
+  // strictly closer to the level below).
+  iq4_nl: codebook(4, IQ4_NL_LEVELS, 'upper', 'llama.cpp IQ4_NL levels (kvalues_iq4nl), code = index in ascending order (integer units)', 1),
   flint4: codebook(4, signMagnitudeValues(FLINT4_MAGNITUDES, -0), 'lower', 'ANT flint4, sign-magnitude codes, code 0b1000 is a redundant -0 (integer units)', 1),
   fp4_er_pos: bitmod(FP4_MAGNITUDES, 10, 'FP4 extra resolution +'),
   fp4_er_neg: bitmod(FP4_MAGNITUDES, -10, 'FP4 extra resolution -'),
@@ -138,7 +150,7 @@ export function getDType(name: string): DType {
   const hit = cache.get(name);
   if (hit) return hit;
   if (!isDTypeName(name)) {
-    throw new Error(`Unknown datatype "${name}". Known datatypes: ${DTYPE_NAMES.join(', ')}`);
+    throw new Error(unknownNameMessage('datatype', name, DTYPE_NAMES));
   }
   const spec: DTypeSpec = DTYPES[name];
   const decodeTable = deriveDecodeTable(spec);

@@ -4,11 +4,14 @@
  * A weight matrix W[N, K] (nn.Linear convention: N output channels, K input features) is split
  * along K into groups of `groupSize` consecutive elements. Each element is a `bits`-wide code of
  * one element datatype; each group carries a scale, optionally a zero point and, for mixture
- * schemes, a datatype id. The dequantized value is
+ * schemes, a datatype id; llama.cpp's block formats (src/ggml) add a per-group offset. The
+ * dequantized value is
  *
- *   w[n, k] = (decode(elementTypes[id[g]], code[n, k]) - zero[g]) * scale[g] * tensorScale
+ *   w[n, k] = (decode(elementTypes[id[g]], code[n, k]) - zero[g]) * scale[g] * tensorScale - offset[g]
  *
- * with g = n * groupsPerRow + floor(k / groupSize). Byte layouts are drawn in docs/FORMATS.md.
+ * with g = n * groupsPerRow + floor(k / groupSize), each operation rounded to f32 left to right
+ * (the offset subtraction only when `offsets` is present). Byte layouts are drawn in
+ * docs/FORMATS.md.
  */
 
 /** How scales are shared: per group along K, per output channel, or one for the tensor. */
@@ -54,6 +57,32 @@ export interface QuantizedTensor {
   readonly tensorScale: number;
   /** True when `tensorScale` is stored (counts 32 bits). */
   readonly hasTensorScale: boolean;
+  /**
+   * Per-group offset in weight units, subtracted last (ggml's k-quant mins dmin * m, and -m of
+   * Q4_1/Q5_1), length rows * groupsPerRow. Absent for every other scheme.
+   */
+  readonly offsets?: Float32Array;
+  /** The ggml blocks this tensor was decoded from (ggml schemes); storage is counted from them. */
+  readonly blocks?: BlockStorage;
+}
+
+/**
+ * The packed blocks of a llama.cpp (ggml) block format that a tensor was made from: the exact
+ * bytes a GGUF file stores for it. The QuantizedTensor's codes, scales, zero points and offsets
+ * are decoded from these blocks, so both describe the same values; storage (bits/weight) is
+ * counted from the blocks.
+ */
+export interface BlockStorage {
+  /** ggml type name in lower case, e.g. 'q4_k' (src/ggml/types.ts). */
+  readonly type: string;
+  /** Weights per block (32 or 256); blocks run along K, rows * cols / blockSize of them. */
+  readonly blockSize: number;
+  /** Bytes per block. */
+  readonly blockBytes: number;
+  /** Bytes of each block that hold element codes (qs, qh, hmask); the rest are scales and mins. */
+  readonly codeBytes: number;
+  /** The blocks in row-major order: rows * (cols / blockSize) * blockBytes bytes. */
+  readonly bytes: Uint8Array;
 }
 
 /** Number of groups in one row. */

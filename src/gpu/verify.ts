@@ -4,9 +4,9 @@
  * plus the bit-exact GPU dequantize per scheme and, where supported, the bit-exact GPU quantize.
  * Browser-safe (no Node APIs).
  */
-import type { LowbitGpu } from './device.js';
+import type { GpuCapabilities, LowbitGpu } from './device.js';
 import { uploadQuantizedTensor } from './gpu-tensor.js';
-import { GPU_KERNEL_VARIANTS, dequantizeGpu, gpuKernelBound, runGpuKernel, variantAvailable } from './kernels.js';
+import { GPU_KERNEL_VARIANTS, dequantizeGpu, gpuKernelBound, runGpuKernel, type GpuKernelVariant } from './kernels.js';
 import { gpuQuantizeSupports, quantizeGpu } from './quantize-gpu.js';
 import { checkMatmulBound } from '../cpu/compare.js';
 import { matmulRefDense } from '../cpu/matmul-ref.js';
@@ -47,6 +47,23 @@ export interface VerifyOptions {
   readonly quick?: boolean;
   /** Called after each row (progress). */
   readonly onRow?: (row: VerifyRow) => void;
+}
+
+/** The WebGPU names of the optional capabilities (feature names; WGSL language feature for dot4). */
+const CAPABILITY_NAMES: Readonly<Record<keyof GpuCapabilities, string>> = {
+  subgroups: 'subgroups',
+  shaderF16: 'shader-f16',
+  timestampQuery: 'timestamp-query',
+  packed4x8IntegerDotProduct: 'packed_4x8_integer_dot_product',
+};
+
+/**
+ * Why `variant` cannot run on `gpu`, in a few words for a table cell ("adapter lacks
+ * shader-f16"), or undefined when the adapter has everything it needs.
+ */
+export function skipReason(gpu: Pick<LowbitGpu, 'capabilities'>, variant: Pick<GpuKernelVariant, 'needs'>): string | undefined {
+  const missing = variant.needs.filter((cap) => !gpu.capabilities[cap]);
+  return missing.length === 0 ? undefined : `adapter lacks ${missing.map((c) => CAPABILITY_NAMES[c]).join(', ')}`;
 }
 
 interface Shape {
@@ -158,9 +175,9 @@ export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Pr
       for (const v of variants) {
         if (v.supports(qt) !== true) continue;
         const base = { scheme, variant: v.name, family: v.family, cpuTwin: v.cpuTwin };
-        const avail = variantAvailable(gpu, v);
-        if (avail !== true) {
-          push({ ...base, status: 'skip', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: avail });
+        const skip = skipReason(gpu, v);
+        if (skip !== undefined) {
+          push({ ...base, status: 'skip', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: skip });
           continue;
         }
         let worst = 0;

@@ -23,6 +23,7 @@ import { mxSharedExpFast, pow2, storeScaleFast } from './fast-scale.js';
 import { NVFP4_ELEMENT_MAX, nvfp4TensorScale } from './scale.js';
 import { checkFinite, checkShape, idBitsFor, planQuantizeShape, type QuantizeOptions, type QuantizePlan } from './quantize-plan.js';
 import { getScheme } from './schemes.js';
+import { quantizeReference } from './quantize-reference.js';
 import { wasmCovers, wasmQuantizeRows } from './quantize-wasm.js';
 
 /** The outputs of a block of rows (row 0 = the block's first row). */
@@ -327,6 +328,8 @@ export function assembleTensor(plan: QuantizePlan, out: RowsOut, tensorScale: nu
 
 /** The fast single-thread quantize: `quantizeReference`'s result, bit for bit. */
 export function quantizeFast(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): QuantizedTensor {
+  // llama.cpp's block formats have their own quantizers (src/ggml): the reference's path.
+  if (getScheme(scheme).scaleRule === 'ggml') return quantizeReference(w, rows, cols, scheme, opts);
   const plan = planChecked(w, rows, cols, scheme, opts);
   const out = allocRowsOut(plan, rows);
   let wasm = wasmCovers(plan);

@@ -7,7 +7,7 @@
 import { createIntEncoder, getEncoder, type ElementEncoder } from '../dtype/codec.js';
 import { getDType } from '../dtype/registry.js';
 import type { Granularity, ScaleDType } from '../format/quantized-tensor.js';
-import { getScheme, type SchemeName, type SchemeSpec } from './schemes.js';
+import { getScheme, type AnySchemeName, type SchemeSpec } from './schemes.js';
 import { MSE_CLIP_RATIOS } from './scale.js';
 
 /** Options of `quantize`. */
@@ -112,7 +112,7 @@ export function idBitsFor(n: number): number {
 /** Everything a quantizer needs to know about one call, resolved and checked. */
 export interface QuantizePlan {
   readonly scheme: string;
-  readonly spec: SchemeSpec & { readonly name: SchemeName };
+  readonly spec: SchemeSpec & { readonly name: AnySchemeName };
   readonly rows: number;
   readonly cols: number;
   readonly layout: Layout;
@@ -145,7 +145,7 @@ export function planQuantize(w: Float32Array, rows: number, cols: number, scheme
 }
 
 /** {@link planQuantize} without the weight checks (the caller checked them or has no weights yet). */
-export function planQuantizeShape(sc: SchemeSpec & { readonly name: SchemeName }, rows: number, cols: number, opts: QuantizeOptions = {}): QuantizePlan {
+export function planQuantizeShape(sc: SchemeSpec & { readonly name: AnySchemeName }, rows: number, cols: number, opts: QuantizeOptions = {}): QuantizePlan {
   const scheme = sc.name;
   const layout = resolveLayout(scheme, sc, rows, cols, opts.group);
   const scaleMode = opts.scale ?? 'absmax';

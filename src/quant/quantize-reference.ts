@@ -16,6 +16,7 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { getScheme, type SchemeSpec } from './schemes.js';
 import { MSE_CLIP_RATIOS, NVFP4_ELEMENT_MAX, mxSharedExp, nvfp4TensorScale, storeScale } from './scale.js';
 import { checkInput, elementEncoder, idBitsFor, resolveLayout, resolveScaleDType, type QuantizeOptions } from './quantize-plan.js';
+import { quantizeGgml } from '../ggml/tensor.js';
 
 function absmaxOf(w: Float32Array, off: number, len: number): number {
   let m = 0;
@@ -173,6 +174,8 @@ function runMeanAbs(w: Float32Array, codes: Uint8Array, unitLen: number, enc: El
 export function quantizeReference(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): QuantizedTensor {
   const sc = getScheme(scheme);
   checkInput(w, rows, cols, scheme);
+  // llama.cpp's block formats run their own reference quantizers (src/ggml).
+  if (sc.scaleRule === 'ggml') return quantizeGgml(w, rows, cols, scheme, opts);
   const layout = resolveLayout(scheme, sc, rows, cols, opts.group);
   const scaleMode = opts.scale ?? 'absmax';
   if (scaleMode !== 'absmax' && scaleMode !== 'mse') throw new Error(`scale must be 'absmax' or 'mse', got '${String(scaleMode)}'`);

@@ -20,6 +20,7 @@ import { checkFinite, type QuantizeOptions } from './quantize-plan.js';
 import type { QuantizeJob, QuantizeJobResult } from './quantize-worker.js';
 import { QUANTIZE_WORKER_SOURCE } from './quantize-worker.gen.js';
 import { nvfp4TensorScale } from './scale.js';
+import { getScheme } from './schemes.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 
@@ -198,6 +199,8 @@ export async function terminateQuantizeWorkers(): Promise<void> {
 export async function quantizeParallel(w: Float32Array, rows: number, cols: number, scheme: string, opts: ParallelQuantizeOptions = {}): Promise<QuantizedTensor> {
   const { threads: requested, ...qopts } = opts;
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) throw new RangeError(`quantizeParallel: threads must be a positive integer, got ${requested}`);
+  // llama.cpp's block formats (src/ggml) quantize on this thread.
+  if (getScheme(scheme).scaleRule === 'ggml') return quantizeFast(w, rows, cols, scheme, qopts);
   const plan = planChecked(w, rows, cols, scheme, qopts);
   const threads = requested ?? defaultQuantizeThreads();
   if (threads === 1 || rows < 2 || w.length * F32_BYTES < MIN_PARALLEL_BYTES) return quantizeFast(w, rows, cols, scheme, qopts);

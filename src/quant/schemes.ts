@@ -2,8 +2,11 @@
  * The scheme registry: element datatype(s) + scale rule + default group size + scale storage,
  * for every scheme name in DESIGN.md. `quantize` is driven entirely by these records.
  */
-import type { DTypeName } from '../dtype/registry.js';
+import { isDTypeName, type DTypeName } from '../dtype/registry.js';
+import { unknownNameMessage } from '../util/nearest.js';
 import type { Granularity, ScaleDType } from '../format/quantized-tensor.js';
+import { GGML_SCHEMES } from '../ggml/schemes.js';
+import { GGML_SCHEME_TYPES, type GgmlSchemeType } from '../ggml/codecs.js';
 
 /**
  * How a group's scale (and zero point) is chosen.
@@ -16,8 +19,9 @@ import type { Granularity, ScaleDType } from '../format/quantized-tensor.js';
  *   amax(W) / (6 * 448).
  * - `absmean`: BitNet b1.58: scale = mean|w|, q = clamp(round(w / scale), -1, 1).
  * - `signmean`: binary: q = sign(w) (0 goes to +1), scale = mean|w|.
+ * - `ggml`: llama.cpp's reference quantizer of the scheme's ggml block type (src/ggml).
  */
-export type ScaleRule = 'absmax' | 'minmax' | 'mx' | 'nvfp4' | 'absmean' | 'signmean';
+export type ScaleRule = 'absmax' | 'minmax' | 'mx' | 'nvfp4' | 'absmean' | 'signmean' | 'ggml';
 
 /** One quantization scheme. */
 export interface SchemeSpec {
@@ -38,6 +42,13 @@ export interface SchemeSpec {
   readonly mseSearch: boolean;
   /** Clamp of the raw scale before storage rounding (BitMoD reference: [1e-5, 1e4]). */
   readonly scaleClamp?: readonly [number, number];
+  /**
+   * 'ggml' for llama.cpp's block formats (listed apart: GGML_SCHEME_NAMES); absent for lowbit's
+   * own schemes.
+   */
+  readonly family?: 'ggml';
+  /** The ggml type the scheme stores (ggml schemes only), e.g. 'q4_k'. */
+  readonly ggmlType?: string;
 }
 
 const ALL: readonly Granularity[] = ['group', 'channel', 'tensor'];
@@ -163,19 +174,60 @@ export const SCHEMES = {
   },
 } as const satisfies Record<string, SchemeSpec>;
 
-/** Name of a registered scheme. */
+/** Name of a registered lowbit scheme (the ggml schemes are GgmlSchemeName). */
 export type SchemeName = keyof typeof SCHEMES;
 
-/** Every scheme name, in registry order. */
+/** Name of a ggml scheme: llama.cpp's type names in lower case. */
+export type GgmlSchemeName = GgmlSchemeType;
+
+/** Any scheme `getScheme` and `quantize` take. */
+export type AnySchemeName = SchemeName | GgmlSchemeName;
+
+/**
+ * lowbit's own scheme names, in registry order. Every kernel (CPU and GPU) and `lowbit verify`
+ * covers these; the ggml schemes are listed apart until the GPU kernels take their offsets.
+ */
 export const SCHEME_NAMES: readonly SchemeName[] = Object.keys(SCHEMES) as SchemeName[];
 
-/** True when `name` is a registered scheme. */
+/** The ggml schemes (llama.cpp's block formats), in llama.cpp's order. */
+export const GGML_SCHEME_NAMES: readonly GgmlSchemeName[] = GGML_SCHEME_TYPES;
+
+/** Every scheme: lowbit's own, then the ggml ones (what `lowbit quantize` and the report list). */
+export const ALL_SCHEME_NAMES: readonly AnySchemeName[] = [...SCHEME_NAMES, ...GGML_SCHEME_NAMES];
+
+/** True when `name` is one of lowbit's own schemes (SCHEME_NAMES). */
 export function isSchemeName(name: string): name is SchemeName {
   return Object.prototype.hasOwnProperty.call(SCHEMES, name);
 }
 
-/** Looks up a scheme; throws an Error listing the known names for unknown ones. */
-export function getScheme(name: string): SchemeSpec & { readonly name: SchemeName } {
-  if (!isSchemeName(name)) throw new Error(`Unknown scheme "${name}". Known schemes: ${SCHEME_NAMES.join(', ')}`);
-  return { name, ...SCHEMES[name] };
+/** True when `name` is a ggml scheme (GGML_SCHEME_NAMES). */
+export function isGgmlSchemeName(name: string): name is GgmlSchemeName {
+  return Object.prototype.hasOwnProperty.call(GGML_SCHEMES, name);
+}
+
+/** True when `getScheme` knows `name` (lowbit's or a ggml scheme). */
+export function isAnySchemeName(name: string): name is AnySchemeName {
+  return isSchemeName(name) || isGgmlSchemeName(name);
+}
+
+function specOf(name: AnySchemeName): SchemeSpec {
+  return isSchemeName(name) ? SCHEMES[name] : GGML_SCHEMES[name as GgmlSchemeName];
+}
+
+/**
+ * Why `name` is not a scheme, with the nearest scheme names (case and typos; lowbit's and the
+ * ggml ones), or, for a datatype name, the schemes whose elements are of that datatype.
+ */
+export function unknownSchemeMessage(name: string): string {
+  if (isDTypeName(name)) {
+    const users = ALL_SCHEME_NAMES.filter((s) => (specOf(s).elementTypes as readonly string[]).includes(name));
+    if (users.length > 0) return `"${name}" is a datatype, not a scheme; schemes with ${name} elements: ${users.join(', ')}`;
+  }
+  return unknownNameMessage('scheme', name, ALL_SCHEME_NAMES);
+}
+
+/** Looks up a scheme (lowbit's or a ggml one); throws an Error with the nearest names and the known ones for unknown names. */
+export function getScheme(name: string): SchemeSpec & { readonly name: AnySchemeName } {
+  if (!isAnySchemeName(name)) throw new Error(unknownSchemeMessage(name));
+  return { name, ...specOf(name) };
 }

@@ -127,6 +127,7 @@ function tableFacts(enc: ElementEncoder): TypeFacts | string {
  */
 export function generalQuantizeSpec(scheme: string, opts: QuantizeOptions = {}): GeneralQuantizeSpec | string {
   const sc = getScheme(scheme);
+  if (sc.scaleRule === 'ggml') return `${scheme} is a llama.cpp block format (ggml reference quantizer): CPU only`;
   // One row of one group: the option errors only (the group must still divide K later).
   const g = opts.group ?? sc.fixedBlock ?? sc.defaultGroup;
   const plan = planQuantizeShape(sc, 1, Number.isInteger(g) && g > 0 ? g : 1, opts);

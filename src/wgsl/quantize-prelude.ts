@@ -162,6 +162,8 @@ export function quantizeKernelSpec(scheme: string, opts: QuantizeOptions = {}): 
     case 'absmean':
     case 'signmean':
       return `${scheme} uses a mean-|w| scale (${sc.scaleRule}): CPU only`;
+    case 'ggml':
+      return `${scheme} is a llama.cpp block format (ggml reference quantizer): CPU only`;
   }
 }
 

@@ -1,9 +1,8 @@
 // The browser app end to end: Vite build, dist-app served on 127.0.0.1, Chromium (WebGPU on SwiftShader) driving every page.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { evaluateScheme } from '../../src/quant/evaluate.js';
@@ -12,9 +11,16 @@ import { CPU_KERNELS, CPU_KERNEL_NAMES } from '../../src/cpu/kernels.js';
 import { sampleWeights } from '../../src/io/sample.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { schemeTable } from '../../src/cli/cmd-quantize.js';
+import { schemeCategories } from '../../src/app/scheme-groups.js';
 import { decode, encode } from '../../src/dtype/codec.js';
+import { quantize } from '../../src/quant/quantize.js';
+import { matmulLutF32 } from '../../src/cpu/lut.js';
+import { matmulBitSerial } from '../../src/cpu/bitserial.js';
+import { LUT_K, LUT_N, LUT_SEED, LUT_X } from '../../src/app/learn/lut-example.js';
+import { BS_K, BS_SEED, BS_X } from '../../src/app/learn/bitserial-example.js';
 import { decodePng, pixelStats } from './png.js';
 import { CHROMIUM_WEBGPU_FLAGS } from '../chromium-flags.js';
+import { baseUrl, serveStatic } from '../static-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = join(ROOT, 'dist-app');
@@ -32,30 +38,6 @@ const SAMPLE_SCHEMES = ['int4', 'int3_asym', 'nf4', 'bitmod4', 'ant3', 'mxfp4', 
  */
 const KERNEL_SCHEMES = ['int4'];
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/** A static file server for dist-app (GET only, no directory escapes). */
-function serve(dir: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
-    const file = resolve(dir, rel === '' ? 'index.html' : rel);
-    if (!file.startsWith(dir + sep) || !existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
 
 /** Splits the CLI's text table into cells (columns are separated by two or more spaces). */
 function parseCliTable(text: string): Map<string, string[]> {
@@ -80,6 +62,51 @@ async function screenshot(page: Page, name: string): Promise<void> {
   const st = pixelStats(img);
   expect(st.colors, `${name}: distinct colors`).toBeGreaterThan(50);
   expect(st.lumaStd, `${name}: luma standard deviation`).toBeGreaterThan(8);
+}
+
+/** Every chart frame in `scope` has its declared axes with non-empty tick labels, and an x axis label. */
+async function expectChartAxes(page: Page, scope: string, atLeast: number): Promise<void> {
+  const report = await page.locator(scope).evaluate((root) =>
+    Array.from(root.querySelectorAll<HTMLElement>('figure.chart-frame')).map((fig) => {
+      const svg = fig.querySelector('.chart-body svg');
+      const title = fig.querySelector('.chart-title')?.textContent ?? '?';
+      const axes = (fig.dataset.axes ?? 'xy').split('');
+      const ticks = axes.map((d) => Array.from(svg?.querySelectorAll(`g[aria-label="${d}-axis tick label"] text`) ?? []).filter((t) => (t.textContent ?? '').trim() !== '').length);
+      const xLabel = (svg?.querySelector('g[aria-label="x-axis label"] text')?.textContent ?? '').trim();
+      return { title, axes: axes.join(''), ticks, xLabel };
+    }),
+  );
+  expect(report.length, `${scope}: charts`).toBeGreaterThanOrEqual(atLeast);
+  for (const c of report) {
+    // A value axis has at least two labelled ticks; a band axis (one row per item) at least one.
+    for (const [i, n] of c.ticks.entries()) expect(n, `${c.title}: ${c.axes[i]} tick labels`).toBeGreaterThanOrEqual(c.axes[i] === 'x' ? 2 : 1);
+    expect(c.xLabel, `${c.title}: x axis label`).not.toBe('');
+  }
+}
+
+/** No part of the page is wider than the viewport. */
+async function expectNoOverflow(page: Page, what: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${what}: horizontal overflow (px)`).toBeLessThanOrEqual(0);
+}
+
+/** Presses Tab until the focused element matches `selector`; every stop must show a focus ring. */
+async function tabTo(page: Page, selector: string, max = 200): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate((sel) => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return { matches: false, ring: true, name: 'body' };
+      // A visually hidden file input shows its ring on the label that follows it.
+      const shown = el instanceof HTMLInputElement && el.type === 'file' ? (el.nextElementSibling as HTMLElement) : el;
+      const cs = getComputedStyle(shown);
+      const ring = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2;
+      return { matches: el.matches(sel), ring, name: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}` };
+    }, selector);
+    expect(stop.ring, `focus ring on ${stop.name}`).toBe(true);
+    if (stop.matches) return;
+  }
+  throw new Error(`${selector} not reached with ${max} Tab presses`);
 }
 
 describe.skipIf(!haveChromium && !CI)('browser app', () => {
@@ -107,8 +134,8 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
   beforeAll(async () => {
     await build({ configFile: join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
     expect(existsSync(join(DIST, 'index.html'))).toBe(true);
-    server = await serve(DIST);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveStatic(DIST);
+    base = baseUrl(server).replace(/\/$/, '');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [...CHROMIUM_WEBGPU_FLAGS],
@@ -130,11 +157,9 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
       expect(await page.locator(`#tab-${hash}`).getAttribute('aria-selected')).toBe('true');
       expect(await page.evaluate(() => location.hash)).toBe(`#${hash}`);
       if (hash === 'learn') {
-        // Every walkthrough rendered: LUT check table, BitMoD candidates, bit-serial terms (16 codes of fp4_er_pos) and its check.
-        expect(await page.locator('table.lut-check tbody tr').count()).toBe(2);
-        expect(await page.locator('.chosen-tag').count()).toBe(1);
+        // Every lesson is a stepper; the bit-serial term table lists the 16 codes of fp4_er_pos.
+        expect(await page.locator('#page-learn .stepper').count()).toBe(4);
         expect(await page.locator('#bitserial-terms tbody tr').count()).toBe(16);
-        expect(await page.locator('table.bs-check tbody tr').count()).toBe(1);
       }
       await screenshot(page, `${hash}-desktop`);
     }
@@ -156,7 +181,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
-  it('validates the built-in sample with the numbers the CLI prints, and the kernels agree with the oracle', async () => {
+  it('validates the built-in sample: the summary and the details print the numbers the CLI prints, with charts, and the kernels agree with the oracle', async () => {
     const page = await openPage(context, 'validate');
     const gpu = await page.evaluate(() => document.body.dataset.gpu);
     await page.click('#schemes-none');
@@ -169,18 +194,37 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     const smp = sampleWeights();
     const cli = parseCliTable(schemeTable(SAMPLE_SCHEMES.map((s) => evaluateScheme(smp.data, smp.rows, smp.cols, s))));
     for (const s of SAMPLE_SCHEMES) {
-      const row = page.locator(`#results-table tr[data-scheme="${s}"]`);
-      const cell = (col: string) => row.locator(`td[data-col="${col}"]`).textContent();
       const want = cli.get(s) as string[];
       // CLI columns: scheme, group, bits/w, NMSE, SQNR dB, max |err|, cosine, ms, variants.
+      const summary = page.locator(`#summary-table tr[data-scheme="${s}"]`);
+      const sCell = (col: string) => summary.locator(`td[data-col="${col}"]`).textContent();
+      expect([await sCell('bits'), await sCell('nmse'), await sCell('sqnr'), await sCell('maxerr')], `${s} summary`).toEqual(want.slice(2, 6));
+      const row = page.locator(`.tensor-details table.metrics tr[data-scheme="${s}"]`);
+      const cell = (col: string) => row.locator(`td[data-col="${col}"]`).textContent();
       expect([await cell('group'), await cell('bits'), await cell('nmse'), await cell('sqnr'), await cell('maxerr'), await cell('cosine')], s).toEqual(want.slice(1, 7));
       expect(await cell('variants'), s).toBe(want[8] ?? '');
     }
-    await page.click('#results-table tr[data-scheme="bitmod4"] button');
-    expect(await page.locator('.hist-panel .caption').textContent()).toContain('bitmod4');
-    expect(await page.locator('.hist-panel svg.histogram .levels line').count()).toBeGreaterThan(10);
+    // Grouped by family: one heading row per family present.
+    const families = schemeCategories().filter((c) => c.schemes.some((s) => SAMPLE_SCHEMES.includes(s)));
+    expect(await page.locator('#summary-table tr.family-row').allTextContents()).toEqual(families.map((c) => c.title));
+    // Details start collapsed; the error-vs-bits chart, the histogram and the shares chart have labelled axes.
+    expect(await page.locator('.tensor-details').getAttribute('open')).toBeNull();
+    await page.click('.tensor-details > summary');
+    await page.click('.tensor-details tr[data-scheme="bitmod4"] button');
+    expect(await page.locator('#levels-panel .caption').first().textContent()).toContain('bitmod4');
+    expect(await page.locator('#levels-panel .chart-body svg g[aria-label="rule"] line').count()).toBeGreaterThan(10);
     expect(await page.locator('#variant-shares .share').count()).toBe(2);
+    await expectChartAxes(page, '#page-validate', 3);
+    // The Pareto front is labelled: its labels are scheme names.
+    const front = await page.locator('#pareto-box svg g[aria-label="text"] text').allTextContents();
+    expect(front.length).toBeGreaterThan(0);
+    expect(front.every((t) => (SAMPLE_SCHEMES as readonly string[]).includes(t))).toBe(true);
     await screenshot(page, 'validate-sample-results');
+
+    // The filter: a scheme name leaves one summary row.
+    await page.fill('#report-filter', 'ant3');
+    expect(await page.locator('#summary-table tr[data-scheme]:visible').count()).toBe(1);
+    await page.fill('#report-filter', '');
 
     const download = page.waitForEvent('download');
     await page.click('#export-json');
@@ -189,26 +233,73 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     const order = SCHEME_NAMES.filter((s) => SAMPLE_SCHEMES.includes(s));
     expect(json.results.map((r) => r.scheme)).toEqual(order);
     expect(json.results.map((r) => r.bitsPerWeight)).toEqual(order.map((s) => evaluateScheme(smp.data, smp.rows, smp.cols, s).bitsPerWeight));
+    // A chart downloads as a standalone SVG with its title.
+    const svgDownload = page.waitForEvent('download');
+    await page.click('#pareto-box .chart-actions button:text("SVG")');
+    const svgText = readFileSync(await (await svgDownload).path(), 'utf8');
+    expect(svgText).toContain('<svg');
+    expect(svgText).toContain('Error against storage');
+    const pngDownload = page.waitForEvent('download');
+    await page.click('#pareto-box .chart-actions button:text("PNG")');
+    const png = decodePng(readFileSync(await (await pngDownload).path()));
+    expect(png.width).toBeGreaterThan(400);
+    expect(pixelStats(png).colors).toBeGreaterThan(20);
 
-    // Kernel check on two schemes (every CPU kernel and GPU variant that applies runs; SwiftShader compiles slowly).
+    // Kernel check on int4 (every CPU kernel and GPU variant that applies runs; SwiftShader compiles slowly).
     await page.click('#schemes-none');
     for (const s of KERNEL_SCHEMES) await page.check(`input[data-scheme="${s}"]`);
     await page.check('input[data-testid="check-kernels"]');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 100_000 });
-    const statuses = await page.locator('#kernel-table tbody tr').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.backend}:${(tr as HTMLElement).dataset.status}:${tr.textContent}`));
+    const statuses = await page.locator('.kernel-details tbody tr').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.backend}:${(tr as HTMLElement).dataset.status}:${tr.textContent}`));
     expect(statuses.filter((s) => /:(mismatch|error):/.test(s))).toEqual([]);
     // Every CPU kernel of the registry that takes the scheme ran and agreed (ref is the oracle itself).
     const cpuExpected = KERNEL_SCHEMES.flatMap((sc) => CPU_KERNEL_NAMES.filter((n) => n !== 'ref' && CPU_KERNELS[n].supports(sc) === true));
     expect(statuses.filter((s) => s.startsWith('cpu:ok')).length).toBe(cpuExpected.length);
+    // A skipped row says why in a few words.
+    for (const s of statuses.filter((x) => x.includes(':unavailable:'))) expect(s).toMatch(/skipped: adapter lacks [a-z0-9_-]+/);
+    expect(await page.locator('#summary-table tr[data-scheme="int4"] .badge').textContent()).toMatch(/^✓ \d+ agree/);
     if (gpu === 'yes') {
       expect(statuses.filter((s) => s.startsWith('gpu:ok')).length).toBeGreaterThanOrEqual(3);
       expect(await page.locator('#kernel-summary').textContent()).toMatch(/GPU: (\d+)\/\1 variant runs agree/);
     }
+    await page.click('.tensor-details > summary');
+    await page.click('.kernel-details > summary');
     await screenshot(page, 'validate-kernels');
     await page.close();
     expect(problems).toEqual([]);
   }, 200_000);
+
+  it('keyboard only: one validation from the sample to the kernel details, every stop with a visible focus ring', async () => {
+    const page = await openPage(context, 'validate');
+    await tabTo(page, '#use-sample');
+    await page.keyboard.press('Enter');
+    await tabTo(page, '#schemes-none');
+    await page.keyboard.press('Enter');
+    await tabTo(page, 'input[data-scheme="int2"]');
+    await page.keyboard.press('Space');
+    await tabTo(page, 'input[data-testid="use-gpu"]');
+    if (await page.locator('input[data-testid="use-gpu"]').isChecked()) await page.keyboard.press('Space');
+    await tabTo(page, '#run-validate');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
+    await tabTo(page, '#report-filter');
+    await tabTo(page, '.tensor-details > summary');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('.tensor-details').getAttribute('open')).not.toBeNull();
+    await tabTo(page, '.kernel-details > summary');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('.kernel-details tbody tr:visible').count()).toBeGreaterThan(0);
+    // Typing in the filter narrows the kernels to the matching ones.
+    await page.focus('#report-filter');
+    await page.keyboard.type('lut');
+    const kernels = await page.locator('.kernel-details tbody tr:visible').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.kernel ?? ''));
+    expect(kernels.length).toBeGreaterThan(0);
+    expect(kernels.every((k) => k.includes('lut'))).toBe(true);
+    await screenshot(page, 'validate-keyboard');
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('reads an uploaded .npy, refuses a 3-D one clearly, and cancels a running job', async () => {
     const page = await openPage(context, 'validate');
@@ -221,8 +312,8 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
     const want = parseCliTable(schemeTable([evaluateScheme(w.data, 64, 128, 'int4')])).get('int4') as string[];
-    expect(await page.locator('#results-table tr[data-scheme="int4"] td[data-col="nmse"]').textContent()).toBe(want[3]);
-    expect(await page.locator('#results-table tr[data-scheme="int4"] td[data-col="bits"]').textContent()).toBe(want[2]);
+    expect(await page.locator('#summary-table tr[data-scheme="int4"] td[data-col="nmse"]').textContent()).toBe(want[3]);
+    expect(await page.locator('#summary-table tr[data-scheme="int4"] td[data-col="bits"]').textContent()).toBe(want[2]);
 
     await page.setInputFiles('input[type="file"]', { name: 'cube.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(new Float32Array(24), [2, 3, 4])) });
     await expect.poll(() => page.locator('#page-validate').textContent()).toContain('only 2-D weight matrices');
@@ -240,29 +331,31 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.check('input[data-scheme="int8"]');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
-    expect(await page.locator('#results-table tr[data-scheme="int8"]').count()).toBe(1);
+    expect(await page.locator('#summary-table tr[data-scheme="int8"]').count()).toBe(1);
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('runs the GPU verification matrix (lowbit verify) for a scheme and names every variant', async () => {
+  it('runs the GPU verification matrix (lowbit verify) for a scheme and names every variant, skipped ones with a reason', async () => {
     const page = await openPage(context, 'validate');
     if ((await page.evaluate(() => document.body.dataset.gpu)) !== 'yes') {
       expect(await page.locator('#run-verify').isDisabled()).toBe(true);
       return;
     }
+    await page.click('#verify-panel > summary');
     await page.fill('#verify-panel input[type="text"]', 'bitmod4');
     await page.click('#run-verify');
     await page.waitForSelector('#verify-panel[data-state="done"]', { timeout: 100_000 });
-    const rows = await page.locator('#verify-table tbody tr').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.status} ${tr.querySelector('code')?.textContent}`));
-    expect(rows).toContain('pass dequantize');
+    const rows = await page.locator('#verify-table tbody tr').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.status} ${tr.querySelector('code')?.textContent} ${tr.querySelector('.status-cell')?.textContent}`));
+    expect(rows.some((r) => r.startsWith('pass dequantize'))).toBe(true);
     expect(rows.filter((r) => r.startsWith('pass ')).length).toBeGreaterThanOrEqual(3);
     expect(rows.filter((r) => /^(fail|error) /.test(r))).toEqual([]);
+    for (const r of rows.filter((x) => x.startsWith('skip '))) expect(r).toMatch(/skipped: adapter lacks [a-z0-9_-]+/);
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('explores a datatype: the encoder shows the codec result and the tie rule', async () => {
+  it('explores a datatype: the encoder shows the codec result and the tie rule; number lines have spaced, labelled ticks', async () => {
     const page = await openPage(context, 'explore');
     await page.selectOption('#dtype-select', 'float4_e2m1fn');
     await page.fill('#encode-input', '2.5');
@@ -270,7 +363,17 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await expect.poll(() => page.locator('#encode-table td[data-field="code"]').textContent()).toContain(`${code} (0x`);
     expect(await page.locator('#encode-table td[data-field="decoded-value"]').textContent()).toBe(String(decode('float4_e2m1fn', code)));
     expect(await page.locator('#encode-rounding').textContent()).toContain('a tie');
-    expect(await page.locator('svg.numberline .ticks line').count()).toBe(15);
+    // 15 finite values, one tick each.
+    expect(await page.locator('.line-box svg g[aria-label="tick"] line').count()).toBe(15);
+    await expectChartAxes(page, '#page-explore', 1);
+    // The widest formats: E8M0 on a log axis and E5M2 on a symlog axis, labels apart from each other.
+    for (const name of ['float8_e8m0fnu', 'float8_e5m2']) {
+      await page.selectOption('#dtype-select', name);
+      const boxes = await page.locator('.line-box svg g[aria-label="x-axis tick label"] text').evaluateAll((ts) => ts.map((t) => (t as SVGGraphicsElement).getBoundingClientRect()).map((r) => [r.left, r.right]));
+      expect(boxes.length, name).toBeGreaterThanOrEqual(3);
+      const sorted = boxes.sort((a, b) => (a[0] as number) - (b[0] as number));
+      for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number[])[0], `${name}: labels overlap`).toBeGreaterThanOrEqual((sorted[i - 1] as number[])[1] as number);
+    }
     await page.selectOption('#dtype-select', 'float8_e4m3fn');
     await page.fill('#encode-input', '1000');
     await expect.poll(() => page.locator('#encode-rounding').textContent()).toContain('saturates to 448');
@@ -278,6 +381,46 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it("learns: the walkthroughs' numbers equal the library's kernels, stepped through with Next step", async () => {
+    const page = await openPage(context, 'learn');
+    // LUT walkthrough for int3: step to the end with the Next button, then read the check table.
+    const lut = page.locator('.stepper[data-walk="lut"]');
+    const steps = Number(await lut.getAttribute('data-steps'));
+    for (let i = 1; i < steps; i++) await lut.locator('button[data-act="next"]').click();
+    expect(await lut.getAttribute('data-step')).toBe(String(steps - 1));
+    expect(await lut.locator('button[data-act="next"]').isDisabled()).toBe(true);
+    for (const scheme of ['int3', 'int4_asym', 'ternary']) {
+      await page.selectOption('#learn-lut-scheme', scheme);
+      await lut.locator('input[data-act="all"]').check();
+      const w = sampleWeights({ rows: LUT_N, cols: LUT_K, seed: LUT_SEED }).data;
+      const y = matmulLutF32(LUT_X, 1, quantize(w, LUT_N, LUT_K, scheme, { group: LUT_K }));
+      const walk = await lut.locator('table.lut-check [data-walk]').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.walk)));
+      expect(walk, scheme).toEqual(Array.from(y));
+    }
+    // Bit-serial walkthrough for bitmod4 and int4 (Booth terms).
+    const bs = page.locator('.stepper[data-walk="bitserial"]');
+    for (const scheme of ['bitmod4', 'int4']) {
+      await page.locator('#learn-bitserial select').nth(1).selectOption(scheme);
+      const n = Number(await bs.getAttribute('data-steps'));
+      for (let i = 1; i < n; i++) await bs.locator('button[data-act="next"]').click();
+      const w = sampleWeights({ rows: 1, cols: BS_K, seed: BS_SEED }).data;
+      const y = matmulBitSerial(BS_X, 1, quantize(w, 1, BS_K, scheme, { group: BS_K }));
+      expect(Number(await bs.locator('table.bs-check [data-walk]').getAttribute('data-walk')), scheme).toBe(y[0]);
+    }
+    // Every lesson shown whole: the charts have labelled axes; MX and NVFP4 match the library's quantize.
+    for (const box of await page.locator('.stepper input[data-act="all"]').all()) await box.check();
+    await expectChartAxes(page, '#page-learn', 3);
+    expect(await page.locator('#learn-bitmod .chosen-tag').textContent()).toContain('✓');
+    for (const scheme of ['mxfp4', 'nvfp4']) {
+      await page.selectOption('#learn-block-scheme', scheme);
+      await page.locator('.stepper[data-walk="blocks"] input[data-act="all"]').check();
+      expect(await page.locator('#learn-blocks .ok-line').last().textContent(), scheme).toContain('✓ identical');
+    }
+    await screenshot(page, 'learn-all-steps');
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('runs the GPU benchmark (tiny preset) and reports GB/s against the copy kernel', async () => {
     const page = await openPage(context, 'bench');
@@ -293,31 +436,59 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     expect(rows).toBeGreaterThan(0);
     const fractions = await page.locator('#bench-table tbody tr[data-status="ok"][data-role="kernel"] td[data-col="fraction"]').allTextContents();
     expect(fractions.every((f) => /^\d+(\.\d)? %$/.test(f))).toBe(true);
-    expect(await page.locator('#bench-chart svg .bar').count()).toBeGreaterThan(0);
+    expect(await page.locator('#bench-chart svg g[aria-label="bar"] rect').count()).toBeGreaterThan(0);
+    // Variants the adapter cannot run say why in a few words.
+    for (const t of await page.locator('#bench-table tbody tr[data-status="unavailable"] .status-cell').allTextContents()) expect(t).toMatch(/^skipped: adapter lacks [a-z0-9_-]+/);
+    // The copy bandwidth is drawn as a reference tick on the rows.
+    expect(await page.locator('#bench-chart svg g[aria-label="tick"] line').count()).toBeGreaterThan(0);
+    await expectChartAxes(page, '#page-bench', 1);
     await screenshot(page, 'bench-tiny');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    await expectNoOverflow(page, 'bench at 390 px');
+    await expectChartAxes(page, '#page-bench', 1);
+    await screenshot(page, 'bench-tiny-390');
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('works without WebGPU and on a narrow screen', async () => {
+  it('works without WebGPU and on a 390 px screen: no page is wider than the screen, tables say they scroll or become cards', async () => {
     const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
     // Hide WebGPU from the page (the worker only uses the GPU when the page found one).
     await narrow.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
     const page = await openPage(narrow, 'validate');
     expect(await page.locator('#gpu-status').textContent()).toContain('No WebGPU');
     await page.click('#schemes-none');
-    await page.check('input[data-scheme="int2"]');
+    for (const s of ['int2', 'int4', 'bitmod4']) await page.check(`input[data-scheme="${s}"]`);
     await page.click('#use-sample');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
-    const backends = await page.locator('#kernel-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.backend));
+    const backends = await page.locator('.kernel-details tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.backend));
     expect(backends.length).toBeGreaterThan(0);
     expect(backends.every((b) => b === 'cpu')).toBe(true);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    await screenshot(page, 'validate-narrow-no-webgpu');
+    await page.click('.tensor-details > summary');
+    await page.click('.kernel-details > summary');
+    // The summary is cards; every other table that is wider than the screen says it scrolls.
+    expect(await page.locator('#summary-table tr[data-scheme="int4"]').evaluate((tr) => getComputedStyle(tr).display)).toBe('grid');
+    const hints = await page.locator('#page-validate .table-scroll').evaluateAll((ws) =>
+      ws.filter((w) => (w as HTMLElement).offsetParent !== null).map((w) => ({ over: (w as HTMLElement).dataset.overflow === 'true', hint: !(w.querySelector('.scroll-hint') as HTMLElement).hidden })),
+    );
+    expect(hints.some((x) => x.over)).toBe(true);
+    for (const x of hints) expect(x.hint).toBe(x.over);
+    await expectChartAxes(page, '#page-validate', 3);
+    await expectNoOverflow(page, 'validate at 390 px');
+    await screenshot(page, 'validate-390-no-webgpu');
+    for (const hash of ['explore', 'bench', 'learn']) {
+      await page.click(`#tab-${hash}`);
+      await page.waitForSelector(`#page-${hash}[data-ready="true"]`);
+      if (hash === 'explore') await page.selectOption('#dtype-select', 'float8_e8m0fnu');
+      if (hash === 'learn') for (const box of await page.locator('.stepper input[data-act="all"]').all()) await box.check();
+      if (hash !== 'bench') await expectChartAxes(page, `#page-${hash}`, 1);
+      await expectNoOverflow(page, `${hash} at 390 px`);
+      await screenshot(page, `${hash}-390`);
+    }
     await page.close();
     await narrow.close();
     expect(problems).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 });

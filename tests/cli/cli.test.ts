@@ -1,37 +1,19 @@
 // The lowbit CLI end to end in-process: help, usage errors, dtypes, quantize (file in/out, JSON) and the report.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 import { mkdtempSync, existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
 import { parseNpy, writeNpy } from '../../src/io/npy.js';
 import { quantize, dequantize } from '../../src/quant/quantize.js';
 import { getDType } from '../../src/dtype/registry.js';
-import { SCHEME_NAMES } from '../../src/quant/schemes.js';
+import { ALL_SCHEME_NAMES, GGML_SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { seededRandn } from '../../src/io/random.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function run(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
-afterEach(() => vi.restoreAllMocks());
 
 describe('lowbit CLI', () => {
   it('prints help listing the commands and exits 0', async () => {
@@ -107,10 +89,15 @@ describe('lowbit CLI', () => {
     // The unit project has no GPU: the GPU section of the report is covered by `lowbit verify` in the GPU projects.
     const r = await run('report', '--json', '--no-gpu');
     expect(r.code, r.err).toBe(0);
-    const payload = JSON.parse(r.out) as { schemes: { scheme: string; bitsPerWeight: number; sqnrDb: number }[]; cpuKernels: { kernel: string; ok: boolean }[]; ok: boolean };
+    const payload = JSON.parse(r.out) as { schemes: { scheme: string; bitsPerWeight: number; sqnrDb: number }[]; cpuKernels: { scheme: string; kernel: string; ok: boolean }[]; ok: boolean };
     expect(payload.ok).toBe(true);
     expect(new Set(payload.cpuKernels.map((c) => c.kernel))).toEqual(new Set(['dequant', 'lut-f32', 'lut-i8', 'bitserial']));
-    expect(payload.schemes.map((s) => s.scheme)).toEqual([...SCHEME_NAMES]);
+    expect(payload.schemes.map((s) => s.scheme)).toEqual([...ALL_SCHEME_NAMES]);
+    // bitmod4 vs q4_k vs mxfp4 side by side, each with its own storage accounting.
+    const bpw = (n: string) => payload.schemes.find((s) => s.scheme === n)!.bitsPerWeight;
+    expect([bpw('bitmod4'), bpw('q4_k'), bpw('mxfp4')]).toEqual([4 + 18 / 128, 4.5, 4.25]);
+    // The ggml schemes run on the dequant kernel only.
+    for (const g of GGML_SCHEME_NAMES) expect(payload.cpuKernels.filter((c) => c.scheme === g).map((c) => c.kernel)).toEqual(['dequant']);
     for (const s of payload.schemes) {
       expect(s.bitsPerWeight).toBeGreaterThan(1);
       expect(Number.isFinite(s.sqnrDb)).toBe(true);

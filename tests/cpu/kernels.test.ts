@@ -12,7 +12,7 @@ describe('CPU kernel registry', () => {
     for (const name of CPU_KERNEL_NAMES) expect(CPU_KERNELS[name].name).toBe(name);
     expect(getCpuKernel('lut').name).toBe('lut-f32');
     expect(getCpuKernel('lut-i8').family).toBe('lut');
-    expect(() => getCpuKernel('fast')).toThrow(/Unknown CPU kernel "fast". Known kernels: ref, dequant, lut-f32, lut-i8, bitserial/);
+    expect(() => getCpuKernel('fast')).toThrow(/Unknown CPU kernel "fast"\. Known CPU kernels: ref, dequant, lut-f32, lut-i8, bitserial/);
   });
 
   for (const name of CPU_KERNEL_NAMES) {

@@ -15,6 +15,8 @@ describe('verifyMatrix', () => {
       for (const r of rows) {
         const avail = r.variant === 'dequantize' || r.variant === 'quantize' ? true : variantAvailable(gpu, r.variant);
         expect(r.status, `${r.variant}: ${r.message}`).toBe(avail === true ? 'pass' : 'skip');
+        // A skipped row says why in a few words, naming the WebGPU capability.
+        if (r.status === 'skip') expect(r.message).toMatch(/^adapter lacks (subgroups|shader-f16|timestamp-query|packed_4x8_integer_dot_product)(, [a-z0-9_-]+)*$/);
       }
     });
   });

@@ -7,9 +7,11 @@
 import shapesTable from '../../../bench/shapes.json' with { type: 'json' };
 import { SCHEME_NAMES } from '../../quant/schemes.js';
 import type { BenchRow } from '../../bench/types.js';
-import { append, download, h, labelledSelect, replace, uniqueId } from '../dom.js';
+import { append, download, h, labelledCheckbox, labelledSelect, replace, scrollTable, uniqueId } from '../dom.js';
 import { fmtBytes, fmtNum, sig } from '../format.js';
-import { barChart } from '../svg.js';
+import { chartFrame } from '../charts/frame.js';
+import { hbarPlot, type HBar } from '../charts/bars.js';
+import { COLOR_MAIN, COLOR_REF, COLOR_SECOND } from '../charts/palette.js';
 import type { AppEnv } from '../env.js';
 import { WorkerClient } from '../worker-client.js';
 import type { BenchCase, BenchRequest } from '../protocol.js';
@@ -114,6 +116,7 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
   const progressLabel = h('span', { class: 'progress-label', attrs: { 'aria-live': 'polite' } });
   const statusLine = h('p', { class: 'status', id: 'bench-status', role: 'status' });
   const chartBox = h('div', { class: 'chart-box', id: 'bench-chart' });
+  const logScale = labelledCheckbox('log scale', false, () => renderChart());
   const body = h('tbody');
   const exportBtn = h('button', { type: 'button', class: 'button', id: 'export-bench', text: 'Export JSON', disabled: true, on: { click: () => exportJson() } });
 
@@ -138,10 +141,10 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
       custom,
     ]),
     h('div', { class: 'panel run' }, [h('div', { class: 'row' }, [runBtn, cancelBtn, progress, progressLabel]), statusLine]),
-    h('div', { class: 'panel' }, [h('h3', { text: 'Effective bandwidth' }), chartBox]),
+    h('div', { class: 'panel' }, [h('h3', { text: 'Effective bandwidth' }), h('div', { class: 'row' }, [logScale.wrap]), chartBox]),
     h('div', { class: 'panel' }, [
       h('h3', { text: 'Every row' }),
-      h('div', { class: 'table-wrap' }, [
+      scrollTable(
         h('table', { class: 'results', id: 'bench-table' }, [
           h('caption', { text: 'Median of the timed dispatches; GB/s = bytes / time; fraction = GB/s ÷ copy GB/s' }),
           h('thead', {}, [
@@ -149,7 +152,8 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
           ]),
           body,
         ]),
-      ]),
+        'Every benchmark row',
+      ),
       h('div', { class: 'row' }, [exportBtn]),
     ]),
   ]);
@@ -255,7 +259,7 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
       h('td', { class: 'num', text: String(r.m) }),
       h('td', { text: r.scheme }),
       h('td', {}, [h('code', { text: variant })]),
-      h('td', { text: r.status }),
+      h('td', { class: 'status-cell', text: r.status === 'unavailable' ? `skipped: ${r.note}` : r.status }),
       h('td', { class: 'num', text: r.ms === null ? '–' : `${sig(r.ms, 3)} ms` }),
       h('td', { text: r.timer }),
       h('td', { class: 'num', text: r.bytes ? fmtBytes(r.bytes) : '–' }),
@@ -264,7 +268,7 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
       h('td', { class: 'num', dataset: { col: 'fraction' }, text: r.fractionOfCopy === null ? '–' : `${(100 * r.fractionOfCopy).toFixed(1)} %` }),
       h('td', { class: 'num', text: r.speedupVsF32 === null ? '–' : `${sig(r.speedupVsF32, 3)}×` }),
       h('td', { class: 'num', text: fmtNum(r.checkWorstRatio, 2) }),
-      h('td', { class: 'note', text: r.note }),
+      h('td', { class: 'note', text: r.status === 'unavailable' ? '' : r.note }),
     ]);
   }
 
@@ -274,10 +278,41 @@ export function mountBench(root: HTMLElement, env: AppEnv): void {
       replace(chartBox, [h('p', { class: 'muted', text: 'No timed rows yet.' })]);
       return;
     }
-    const bars = ok.map((r) => ({ label: `${r.layer} M${r.m} ${r.scheme} ${r.kernel}/${r.variant}`, value: r.gbps as number, ref: r.copyGbps }));
+    const layers = new Set(ok.map((r) => `${r.layer}/${r.m}`));
+    const bars: HBar[] = ok.map((r) => {
+      const variant = r.variant ? `${r.kernel}/${r.variant}` : r.kernel;
+      const where = layers.size > 1 ? `${r.layer} M=${r.m} ` : '';
+      return {
+        label: `${where}${r.scheme === 'f32' ? '' : `${r.scheme} `}${variant}`,
+        value: r.gbps as number,
+        ref: r.copyGbps,
+        color: r.role === 'kernel' ? COLOR_MAIN : COLOR_SECOND,
+        title: [
+          `${r.layer} (${r.n} × ${r.k}), M = ${r.m}`,
+          `${r.scheme} ${variant}`,
+          `${r.gbps} GB/s (${r.ms} ms, ${r.timer})`,
+          r.copyGbps !== null ? `copy: ${r.copyGbps} GB/s${r.fractionOfCopy !== null ? `, ${(100 * r.fractionOfCopy).toFixed(2)} % of it` : ''}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      };
+    });
+    const one = layers.size === 1 ? ok[0] : undefined;
     replace(chartBox, [
-      barChart(bars, 'GB/s', 'Effective GB/s per kernel variant; the thin mark on each row is the copy kernel on the same bytes'),
-      h('p', { class: 'caption', text: 'Bars: effective GB/s of each variant (bytes it must move ÷ median time). Thin mark: the copy kernel moving the same bytes. Rows that failed the oracle check are left out of the chart.' }),
+      chartFrame({
+        title: `Effective bandwidth per kernel variant${one ? ` (${one.layer}, ${one.n} × ${one.k}, M = ${one.m})` : ''}`,
+        filename: `lowbit-bench-${lastReq?.preset ?? 'run'}`,
+        axes: 'xy',
+        legend: [
+          { label: 'quantized kernel variant', color: COLOR_MAIN, shape: 'bar' },
+          { label: 'f32 baseline / copy', color: COLOR_SECOND, shape: 'bar' },
+          { label: 'copy kernel on the same bytes (achievable GB/s)', color: COLOR_REF, shape: 'tick' },
+        ],
+        caption: [
+          'Bars: effective GB/s of each variant (bytes it must move ÷ median time). Red tick: the copy kernel moving the same bytes on this device, the bandwidth to compare against. Rows that failed the oracle check are left out. Hover a bar for its exact numbers.',
+        ],
+        render: (w) => hbarPlot({ bars, xLabel: 'effective bandwidth (GB/s)', refColor: COLOR_REF, log: logScale.input.checked, ariaLabel: 'Effective GB/s per kernel variant with the copy bandwidth' }, w),
+      }),
     ]);
   }
 

@@ -9,7 +9,10 @@ import { decode, encode } from '../../dtype/codec.js';
 import { append, h, labelledCheckbox, labelledSelect, replace, uniqueId } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { binary, sig } from '../format.js';
-import { numberLine } from '../svg.js';
+import { chartFrame } from '../charts/frame.js';
+import { numberLinePlot, type NumberLineOptions } from '../charts/number-line.js';
+import { COLOR_MAIN, COLOR_REF } from '../charts/palette.js';
+import { tickLabel } from '../charts/ticks.js';
 import type { AppEnv } from '../env.js';
 
 /** One bit field of a code, most significant first. */
@@ -87,6 +90,19 @@ function tieRule(dt: DType): string {
   }[sp.ties];
 }
 
+/** A ratio of the largest to the smallest positive value beyond which a linear axis hides the small values. */
+const LINEAR_MAX_RATIO = 64;
+
+/** The code of a value of `dt`, or a dash when it has none. */
+function encodeOrDash(dt: DType, v: number): string {
+  try {
+    const c = encode(dt, v);
+    return `${c} (0x${c.toString(16)})`;
+  } catch {
+    return '–';
+  }
+}
+
 /** Parses the encoder input: numbers, inf, -inf, nan. */
 export function parseInput(text: string): number {
   const t = text.trim().toLowerCase();
@@ -113,7 +129,17 @@ export function mountExplore(root: HTMLElement, _env: AppEnv): void {
     },
   );
   dtypeSel.select.id = 'dtype-select';
-  const scaleSel = labelledSelect('Number line', [['linear', 'linear'], ['symlog', 'symmetric log']], defaultScale(dt), () => renderLine());
+  const scaleSel = labelledSelect(
+    'Number line scale',
+    [
+      ['linear', 'linear'],
+      ['symlog', 'symmetric log (linear near 0)'],
+      ['log', 'log₂ (positive values only)'],
+    ],
+    defaultScale(dt),
+    () => renderLine(),
+  );
+  scaleSel.select.id = 'line-scale';
   const desc = h('p', { class: 'dtype-desc' });
   const lineBox = h('div', { class: 'line-box' });
   const layoutBox = h('div', { class: 'layout-box' });
@@ -141,8 +167,9 @@ export function mountExplore(root: HTMLElement, _env: AppEnv): void {
 
   function defaultScale(d: DType): string {
     const v = d.values;
+    if ((v[0] ?? 0) > 0) return 'log';
     const maxAbs = Math.max(Math.abs(v[0] ?? 0), Math.abs(v[v.length - 1] ?? 0));
-    return maxAbs / d.info.smallestPositive > 64 ? 'symlog' : 'linear';
+    return maxAbs / d.info.smallestPositive > LINEAR_MAX_RATIO ? 'symlog' : 'linear';
   }
 
   let current: { x: number; value: number } | undefined;
@@ -156,13 +183,55 @@ export function mountExplore(root: HTMLElement, _env: AppEnv): void {
   }
 
   function renderLine(): void {
+    const vals = Array.from(dt.values);
+    const positive = (vals[0] ?? 0) > 0;
+    // A log axis cannot show 0 or negative values: fall back to symmetric log for those formats.
+    for (const o of Array.from(scaleSel.select.options)) o.disabled = o.value === 'log' && !positive;
+    if (scaleSel.select.value === 'log' && !positive) scaleSel.select.value = 'symlog';
+    const scale = scaleSel.select.value === 'log' ? 'log' : scaleSel.select.value === 'symlog' ? 'symlog' : 'linear';
+    const lo = vals[0] ?? 0;
+    const hi = vals[vals.length - 1] ?? 0;
+    const markers: { x: number; label: string; color: string }[] = [];
+    if (current && Number.isFinite(current.x)) {
+      const off = current.x < lo || current.x > hi;
+      markers.push({ x: Math.min(Math.max(current.x, lo), hi), label: `x = ${sig(current.x, 4)}${off ? ' (off the line)' : ''}`, color: 'currentColor' });
+    }
+    const chosen = current && Number.isFinite(current.value) ? current.value : undefined;
+    const opts: NumberLineOptions = {
+      rows: [
+        {
+          label: dt.name,
+          values: vals,
+          mark: 'tick',
+          color: COLOR_MAIN,
+          title: (v) => `${Object.is(v, -0) ? '−0' : String(v)}\ncode ${encodeOrDash(dt, v)}`,
+        },
+        ...(chosen !== undefined ? [{ label: dt.name, values: [chosen], mark: 'dot' as const, color: COLOR_REF, title: (v: number) => `encoded value ${v}` }] : []),
+      ],
+      scale,
+      constant: dt.info.smallestPositive,
+      xLabel: `value of ${dt.name}`,
+      markers,
+      ariaLabel: `The ${vals.length} finite values of ${dt.name} on a ${scale} axis`,
+    };
     replace(lineBox, [
-      numberLine({
-        values: Array.from(dt.values),
-        scale: scaleSel.select.value === 'symlog' ? 'symlog' : 'linear',
-        linthresh: dt.info.smallestPositive,
-        label: `The ${dt.values.length} finite values of ${dt.name}`,
-        ...(current ? { input: current.x, chosen: current.value } : {}),
+      chartFrame({
+        title: `The ${vals.length} finite values of ${dt.name}`,
+        filename: `lowbit-${dt.name}-values`,
+        axes: 'x',
+        legend: [
+          { label: 'a value of the datatype', color: COLOR_MAIN, shape: 'tick' },
+          ...(chosen !== undefined ? [{ label: 'the encoded value', color: COLOR_REF, shape: 'dot' as const }] : []),
+        ],
+        caption: [
+          scale === 'linear'
+            ? 'Linear axis.'
+            : scale === 'log'
+              ? 'Base-2 log axis: each power of two is one step.'
+              : `Symmetric log axis: linear within ±${tickLabel(dt.info.smallestPositive)} (the smallest positive value), logarithmic beyond, so values near 0 and near the maximum are both visible.`,
+          ' Hover a tick for its exact value and code.',
+        ],
+        render: (w) => numberLinePlot(opts, w),
       }),
     ]);
   }

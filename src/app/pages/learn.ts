@@ -1,291 +1,247 @@
 /**
- * Learn: step-by-step walkthroughs driven by the library's real code. LUT mpGEMM on a tiny
- * example (quantize, bit planes, table precompute with symmetrization, lookups, rescale) checked
- * against the library's lut-f32 kernel and the f64 oracle; BitMoD's per-group datatype choice
- * from the real quantizer; and the bit-serial terms of the BitMoD grids.
+ * Learn: lessons driven by the library's real code, each a walkthrough with a "Next step"
+ * control. LUT mpGEMM (code → integer → value, offset-binary bit planes, table indices with their
+ * bits labelled by k, tables, lookups, rescale, checked against the lut-f32 kernel and the f64
+ * oracle); BitMoD's per-group datatype choice; bit-serial terms; MX / NVFP4 block scaling.
  */
-import { quantize, dequantize } from '../../quant/quantize.js';
 import { getScheme } from '../../quant/schemes.js';
-import { evaluateScheme } from '../../quant/evaluate.js';
-import { unpackCodes } from '../../format/pack.js';
-import { toBitPlanes } from '../../format/bitplanes.js';
-import type { QuantizedTensor } from '../../format/quantized-tensor.js';
-import { buildLutF32, lutDecode, lutSupport, matmulLutF32, LUT_ENTRIES, LUT_GROUP, LUT_HALF, type LutDecode } from '../../cpu/lut.js';
-import { matmulRef } from '../../cpu/matmul-ref.js';
-import { sampleWeights } from '../../io/sample.js';
-import { getDType } from '../../dtype/registry.js';
-import { append, h, labelledSelect, replace, uniqueId, type HChild } from '../dom.js';
-import { binary, sig } from '../format.js';
+import { LUT_ENTRIES, LUT_GROUP, LUT_HALF } from '../../cpu/lut.js';
+import { append, h, labelledSelect, replace } from '../dom.js';
+import { binary } from '../format.js';
 import type { AppEnv } from '../env.js';
+import { stepper, type Step } from '../stepper.js';
+import { LUT_K, LUT_N, LUT_SCHEMES, LUT_SEED, LUT_X, lutExample, type LutExample } from '../learn/lut-example.js';
+import { codeBits, decodeExplanation, decodedValue, encodingName } from '../learn/encoding.js';
+import { bitBoxes, checkTable, fmt, formula, miniTable, para } from './learn-common.js';
+import { mountBitmodLesson } from './learn-bitmod.js';
 import { mountBitSerial } from './learn-bitserial.js';
+import { mountBlockLesson } from './learn-blocks.js';
 
-/** The tiny example: X [1, 8], W [2, 8]. */
-const LUT_K = 8;
-const LUT_N = 2;
-const LUT_X = Float32Array.from([0.5, -1.25, 2, 0.75, -0.5, 1.5, -2.25, 1]);
-/** Seed of the tiny weight matrix (sampleWeights). */
-const LUT_SEED = 7;
-const LUT_SCHEMES = ['int2', 'int3', 'int4', 'ternary', 'binary', 'int2_asym', 'int4_asym'];
-
-/** A small table from rows of cells (first row is the header). */
-function table(caption: string, rows: readonly (readonly HChild[])[], cls = ''): HTMLElement {
-  const [head, ...rest] = rows;
-  return h('div', { class: 'table-wrap' }, [
-    h('table', { class: `results small ${cls}` }, [
-      h('caption', { text: caption }),
-      h('thead', {}, [h('tr', {}, (head ?? []).map((c) => h('th', { attrs: { scope: 'col' } }, [c])))]),
-      h('tbody', {}, rest.map((r) => h('tr', {}, r.map((c) => h('td', {}, [c]))))),
-    ]),
-  ]);
-}
-
-const fmt = (v: number): string => (Object.is(v, -0) ? '−0' : sig(v, 4));
+/** The lessons, in page order: heading id, title, mount. */
+const LESSONS: readonly { readonly id: string; readonly title: string; readonly mount: (box: HTMLElement) => void }[] = [
+  { id: 'learn-lut', title: 'LUT mpGEMM (LUT Tensor Core, T-MAC)', mount: mountLutLesson },
+  { id: 'learn-bitmod', title: 'BitMoD: each group picks its datatype', mount: mountBitmodLesson },
+  { id: 'learn-bitserial', title: 'Bit-serial terms (BitMoD)', mount: mountBitSerial },
+  { id: 'learn-blocks', title: 'Block scaling: OCP MX and NVFP4', mount: mountBlockLesson },
+];
 
 /** Mounts the Learn page. */
 export function mountLearn(root: HTMLElement, _env: AppEnv): void {
-  const lutBox = h('div', { class: 'walk' });
-  const lutScheme = labelledSelect(
-    'Weight scheme',
-    LUT_SCHEMES.filter((s) => lutSupport(s) === true).map((s) => [s, `${s}: ${getScheme(s).description}`] as const),
-    'int3',
-    () => renderLut(),
-  );
-  lutScheme.select.id = 'learn-lut-scheme';
-
-  const bmBox = h('div', { class: 'walk' });
-  const bmScheme = labelledSelect('Mixture', [['bitmod4', 'bitmod4 (four FP4 variants)'], ['bitmod3', 'bitmod3 (four FP3 variants)']], 'bitmod4', () => renderBitmod());
-  const groupId = uniqueId('grp');
-  const groupInput = h('input', { id: groupId, type: 'number', value: '0', attrs: { min: '0', max: String(BM_GROUPS - 1) } });
-  groupInput.addEventListener('input', () => renderBitmod());
-  const bsBox = h('div', { class: 'walk', id: 'learn-bitserial' });
-
   append(root, [
     h('h2', { text: 'Learn low-bit arithmetic' }),
-    h('p', { class: 'lede', text: "Each step below is computed by lowbit's own quantizer, bit-plane layout and kernels on a tiny example; the last step checks the walkthrough against the library's kernel and the f64 oracle." }),
-    h('nav', { class: 'toc', attrs: { 'aria-label': 'Walkthroughs' } }, [
-      h('a', { attrs: { href: '#learn-lut-h' }, text: 'LUT mpGEMM' }),
-      ' · ',
-      h('a', { attrs: { href: '#learn-bitmod-h' }, text: "BitMoD's per-group datatype" }),
-      ' · ',
-      h('a', { attrs: { href: '#learn-bitserial-h' }, text: 'Bit-serial terms' }),
+    h('p', {
+      class: 'lede',
+      text: "Each lesson runs lowbit's own quantizer, bit-plane layout and kernels on a tiny example. Step through it with Next step, or show every step at once; the last step checks the walkthrough's numbers against the library's kernel and the f64 oracle.",
+    }),
+    h('nav', { class: 'toc', attrs: { 'aria-label': 'Lessons' } }, [
+      h(
+        'ul',
+        {},
+        LESSONS.map((l) => h('li', {}, [h('a', { attrs: { href: `#${l.id}-h` }, text: l.title })])),
+      ),
     ]),
-    h('div', { class: 'panel' }, [h('h3', { id: 'learn-lut-h', text: 'LUT mpGEMM (LUT Tensor Core, T-MAC)' }), lutScheme.wrap, lutBox]),
-    h('div', { class: 'panel' }, [
-      h('h3', { id: 'learn-bitmod-h', text: "BitMoD: each group picks its datatype" }),
-      h('div', { class: 'row' }, [bmScheme.wrap, h('div', { class: 'field' }, [h('label', { for: groupId, text: `Group of the sample (0–${BM_GROUPS - 1})` }), groupInput])]),
-      bmBox,
-    ]),
-    h('div', { class: 'panel' }, [h('h3', { id: 'learn-bitserial-h', text: 'Bit-serial terms (BitMoD)' }), bsBox]),
   ]);
+  for (const l of LESSONS) {
+    const box = h('div', { class: 'walk', id: l.id });
+    root.appendChild(h('section', { class: 'panel lesson' }, [h('h3', { id: `${l.id}-h`, text: l.title, attrs: { tabindex: '-1' } }), box]));
+    l.mount(box);
+  }
   for (const a of Array.from(root.querySelectorAll<HTMLAnchorElement>('.toc a'))) {
     a.addEventListener('click', (ev) => {
       ev.preventDefault();
-      const target = root.querySelector(a.getAttribute('href') ?? '');
+      const target = root.querySelector<HTMLElement>(a.getAttribute('href') ?? '');
       target?.scrollIntoView({ block: 'start' });
+      target?.focus();
     });
   }
-
-  function renderLut(): void {
-    replace(lutBox, lutWalkthrough(lutScheme.select.value));
-  }
-
-  function renderBitmod(): void {
-    const g = Math.min(BM_GROUPS - 1, Math.max(0, Math.floor(Number(groupInput.value) || 0)));
-    replace(bmBox, bitmodWalkthrough(bmScheme.select.value, g));
-  }
-
-  renderLut();
-  renderBitmod();
-  mountBitSerial(bsBox);
 }
 
-/** The LUT walkthrough for one scheme. */
-function lutWalkthrough(scheme: string): HChild[] {
-  const w = sampleWeights({ rows: LUT_N, cols: LUT_K, seed: LUT_SEED }).data;
-  const qt = quantize(w, LUT_N, LUT_K, scheme, { group: LUT_K });
-  const dec = lutDecode(qt.elementTypes[0] as string) as LutDecode;
-  const codes = unpackCodes(qt.codes, LUT_N, LUT_K, qt.bits);
-  const deq = dequantize(qt);
-  const bp = toBitPlanes(qt);
-  const bits = bp.bits;
-  const flip = bp.msbFlipped ? 1 << (bits - 1) : 0;
+/** The LUT lesson: a scheme picker and the walkthrough. */
+function mountLutLesson(box: HTMLElement): void {
+  const walk = h('div');
+  const sel = labelledSelect('Weight scheme', LUT_SCHEMES.map((s) => [s, `${s}: ${getScheme(s).description}`] as const), 'int3', () => render());
+  sel.select.id = 'learn-lut-scheme';
+  replace(box, [
+    para(
+      'Y = X · Wᵀ without multiplying by weights: split each weight code into bit planes, precompute for every 4 activations a 16-entry table of signed sums, then read one table entry per plane and per 4 weights. ',
+      `The example: x [1 × ${LUT_K}] and W [${LUT_N} × ${LUT_K}].`,
+    ),
+    h('div', { class: 'row' }, [sel.wrap]),
+    walk,
+  ]);
+  function render(): void {
+    replace(walk, [stepper('lut', lutSteps(lutExample(sel.select.value)))]);
+  }
+  render();
+}
+
+/** Bits of `code` (width `bits`) labelled by position, most significant first. */
+function codeBoxes(code: number, bits: number): HTMLElement {
+  return bitBoxes(
+    codeBits(code, bits).map((b) => ({ label: `b${b.pos}`, bit: b.bit })),
+    `code ${code}`,
+  );
+}
+
+/** Bits of a 4-bit table index of 4-group t, each labelled by the weight k = 4t + j it comes from. */
+function indexBoxes(idx: number, t: number): HTMLElement {
+  const bits: { label: string; bit: number }[] = [];
+  for (let j = LUT_GROUP - 1; j >= 0; j--) bits.push({ label: `k=${LUT_GROUP * t + j}`, bit: (idx >>> j) & 1 });
+  return bitBoxes(bits, `index ${idx} of 4-group ${t}`);
+}
+
+/** The steps of the LUT walkthrough for one computed example. */
+function lutSteps(ex: LutExample): Step[] {
+  const { qt, bits, dec } = ex;
   const groups = LUT_K / LUT_GROUP;
-  const x = LUT_X;
-  const out: HChild[] = [];
+  const zeros = qt.zeros;
+  const enc = encodingName(ex.elementType);
+  const steps: Step[] = [];
 
-  // Step 1: quantize.
-  out.push(
-    h('h4', { text: '1. Quantize the weights' }),
-    h('p', { text: `W [${LUT_N} × ${LUT_K}] (sampleWeights, seed ${LUT_SEED}) quantized with ${scheme} in one group per row: code c, scale s${qt.zeros ? ', zero point z' : ''}; w ≈ (decode(c)${qt.zeros ? ' − z' : ''}) · s.` }),
-    table(
-      'Weights, codes and dequantized values',
-      [
-        ['row', 'scale', ...(qt.zeros ? ['zero'] : []), ...Array.from({ length: LUT_K }, (_, k) => `k=${k}`)],
-        ...Array.from({ length: LUT_N }, (_, r) => [
-          String(r),
-          fmt(qt.scales[r] as number),
-          ...(qt.zeros ? [String(qt.zeros[r])] : []),
-          ...Array.from({ length: LUT_K }, (_, k) =>
-            h('span', { class: 'cell-stack' }, [h('span', { text: fmt(w[r * LUT_K + k] as number) }), h('code', { text: `c=${codes[r * LUT_K + k]}` }), h('span', { class: 'muted', text: `≈${fmt(deq[r * LUT_K + k] as number)}` })]),
-          ),
-        ]),
-      ],
-      'wide',
-    ),
-  );
+  steps.push({
+    title: 'Quantize: code → integer → value',
+    render: () => [
+      para(
+        `W (sampleWeights, seed ${LUT_SEED}) quantized with ${ex.scheme}, one group of ${LUT_K} per row: each weight is stored as a ${bits}-bit code of ${ex.elementType}, whose encoding is `,
+        h('strong', { text: enc }),
+        `. The code's bits are written most significant first (b${bits - 1} … b0). The stored integer, minus the zero point${zeros ? ' z' : ' (none here)'}, times the row's scale s gives the weight back.`,
+      ),
+      formula(zeros ? 'w ≈ (integer − z) · s' : 'w ≈ integer · s'),
+      miniTable(
+        'Each weight: the original value, its code, the integer the code stands for, and the value it dequantizes to',
+        ['row', 'k', 'w', 'code bits', 'integer', 'how', ...(zeros ? ['z'] : []), 's', 'dequantized'],
+        Array.from({ length: LUT_N * LUT_K }, (_, i) => {
+          const r = Math.floor(i / LUT_K);
+          const k = i % LUT_K;
+          const code = ex.codes[i] as number;
+          return [
+            String(r),
+            String(k),
+            fmt(ex.w[i] as number),
+            codeBoxes(code, bits),
+            fmt(decodedValue(ex.elementType, code)),
+            decodeExplanation(ex.elementType, code),
+            ...(zeros ? [String(zeros[r])] : []),
+            fmt(qt.scales[r] as number),
+            fmt(ex.deq[i] as number),
+          ];
+        }),
+        'learn-codes',
+      ),
+    ],
+  });
 
-  // Step 2: bit planes.
-  const a = Array.from({ length: bits }, (_, i) => dec.alpha * 2 ** (i - 1));
-  const c0Base = (dec.alpha * (2 ** bits - 1)) / 2 + dec.beta;
-  out.push(
-    h('h4', { text: '2. Split the codes into bit planes' }),
-    h('p', {
-      text:
-        `Each code becomes an unsigned offset-binary code q${bp.msbFlipped ? ` = c XOR ${flip} (the sign bit flipped)` : ' = c'}; ${scheme}'s grid decodes affinely, value = ${dec.alpha}·q ${dec.beta < 0 ? '−' : '+'} ${Math.abs(dec.beta)}${qt.zeros ? ' − z' : ''} (lutDecode). ` +
-        `Plane i holds bit i of every q. With s_i = 2·bit_i − 1 ∈ {−1, +1}: value = Σ_i a_i·s_i + c0, a_i = ${a.map((v, i) => `a${i}=${fmt(v)}`).join(', ')}, c0 = ${fmt(c0Base)}${qt.zeros ? ' − z' : ''}.`,
-    }),
-    table(
-      'Bit planes (toBitPlanes): bit i of q for each weight; 4 consecutive bits form one table index',
-      [
-        ['row', 'plane', ...Array.from({ length: LUT_K }, (_, k) => `k=${k}`), ...Array.from({ length: groups }, (_, t) => `index t=${t}`)],
-        ...Array.from({ length: LUT_N }, (_, r) =>
-          Array.from({ length: bits }, (_, i) => {
-            const word = bp.planes[(r * bits + i) * bp.wordsPerRow] as number;
-            return [
-              String(r),
-              `i=${i}`,
-              ...Array.from({ length: LUT_K }, (_, k) => String((word >>> k) & 1)),
-              ...Array.from({ length: groups }, (_, t) => {
-                const nib = (word >>> (t * LUT_GROUP)) & (LUT_ENTRIES - 1);
-                return h('code', { text: `${binary(nib, LUT_GROUP)} = ${nib}` });
-              }),
-            ];
-          }),
-        ).flat(),
-      ],
-    ),
-  );
+  steps.push({
+    title: 'Offset-binary code q and its bit planes',
+    render: () => [
+      para(
+        ex.flip
+          ? `The LUT kernel reads unsigned codes. Flipping the sign bit of a ${bits}-bit two's-complement code (q = code XOR ${ex.flip}) gives the offset-binary code q = integer + ${ex.flip}, so `
+          : `The codes are already unsigned (q = code), so `,
+        `every value is affine in q: value = ${dec.alpha}·q ${dec.beta < 0 ? '−' : '+'} ${Math.abs(dec.beta)}${zeros ? ' − z' : ''} (lutDecode). `,
+        `Plane i holds bit i of q for every weight. With s_i = 2·bit_i − 1 ∈ {−1, +1}, q = Σ_i 2^(i−1)·s_i + (2^${bits} − 1)/2, hence`,
+      ),
+      formula(`value = Σ_i a_i·s_i + c0,   ${ex.a.map((v, i) => `a${i} = ${fmt(v)}`).join(', ')},   c0 = ${fmt(ex.c0Base)}${zeros ? ' − z' : ''}`),
+      miniTable(
+        'Bit planes (toBitPlanes): bit i of q for each weight k; columns run k = 0 … 7 from left to right',
+        ['row', 'plane i', ...Array.from({ length: LUT_K }, (_, k) => `k=${k}`)],
+        Array.from({ length: LUT_N * bits }, (_, j) => {
+          const r = Math.floor(j / bits);
+          const i = j % bits;
+          return [String(r), `i=${i}`, ...Array.from({ length: LUT_K }, (_, k) => String(ex.planeBit(r, i, k)))];
+        }),
+        'learn-planes',
+      ),
+    ],
+  });
 
-  // Step 3: tables.
-  const T = new Float32Array(groups * LUT_ENTRIES);
-  for (let t = 0; t < groups; t++) buildLutF32(x, t * LUT_GROUP, LUT_GROUP, T, t * LUT_ENTRIES);
-  out.push(
-    h('h4', { text: '3. Precompute one table per 4 activations' }),
-    h('p', {
-      text: `x = [${Array.from(x).map(fmt).join(', ')}]. For each 4-group t, T_t[idx] = Σ_j s_j(idx)·x_{4t+j} with s_j = +1 when bit j of idx is set, else −1 (buildLutF32). Only the ${LUT_HALF} entries with bit 3 clear are computed, from the pair sums x0 ± x1 and x2 ± x3; the other ${LUT_HALF} are their negations, T[15 − idx] = −T[idx] (symmetrization: exact, because rounding to nearest is odd-symmetric). One table serves every row of W.`,
-    }),
-    table(
-      'Tables T_t (computed entries plain, mirrored entries marked ⇄)',
-      [
-        ['idx', 'bits', ...Array.from({ length: groups }, (_, t) => `T${t} (x${4 * t}..x${4 * t + 3})`)],
-        ...Array.from({ length: LUT_ENTRIES }, (_, idx) => [
+  steps.push({
+    title: 'Four weights make one table index',
+    render: () => [
+      para(
+        `K is cut into 4-groups t = 0 … ${groups - 1}. In group t, bit j of the index is plane bit of weight k = 4t + j. Written as a binary number (most significant bit first) the index reads k = 4t + 3 on the left down to `,
+        h('strong', { text: 'k = 4t on the right' }),
+        ': the reverse of the table above, where k grows to the right. Each box below is labelled with its k.',
+      ),
+      miniTable(
+        'Table indices per row, plane and 4-group',
+        ['row', 'plane i', ...Array.from({ length: groups }, (_, t) => `4-group t=${t} (k=${4 * t}…${4 * t + 3})`)],
+        Array.from({ length: LUT_N * bits }, (_, j) => {
+          const r = Math.floor(j / bits);
+          const i = j % bits;
+          return [
+            String(r),
+            `i=${i}`,
+            ...Array.from({ length: groups }, (_, t) => {
+              const idx = ex.index(r, i, t);
+              return h('span', { class: 'idx-cell' }, [indexBoxes(idx, t), h('span', { text: ` = ${idx}` })]);
+            }),
+          ];
+        }),
+        'learn-indices',
+      ),
+    ],
+  });
+
+  steps.push({
+    title: 'Precompute one table per 4 activations',
+    render: () => [
+      para(`x = [${Array.from(LUT_X).map((v) => fmt(v)).join(', ')}].`),
+      formula('T_t[idx] = Σ_j s_j(idx) · x_{4t+j},   s_j = +1 when bit j of idx is set, else −1'),
+      para(
+        `buildLutF32 computes only the ${LUT_HALF} entries with bit 3 clear, from the pair sums x0 ± x1 and x2 ± x3; the other ${LUT_HALF} are their negations, T[15 − idx] = −T[idx] (symmetrization; exact because rounding to nearest is odd-symmetric). One table serves every row of W.`,
+      ),
+      miniTable(
+        'Tables T_t (mirrored entries marked ⇄)',
+        ['idx', 'bits (j = 3 … 0)', ...Array.from({ length: groups }, (_, t) => `T${t}: x${4 * t}…x${4 * t + 3}`)],
+        Array.from({ length: LUT_ENTRIES }, (_, idx) => [
           String(idx),
           h('code', { text: binary(idx, LUT_GROUP) }),
           ...Array.from({ length: groups }, (_, t) => {
-            const v = T[t * LUT_ENTRIES + idx] as number;
+            const v = ex.tables[t * LUT_ENTRIES + idx] as number;
             return idx < LUT_HALF ? fmt(v) : h('span', { class: 'mirrored', title: `= −T[${LUT_ENTRIES - 1 - idx}]`, text: `⇄ ${fmt(v)}` });
           }),
         ]),
-      ],
-    ),
-  );
-
-  // Step 4 and 5: lookups and rescale, then the library kernel and the oracle.
-  const yLut = matmulLutF32(x, 1, qt);
-  const ref = matmulRef(x, qt, 1);
-  let xsum = 0;
-  for (let k = 0; k < LUT_K; k++) xsum = Math.fround(xsum + (x[k] as number));
-  const rowsOut: HChild[][] = [];
-  const steps: HChild[] = [];
-  for (let r = 0; r < LUT_N; r++) {
-    const parts: string[] = [];
-    let p = 0;
-    for (let i = 0; i < bits; i++) {
-      const word = bp.planes[(r * bits + i) * bp.wordsPerRow] as number;
-      let planeSum = 0;
-      const looks: string[] = [];
-      for (let t = 0; t < groups; t++) {
-        const nib = (word >>> (t * LUT_GROUP)) & (LUT_ENTRIES - 1);
-        const v = T[t * LUT_ENTRIES + nib] as number;
-        looks.push(`T${t}[${nib}] = ${fmt(v)}`);
-        planeSum = Math.fround(planeSum + v);
-      }
-      p = Math.fround(p + (a[i] as number) * planeSum);
-      parts.push(`plane ${i}: ${looks.join(' + ')} = ${fmt(planeSum)}, × a${i} = ${fmt((a[i] as number) * planeSum)}`);
-    }
-    const c0 = qt.zeros ? c0Base - (qt.zeros[r] as number) : c0Base;
-    const grp = Math.fround(p + c0 * xsum);
-    const y = Math.fround(grp * (qt.scales[r] as number));
-    steps.push(
-      h('div', { class: 'lookup' }, [
-        h('strong', { text: `row ${r}: ` }),
-        h('ul', {}, [
-          ...parts.map((t) => h('li', { text: t })),
-          h('li', { text: `Σ a_i·P_i = ${fmt(p)}; + c0·Σx = ${fmt(c0)} × ${fmt(xsum)} → ${fmt(grp)}; × scale ${fmt(qt.scales[r] as number)} → y = ${fmt(y)}` }),
-        ]),
-      ]),
-    );
-    rowsOut.push([String(r), fmt(y), fmt(yLut[r] as number), fmt(ref.y[r] as number), sig(Math.abs((yLut[r] as number) - (ref.y[r] as number)), 3)]);
-  }
-  out.push(
-    h('h4', { text: '4. Look up and accumulate, plane by plane' }),
-    h('p', { text: 'For each row of W and each plane i, the 4-bit index of every 4-group selects one table entry; the entries are summed (P_i) and weighted by a_i. No multiplications by weights happen: only lookups, additions and power-of-two weights.' }),
-    ...steps,
-    h('h4', { text: '5. Rescale once per group, and check' }),
-    h('p', { text: "The zero point of the affine decode enters once as c0·Σx, the group's scale multiplies once. The walkthrough's y, the library's lut-f32 kernel (matmulLutF32) and the f64 oracle (matmulRef: dequantize, then f64 dot products):" }),
-    table('y = x · Wᵀ three ways', [['row', 'walkthrough', 'lut-f32 kernel', 'f64 oracle', '|kernel − oracle|'], ...rowsOut], 'lut-check'),
-  );
-  return out;
-}
-
-/** Groups of the sample the BitMoD walkthrough can show. */
-const BM_GROUPS = 64;
-const BM_G = 128;
-
-/** The BitMoD walkthrough for group `g` of the sample (row-major groups of 128). */
-function bitmodWalkthrough(scheme: string, g: number): HChild[] {
-  const smp = sampleWeights();
-  const perRow = smp.cols / BM_G;
-  const row = Math.floor(g / perRow);
-  const col0 = (g % perRow) * BM_G;
-  const grp = smp.data.slice(row * smp.cols + col0, row * smp.cols + col0 + BM_G);
-  const sc = getScheme(scheme);
-  const mixture = quantize(grp, 1, BM_G, scheme, { group: BM_G });
-  const chosen = mixture.elementTypes[(mixture.dtypeIds as Uint8Array)[0] as number] as string;
-  let amax = 0;
-  for (const v of grp) amax = Math.max(amax, Math.abs(v));
-  const cands = sc.elementTypes.map((et) => {
-    // Each candidate is also a scheme of its own (the single BitMoD variant), same scale rule.
-    const ev = evaluateScheme(grp, 1, BM_G, et, { group: BM_G });
-    return { et, ev, qt: ev.qt as QuantizedTensor };
+        'learn-tables',
+      ),
+    ],
   });
-  const best = Math.min(...cands.map((c) => c.ev.metrics.mse));
-  const maxMse = Math.max(...cands.map((c) => c.ev.metrics.mse));
-  return [
-    h('p', {
-      text: `${scheme} quantizes each group of ${BM_G} weights with each of its ${sc.elementTypes.length} candidate grids (scale = absmax / max|grid|, stored as f16) and keeps the one with the lowest squared error; a ${Math.log2(sc.elementTypes.length)}-bit id per group records the choice. Group ${g}: row ${row}, columns ${col0}–${col0 + BM_G - 1}, absmax ${sig(amax, 4)}.`,
-    }),
-    table(
-      `Each candidate on group ${g} (evaluateScheme with the single-variant scheme)`,
-      [
-        ['candidate', 'grid (integer units)', 'scale', 'group MSE', ''],
-        ...cands.map((c) => {
-          const bar = h('span', { class: `mse-bar${c.et === chosen ? ' win' : ''}` });
-          bar.style.width = `${(100 * c.ev.metrics.mse) / (maxMse || 1)}%`;
-          return [
-            h('span', {}, [h('code', { text: c.et }), c.et === chosen ? h('strong', { class: 'chosen-tag', text: ' ← chosen' }) : null]),
-            Array.from(getDType(c.et).values).join(' '),
-            sig(c.qt.scales[0] as number, 4),
-            h('span', { dataset: { mse: String(c.ev.metrics.mse) }, text: sig(c.ev.metrics.mse, 4) }),
-            h('span', { class: 'mse-track' }, [bar]),
-          ];
-        }),
+
+  for (const ps of ex.planes) {
+    steps.push({
+      title: `Row ${ps.row}, plane ${ps.plane}: look up`,
+      render: () => [
+        para(`For row ${ps.row} and plane ${ps.plane}, each 4-group's index selects one table entry; the entries are summed (P${ps.plane}), weighted by a${ps.plane} = ${fmt(ps.a)} and added to the row's running sum. No multiplication by a weight happens.`),
+        h(
+          'ul',
+          { class: 'lookup-list' },
+          ps.lookups.map((l) => h('li', {}, [indexBoxes(l.idx, l.t), ` → T${l.t}[${l.idx}] = ${fmt(l.value)}`])),
+        ),
+        formula(`P${ps.plane} = ${ps.lookups.map((l) => fmt(l.value)).join(' + ')} = ${fmt(ps.sum)}`),
+        formula(`Σ a_i·P_i = ${fmt(ps.plane === 0 ? 0 : (ex.planes.find((q) => q.row === ps.row && q.plane === ps.plane - 1)?.running ?? 0))} + ${fmt(ps.a)} × ${fmt(ps.sum)} = ${fmt(ps.running)}`),
       ],
-      'bitmod',
-    ),
-    h('p', {
-      class: cands.find((c) => c.et === chosen)?.ev.metrics.mse === best ? 'ok-line' : 'error',
-      text: `quantize(…, '${scheme}') stored id ${(mixture.dtypeIds as Uint8Array)[0]} → ${chosen}; the lowest MSE above is ${sig(best, 4)} (${cands.filter((c) => c.ev.metrics.mse === best).map((c) => c.et).join(', ')}). Ties go to the earlier candidate.`,
-    }),
-  ];
+    });
+  }
+
+  steps.push({
+    title: 'Add the offset, rescale once',
+    render: () => [
+      para('The affine offset c0 enters once per group as c0 · Σx, and the group scale multiplies once.'),
+      ...ex.rows.map((r) => formula(`row ${r.row}: ${fmt(r.p)} + ${fmt(r.c0)} × Σx (${fmt(ex.xsum)}) = ${fmt(r.group)};  × s ${fmt(r.scale)}  →  y${r.row} = ${fmt(r.y, 7)}`)),
+    ],
+  });
+
+  steps.push({
+    title: 'Check against the library',
+    render: () => [
+      para("The walkthrough's y, the library's lut-f32 kernel (matmulLutF32) and the f64 oracle (matmulRef: dequantize, then f64 dot products). The walkthrough follows the kernel's order of f32 roundings, so the first two agree to the bit."),
+      checkTable(
+        'y = x · Wᵀ three ways',
+        ex.rows.map((r) => ({ label: `row ${r.row}`, walk: r.y, kernel: r.kernel, oracle: r.oracle })),
+        'lut-check',
+        'lut-f32 kernel',
+      ),
+    ],
+  });
+  return steps;
 }
