@@ -348,6 +348,25 @@ fn candidate_error(off: u32, len: u32, t: u32, s: u32, zero: i32) -> F64 {
   return err;
 }
 
+// candidate_error for an integer type only (the min/max rule): no table search compiled in.
+fn candidate_error_int(off: u32, len: u32, s: u32, zero: i32) -> F64 {
+  var err = f64_zero();
+  let es = sn_scale(s, type_unit_exp(0u));
+  let lo = type_lo(0u);
+  let hi = type_hi(0u);
+  for (var i = 0u; i < len; i++) {
+    let x = w[off + i];
+    let wx = f64_from_f32_bits(x);
+    var d = f64_neg(wx);
+    if (s != 0u) {
+      let q = int_level(x, es, zero, lo, hi);
+      d = f64_sub(f64_from_sn(sn_mul(SN(q < 0i, vec2<u32>(0u, u32(abs(q))), 0i), es)), wx);
+    }
+    err = f64_add(err, f64_mul(d, d));
+  }
+  return err;
+}
+
 // f32 bits of the value of an order key (keys compare like the f32 values).
 fn key_to_f32(k: u32) -> u32 {
   return select(~k, k ^ F32_SIGN, (k & F32_SIGN) != 0u);
@@ -486,7 +505,7 @@ fn qg_decide_minmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       bz = z;
       break;
     }
-    let err = candidate_error(unit * p.unit_len, p.unit_len, 0u, s, z);
+    let err = candidate_error_int(unit * p.unit_len, p.unit_len, s, z);
     if (ri == 0u || f64_cmp(err, best) < 0i) {
       best = err;
       bs = s;
