@@ -18,6 +18,8 @@ import { scaleOptions, schemeTable } from './cmd-quantize.js';
 import { formatTable, sig } from './table.js';
 import { loadWeightInput } from './weights-input.js';
 import { budgetOption, outputFormat, runModelReportCommand } from './report-model.js';
+import { threadedQuantizer } from '../report/tensor-quantizer.js';
+import { defaultQuantizeThreads } from '../quant/quantize-threads.js';
 import { MODEL_INPUTS } from '../io/node-model.js';
 import type { QuantizeOptions } from '../quant/quantize.js';
 
@@ -116,6 +118,7 @@ export const reportCommand: Command = {
     '  --json, --csv       JSON (everything) or CSV (one line per tensor x scheme) instead of tables',
     '  --out FILE          write the report to FILE atomically (format from --json/--csv or the',
     '                      extension .json/.csv); Ctrl-C never leaves a partial file',
+    '  --threads N         quantize each tensor on N worker threads (default: the logical cores; 1: this thread)',
     '  --quiet             no progress on stderr',
     `  --gpu-all           (sample) check the GPU kernels on every scheme (default: ${GPU_REPORT_SCHEMES.join(' ')})`,
     '  --no-gpu            (sample) skip the GPU section',
@@ -135,6 +138,7 @@ export const reportCommand: Command = {
       csv: { type: 'boolean', default: false },
       out: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      threads: { type: 'string' },
       'no-gpu': { type: 'boolean', default: false },
       'gpu-all': { type: 'boolean', default: false },
     });
@@ -153,8 +157,10 @@ export const reportCommand: Command = {
         format: outputFormat(o.json, o.csv, o.out),
         ...(o.out !== undefined ? { out: o.out } : {}),
         quiet: o.quiet,
+        quantizer: threadedQuantizer(threadsOption(o.threads)),
       });
     }
+    if (o.threads !== undefined) throw new UsageError('--threads needs --in PATH (a model to report on)');
     for (const flag of ['tensor', 'tensors', 'budget', 'activations', 'out'] as const) {
       if (o[flag] !== undefined) throw new UsageError(`--${flag} needs --in PATH (a model to report on)`);
     }
@@ -271,4 +277,11 @@ function gpuTable(rows: readonly VerifyRow[]): string {
       r.timer ?? '-',
     ]),
   );
+}
+
+/** --threads: a positive integer, default the logical cores. */
+function threadsOption(value: string | undefined): number {
+  const n = intOption(value, '--threads') ?? defaultQuantizeThreads();
+  if (n < 1) throw new UsageError(`--threads must be at least 1, got ${n}`);
+  return n;
 }

@@ -12,6 +12,7 @@ import { seededRandn } from '../../src/io/random.js';
 import { evaluateScheme } from '../../src/quant/evaluate.js';
 import { CSV_COLUMNS } from '../../src/report/report-output.js';
 import { compileCli } from './compiled-cli.js';
+import { quantizeThreadsInfo, terminateQuantizeWorkers } from '../../src/quant/quantize-threads.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lowbit-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -168,6 +169,28 @@ describe('lowbit report --in', () => {
     const badScheme = await run('report', '--in', dir, '--schemes', 'int4,int5');
     expect(badScheme.code).toBe(2);
     expect(badScheme.err).toMatch(/Unknown scheme "int5"/);
+  });
+
+  it('--threads N quantizes on worker threads and reports the same figures as one thread', async () => {
+    const path = join(root, 'big.npy');
+    // 2 MB of f32: above the size quantizeParallel keeps on the calling thread.
+    writeFileSync(path, writeNpy(seededRandn(512 * 1024, 9), [512, 1024]));
+    const rows = async (threads: string) => {
+      const r = await run('report', '--in', path, '--schemes', 'int4,bitmod4', '--threads', threads, '--json', '--quiet');
+      expect(r.code, r.err).toBe(0);
+      const payload = JSON.parse(r.out) as { rows: Record<string, unknown>[] };
+      return payload.rows.map(({ quantizeMs: _q, ...rest }) => rest);
+    };
+    try {
+      const before = quantizeThreadsInfo().blocksDone;
+      const threaded = await rows('2');
+      expect(quantizeThreadsInfo().blocksDone, 'no block went to a worker').toBeGreaterThan(before);
+      expect(threaded).toEqual(await rows('1'));
+    } finally {
+      await terminateQuantizeWorkers();
+    }
+    const bad = await run('report', '--in', path, '--threads', '0');
+    expect(bad.code).toBe(2);
   });
 
   it('the sample report takes --schemes and --group, refusing a scheme that cannot take the group as a row', async () => {
