@@ -73,7 +73,7 @@ function cells(r: BenchRow): Cell[] {
 }
 
 const SUITE_TITLES: Record<SuiteName, string> = {
-  quantize: 'Quantize throughput (benny; MB/s of f32 input)',
+  quantize: 'Quantize throughput (MB/s of f32 input): fast path on 1 thread (benny), on every core, and the reference',
   cpu: 'CPU GEMV/GEMM (benny)',
   gpu: 'GPU GEMV/GEMM (kernel only)',
   peers: 'Peers: onnxruntime-node MatMulNBits on identical shapes and weights (wall clock per call)',

@@ -24,7 +24,7 @@ import { SUITE_NAMES, type BenchReport, type SuiteName } from './types.js';
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
-  /** Preset name in bench/shapes.json (tiny, small, llm). */
+  /** Preset name in bench/shapes.json (tiny, small, llm, quantize). */
   readonly preset: string;
   /** Suites to run (default: all, in SUITE_NAMES order). */
   readonly suites?: readonly SuiteName[];

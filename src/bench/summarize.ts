@@ -5,6 +5,7 @@
  * the GEMV variants at the largest M > 1. Each says where it came from.
  */
 import type { BenchRow, Headline } from './types.js';
+import { quantizeHeadlines } from './suite-quantize.js';
 
 function largest(rows: readonly BenchRow[]): BenchRow[] {
   if (rows.length === 0) return [];
@@ -93,9 +94,6 @@ export function headlines(rows: readonly BenchRow[]): Headline[] {
     }
   }
   for (const family of ['dequant', 'lut', 'bitserial'] as const) push(gemmHeadline(rows, family));
-  for (const scheme of ['int4', 'bitmod4']) {
-    const r = largest(rows.filter((x) => x.suite === 'quantize' && x.scheme === scheme && x.status === 'ok'))[0];
-    if (r) out.push({ label: `quantize ${scheme} g${r.group}`, value: r.mbPerS, unit: 'MB/s of f32 input', detail: `${r.layer} (${r.n}x${r.k}): ${fmt(r.ms)} ms per call` });
-  }
+  out.push(...quantizeHeadlines(rows));
   return out;
 }

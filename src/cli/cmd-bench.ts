@@ -16,18 +16,19 @@ import type { PeerProvider } from '../bench/suite-peers.js';
  * a checkout: `npm run bench` passes `--out bench/results` explicitly to refresh those.
  */
 const DEFAULT_OUT = 'bench-results';
-const PRESETS = ['tiny', 'small', 'llm'] as const;
+const PRESETS = ['tiny', 'small', 'llm', 'quantize'] as const;
 const MS_PER_S = 1e3;
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmark quantize, CPU and GPU kernels and onnxruntime peers; write JSON, CSV, markdown',
   help: [
-    'Usage: lowbit bench [--preset tiny|small|llm] [--only cpu|gpu|peers|quantize[,...]] [--peers cpu,webgpu]',
+    'Usage: lowbit bench [--preset tiny|small|llm|quantize] [--only cpu|gpu|peers|quantize[,...]] [--peers cpu,webgpu]',
     '                    [--layers NAME[,...]] [--tune | --tuning FILE] [--out DIR] [--no-files] [--json]',
     '',
     'Runs the benchmark suites on the shapes of bench/shapes.json:',
-    '  quantize  quantize throughput per scheme, MB/s of f32 input (benny)',
+    '  quantize  quantize throughput per scheme, MB/s of f32 input: the fast path on one thread (benny)',
+    '            and on every core, and the reference',
     '  cpu       CPU GEMV/GEMM per scheme x kernel, beside an f32 loop and a memcpy of the same bytes (benny)',
     '  gpu       GPU GEMV/GEMM per scheme x kernel variant, kernel only (timestamp-query when available,',
     '            else wall clock; every row says which), beside the f32 variants and a copy kernel',
@@ -37,7 +38,8 @@ export const benchCommand: Command = {
     'stderr; the table (or JSON) to stdout; DIR/latest.{json,csv,md} and benny charts in DIR/charts.',
     '',
     'Options:',
-    '  --preset P   tiny (seconds), small (default; minutes on 2 cores + SwiftShader), llm (real LLM layers)',
+    '  --preset P   tiny (seconds), small (default; minutes on 2 cores + SwiftShader), llm (real LLM layers),',
+    '               quantize (the quantizer only: every scheme at 4096 x 4096, fast path, threads, reference)',
     '  --only S     run only these suites (comma-separated)',
     '  --peers P    onnxruntime providers to try: cpu, webgpu or both (default cpu,webgpu)',
     "  --layers L   keep only these layers of the preset (names in bench/shapes.json, e.g. attn-4k)",

@@ -23,21 +23,24 @@ export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'quantize weights with a scheme; print error metrics, write the dequantized tensor',
   help: [
-    'Usage: lowbit quantize [--in FILE [--tensor NAME]] --scheme S [--group G] [--scale absmax|mse]',
+    'Usage: lowbit quantize [--in PATH [--tensor NAME]] --scheme S [--group G] [--scale absmax|mse]',
     '                       [--scale-dtype f32|f16] [--out DEQ.npy] [--out-gguf Q.gguf [--gguf-tensor NAME]] [--json]',
     '',
-    'Reads a 2-D weight matrix [N, K] (nn.Linear layout) from a .npy (f32/f16) or .safetensors',
-    '(F32/F16/BF16) file, or uses the embedded sample without --in. Quantizes it, dequantizes it,',
-    'and prints bits/weight (all metadata included), MSE, NMSE, SQNR, max |error| and cosine',
-    'similarity against the input, plus the chosen variants for mixture schemes.',
+    'Reads a 2-D weight matrix [N, K] (nn.Linear layout) from a .npy (f32/f16/f64) or .safetensors',
+    '(F32/F16/BF16/F64) file, a sharded checkpoint (its model.safetensors.index.json or its',
+    'directory; name the tensor with --tensor), reading only that tensor; or uses the embedded',
+    'sample without --in. Quantizes it, dequantizes it, and prints bits/weight (all metadata',
+    'included), MSE, NMSE, SQNR, max |error| and cosine similarity against the input, plus the',
+    'chosen variants for mixture schemes. `lowbit report --in` does every tensor of a model.',
     '',
     'The ggml schemes (llama.cpp\'s block formats, named as llama.cpp names them) quantize with',
     'llama.cpp\'s reference quantizers and produce the same bytes; --out-gguf writes the packed',
     'tensor (a ggml scheme, or mxfp4 as ggml\'s MXFP4) to a GGUF file llama.cpp\'s tools read.',
     '',
     'Options:',
-    '  --in FILE          .npy or .safetensors file (default: the embedded sample)',
-    '  --tensor NAME      tensor to read from a .safetensors file holding several',
+    '  --in PATH          .npy, .safetensors, *.index.json or a directory of shards (default:',
+    '                     the embedded sample)',
+    '  --tensor NAME      the tensor to read when the input holds several',
     '  --scheme S         scheme name, or several separated by commas (see the list below)',
     '  --group G          G > 0: groups of G along K (must divide K); 0: per output channel;',
     "                     -1: per tensor (default: the scheme's own, e.g. 128)",
@@ -97,7 +100,8 @@ export const quantizeCommand: Command = {
       try {
         results.push(evaluateScheme(input.data, input.rows, input.cols, s, { ...scaleOpts, ...(group !== undefined ? { group } : {}) }));
       } catch (err) {
-        if (schemes.length === 1) throw err;
+        // A single scheme's error is the command's error: name the tensor and file it concerns.
+        if (schemes.length === 1) throw new Error(`${input.label}: ${(err as Error).message}`);
         refused.push({ scheme: s, reason: (err as Error).message });
       }
     }

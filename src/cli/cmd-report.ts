@@ -1,6 +1,8 @@
 /**
  * `lowbit report` (npm start): every scheme on the embedded sample, one row each; then every CPU
  * kernel checked against the f64 oracle; then the GPU kernels checked on this machine's adapter.
+ * With `--in PATH` (a .npy, .safetensors, index.json or directory): the model report, every 2-D
+ * tensor x scheme (src/cli/report-model.ts).
  */
 import { ALL_SCHEME_NAMES, getScheme } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
@@ -10,11 +12,16 @@ import { sampleActivations } from '../io/sample.js';
 import { acquireGpu } from '../gpu/device.js';
 import { verifyMatrix, type VerifyRow } from '../gpu/verify.js';
 import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
-import { parse } from './args.js';
+import { intOption, parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
-import { schemeTable } from './cmd-quantize.js';
+import { scaleOptions, schemeTable } from './cmd-quantize.js';
 import { formatTable, sig } from './table.js';
 import { loadWeightInput } from './weights-input.js';
+import { budgetOption, outputFormat, runModelReportCommand } from './report-model.js';
+import { threadedQuantizer } from '../report/tensor-quantizer.js';
+import { defaultQuantizeThreads } from '../quant/quantize-threads.js';
+import { MODEL_INPUTS } from '../io/node-model.js';
+import type { QuantizeOptions } from '../quant/quantize.js';
 
 /** Schemes whose GPU kernels the report checks by default: one per family of layouts (q4_k: llama.cpp's, with per-group offsets). */
 const GPU_REPORT_SCHEMES = ['int4', 'int2', 'int3_asym', 'ternary', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4', 'q4_k'] as const;
@@ -24,6 +31,21 @@ const GPU_REPORT_VARIANTS = GPU_KERNEL_VARIANTS.filter((v) => v.family !== 'f32'
 
 /** Activation rows used for the kernel checks (M = 1 is the decode case). */
 const REPORT_M = 1;
+
+/** Parses --schemes a,b,... (each a registered scheme), or every scheme without it. */
+export function schemeList(value: string | undefined): string[] {
+  if (value === undefined) return [...ALL_SCHEME_NAMES];
+  const names = value.split(',').map((x) => x.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--schemes needs at least one scheme name');
+  for (const n of names) {
+    try {
+      getScheme(n);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  return names;
+}
 
 /** One CPU kernel x scheme agreement row. */
 export interface KernelAgreement {
@@ -60,49 +82,110 @@ export const reportCommand: Command = {
   name: 'report',
   summary: 'the main report: every scheme on the sample (or your weights), kernels checked on CPU and GPU',
   help: [
-    'Usage: lowbit report [--in FILE [--tensor NAME]] [--no-gpu] [--gpu-all] [--json]',
+    'Usage: lowbit report [--schemes a,b,...] [--group G] [--no-gpu] [--gpu-all] [--json]',
+    '       lowbit report --in PATH [--tensors REGEX] [--schemes a,b,...] [--group G] [--budget B]',
+    '                     [--activations FILE] [--json | --csv] [--out FILE] [--quiet]',
     '',
-    'Quantizes the embedded sample weights (a deterministic synthetic matrix with LLM-like',
-    'statistics: heavy tails and a few outlier input channels), or the given file, with every',
-    "scheme (lowbit's, then llama.cpp's ggml block formats q4_0 ... tq2_0, which need K to be a",
-    'multiple of their block) at its default group size and prints one row per scheme: bits/weight with all',
-    'metadata, NMSE, SQNR, max |error|, cosine similarity and quantize time. Then every CPU',
-    'kernel (dequant, lut-f32, lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports',
-    'and is checked against the f64 oracle under its error bound. Then the GPU kernels run on',
-    "this machine's WebGPU adapter on the sample and are checked the same way (`lowbit verify`",
-    'has the full matrix). `npm start` runs this report. Exit status 1 if any check fails.',
+    'Without --in: quantizes the embedded sample weights (a deterministic synthetic matrix with',
+    "LLM-like statistics: heavy tails and a few outlier input channels) with every scheme (lowbit's,",
+    "then llama.cpp's ggml block formats q4_0 ... tq2_0, skipped where K is not a multiple of their",
+    'block) at its default group size and prints one row per scheme: bits/weight with all metadata,',
+    'NMSE, SQNR, max |error|, cosine similarity and quantize time. Then every CPU kernel (dequant,',
+    'lut-f32, lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports and is checked',
+    "against the f64 oracle under its error bound. Then the GPU kernels run on this machine's WebGPU",
+    'adapter on the sample and are checked the same way (`lowbit verify` has the full matrix).',
+    '`npm start` runs this report. Exit status 1 if any check fails.',
+    '',
+    `With --in PATH (${MODEL_INPUTS}, e.g. a sharded`,
+    'checkpoint with its model.safetensors.index.json): the model report. Every 2-D tensor x every',
+    'scheme, reading one tensor at a time (only its bytes; F32/F16/BF16/F64 converted to f32), with',
+    'bits/weight, NMSE, SQNR, max |error|, cosine, quantize time and mixture variant shares; model',
+    'totals per scheme (the tensors as one vector of weights: bits/weight and MSE weighted by',
+    'element count); the worst tensors first; progress and time left on stderr. A scheme that',
+    'cannot take a tensor (a group that does not divide K, NaN weights) gives a refused row.',
     '',
     'Options:',
-    '  --in FILE       .npy or .safetensors weights instead of the sample',
-    '  --tensor NAME   tensor to read from a .safetensors file holding several',
-    `  --gpu-all       check the GPU kernels on every scheme (default: ${GPU_REPORT_SCHEMES.join(' ')})`,
-    '  --no-gpu        skip the GPU section',
-    '  --json          print JSON instead of tables',
+    '  --in PATH           a model (see above) instead of the sample',
+    '  --tensors REGEX     only tensors whose name matches (a JavaScript regular expression)',
+    '  --tensor NAME       only the tensor named NAME',
+    '  --schemes a,b,...   schemes to run (default: every scheme)',
+    "  --group G           group size for every scheme: G > 0, 0 per channel, -1 per tensor",
+    '  --scale R           absmax (default) or mse; --scale-dtype f32|f16 where a scheme allows',
+    '  --budget B          plan one scheme per tensor for the least total squared error with',
+    '                      average bits/weight <= B (exact), among the schemes measured',
+    '  --activations FILE  activations X (one tensor shared by all, or one per layer named as the',
+    "                      weight or without '.weight'): adds ||XW^T - XWq^T|| / ||XW^T|| per row",
+    '  --json, --csv       JSON (everything) or CSV (one line per tensor x scheme) instead of tables',
+    '  --out FILE          write the report to FILE atomically (format from --json/--csv or the',
+    '                      extension .json/.csv); Ctrl-C never leaves a partial file',
+    '  --threads N         quantize each tensor on N worker threads (default: the logical cores; 1: this thread)',
+    '  --quiet             no progress on stderr',
+    `  --gpu-all           (sample) check the GPU kernels on every scheme (default: ${GPU_REPORT_SCHEMES.join(' ')})`,
+    '  --no-gpu            (sample) skip the GPU section',
   ].join('\n'),
   async run(argv) {
     const o = parse(argv, {
       in: { type: 'string' },
       tensor: { type: 'string' },
+      tensors: { type: 'string' },
+      schemes: { type: 'string' },
+      group: { type: 'string' },
+      scale: { type: 'string' },
+      'scale-dtype': { type: 'string' },
+      budget: { type: 'string' },
+      activations: { type: 'string' },
       json: { type: 'boolean', default: false },
+      csv: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      threads: { type: 'string' },
       'no-gpu': { type: 'boolean', default: false },
       'gpu-all': { type: 'boolean', default: false },
     });
-    const input = await loadWeightInput(o.in, o.tensor);
+    const schemes = schemeList(o.schemes);
+    const group = intOption(o.group, '--group');
+    const quantizeOptions: QuantizeOptions = { ...scaleOptions(o.scale, o['scale-dtype']), ...(group !== undefined ? { group } : {}) };
+    if (o.in !== undefined) {
+      return runModelReportCommand({
+        in: o.in,
+        schemes,
+        quantizeOptions,
+        ...(o.tensors !== undefined ? { tensors: o.tensors } : {}),
+        ...(o.tensor !== undefined ? { tensor: o.tensor } : {}),
+        ...(o.budget !== undefined ? { budget: budgetOption(o.budget) } : {}),
+        ...(o.activations !== undefined ? { activations: o.activations } : {}),
+        format: outputFormat(o.json, o.csv, o.out),
+        ...(o.out !== undefined ? { out: o.out } : {}),
+        quiet: o.quiet,
+        quantizer: threadedQuantizer(threadsOption(o.threads)),
+      });
+    }
+    if (o.threads !== undefined) throw new UsageError('--threads needs --in PATH (a model to report on)');
+    for (const flag of ['tensor', 'tensors', 'budget', 'activations', 'out'] as const) {
+      if (o[flag] !== undefined) throw new UsageError(`--${flag} needs --in PATH (a model to report on)`);
+    }
+    if (o.csv) throw new UsageError('--csv needs --in PATH (a model to report on)');
+    const input = await loadWeightInput(undefined, undefined);
     const progress = !o.json && process.stderr.isTTY;
     const say = (text: string) => {
       if (progress) process.stderr.write(`\r\x1b[K${text}`);
     };
     const results: SchemeEvaluation[] = [];
+    const refused: { scheme: string; reason: string }[] = [];
     const skipped: string[] = [];
-    for (const [i, s] of ALL_SCHEME_NAMES.entries()) {
-      say(`quantizing ${i + 1}/${ALL_SCHEME_NAMES.length} ${s}`);
+    for (const [i, s] of schemes.entries()) {
+      say(`quantizing ${i + 1}/${schemes.length} ${s}`);
       // ggml block formats need K to be a multiple of their block (32 or 256): skip them otherwise.
       const block = getScheme(s).family === 'ggml' ? getScheme(s).fixedBlock : undefined;
       if (block !== undefined && input.cols % block !== 0) {
         skipped.push(`${s} (K=${input.cols} is not a multiple of its block of ${block})`);
         continue;
       }
-      results.push(evaluateScheme(input.data, input.rows, input.cols, s));
+      try {
+        results.push(evaluateScheme(input.data, input.rows, input.cols, s, quantizeOptions));
+      } catch (err) {
+        refused.push({ scheme: s, reason: (err as Error).message });
+      }
     }
     say('checking CPU kernels');
     const cpu = cpuAgreement(results, REPORT_M);
@@ -135,6 +218,7 @@ export const reportCommand: Command = {
         input: { name: input.name, shape: [input.rows, input.cols] },
         schemes: results.map(evaluationJson),
         ...(skipped.length ? { skipped } : {}),
+        ...(refused.length > 0 ? { refused } : {}),
         cpuKernels: cpu,
         gpu: { adapter: gpuAdapter, ...(gpuError ? { error: gpuError } : {}), rows: gpuRows },
         ok,
@@ -143,9 +227,12 @@ export const reportCommand: Command = {
       return ok ? 0 : 1;
     }
     const out: string[] = [];
-    out.push(`lowbit report: ${input.name} [${input.rows} x ${input.cols}], every scheme at its default group`, '');
+    const groupText = group === undefined ? 'at its default group' : `with --group ${group}`;
+    out.push(`lowbit report: ${input.name} [${input.rows} x ${input.cols}], ${o.schemes === undefined ? 'every scheme' : 'each scheme'} ${groupText}`, '');
     out.push(schemeTable(results), '');
     if (skipped.length) out.push(`skipped: ${skipped.join('; ')}`, '');
+    for (const r of refused) out.push(`refused ${r.scheme}: ${r.reason}`);
+    if (refused.length > 0) out.push('');
     out.push(`CPU kernels vs the f64 oracle (GEMV, M = ${REPORT_M}; err/bound <= 1 passes):`, '');
     out.push(cpuKernelTable(cpu), '');
     out.push(`GPU kernels on ${gpuAdapter}:`);
@@ -190,4 +277,11 @@ function gpuTable(rows: readonly VerifyRow[]): string {
       r.timer ?? '-',
     ]),
   );
+}
+
+/** --threads: a positive integer, default the logical cores. */
+function threadsOption(value: string | undefined): number {
+  const n = intOption(value, '--threads') ?? defaultQuantizeThreads();
+  if (n < 1) throw new UsageError(`--threads must be at least 1, got ${n}`);
+  return n;
 }

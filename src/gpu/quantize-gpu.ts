@@ -1,12 +1,17 @@
 /**
  * GPU quantize: W[N, K] (row-major f32) -> QuantizedTensor on the GPU, bit-identical to the CPU
- * `quantize` (src/quant/quantize.ts) for the schemes {@link gpuQuantizeSupports} accepts: the
- * symmetric integer absmax schemes (int2/int3/int4/int8, f32 or f16 scales, per group, channel
- * or tensor) and the OCP MX schemes. The kernel (shaders/quantize.wgsl) decides every rounding
- * with integer arithmetic on f32 bit patterns; see its header for how.
+ * `quantize` (src/quant/quantize.ts) for every scheme and option. Two kernels:
+ * - quantize.wgsl (variant 'quantize'): the symmetric integer absmax schemes (int2-int8, absmax
+ *   rule) and the OCP MX schemes, by integer arithmetic on f32 bit patterns;
+ * - quantize-general.wgsl (variant 'quantize-general'): everything else (asymmetric integers,
+ *   minifloat and codebook grids, mixtures, the clip-ratio search, NVFP4, mean-|w| rules), with
+ *   exact code decisions and the CPU's f64 scale and error arithmetic emulated in integers
+ *   (quantize-f64.wgsl). `kernel: 'general'` forces it for any scheme (cross-checks).
  *
- * W is uploaded in row chunks when it exceeds maxStorageBufferBindingSize; per-tensor scales
- * share one amax word across chunks (all amax passes run before any scale pass).
+ * W is uploaded in row chunks when it exceeds maxStorageBufferBindingSize; per-tensor units and
+ * the NVFP4 tensor scale share their statistics across chunks (all statistics passes run before
+ * any decision pass). A per-tensor unit whose decision reads every weight (mean-|w|, mixtures,
+ * clip search) needs W in one chunk.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { wordsPerRowFor } from '../format/pack.js';
@@ -14,6 +19,11 @@ import { storeScale } from '../quant/scale.js';
 import { getScheme } from '../quant/schemes.js';
 import { checkInput, resolveLayout, type Layout, type QuantizeOptions } from '../quant/quantize.js';
 import { generateQuantizePrelude, quantizeKernelSpec, type QuantizeKernelSpec } from '../wgsl/quantize-prelude.js';
+import { generalDecideEntry, generalQuantizeSpec, generalQuantizeTables, type GeneralQuantizeSpec } from '../wgsl/quantize-general-tables.js';
+import { planQuantizeShape } from '../quant/quantize-plan.js';
+import { quantize } from '../quant/quantize.js';
+import { nvfp4TensorScale } from '../quant/scale.js';
+import { idBitsFor } from '../quant/quantize-plan.js';
 import type { LowbitGpu } from './device.js';
 import { GpuLimitError, createStorage, dispatch2d, readBytes, uploadStorage } from './buffers.js';
 import type { BindingKind } from './pipeline-cache.js';
@@ -40,29 +50,32 @@ const WORD_BYTES = 4;
 /** The kernel's index math stays in i32/u32: bit offsets within a row and element counts below 2^31. */
 const INDEX_LIMIT = 2 ** 31;
 
-/** Options of {@link quantizeGpu}: the CPU options plus a lower binding limit for tests. */
+/** Options of {@link quantizeGpu}: the CPU options, a lower binding limit for tests, the kernel. */
 export interface GpuQuantizeOptions extends QuantizeOptions {
   /** Largest storage binding to use (default: the device's maxStorageBufferBindingSize); tests lower it to force row chunks. */
   readonly maxBindingBytes?: number;
+  /** 'auto' (default): quantize.wgsl where it applies, else quantize-general.wgsl; 'general': always the latter. */
+  readonly kernel?: 'auto' | 'general';
 }
 
 /** Result of {@link quantizeGpu}. */
 export interface GpuQuantizeResult {
   /** The tensor, bit-identical to the CPU `quantize` with the same scheme and options. */
   readonly qt: QuantizedTensor;
-  readonly variant: 'quantize';
+  readonly variant: 'quantize' | 'quantize-general';
   readonly gpuMs: number;
   readonly timer: TimerKind;
 }
 
 /**
- * True when the GPU quantizer handles `scheme` with `opts`, otherwise the reason (mixtures, clip
- * search, asymmetric zero points, NVFP4, non-integer absmax grids and mean-|w| rules run on the
- * CPU only). Throws for unknown schemes and for options the scheme itself rejects.
+ * True when the GPU quantizer handles `scheme` with `opts` (every registered scheme does),
+ * otherwise the reason. Throws for unknown schemes and for options the scheme itself rejects.
  */
 export function gpuQuantizeSupports(scheme: string, opts: QuantizeOptions = {}): true | string {
   const spec = quantizeKernelSpec(scheme, opts);
-  return typeof spec === 'string' ? spec : true;
+  if (typeof spec !== 'string') return true;
+  const general = generalQuantizeSpec(scheme, opts);
+  return typeof general === 'string' ? general : true;
 }
 
 /** Rows per chunk so that the chunk's W (the largest buffer) fits `limit` bytes and its indices fit the kernel. */
@@ -101,7 +114,11 @@ function throwScaleOverflow(w: Float32Array, cols: number, spec: QuantizeKernelS
  */
 export async function quantizeGpu(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, scheme: string, opts: GpuQuantizeOptions = {}): Promise<GpuQuantizeResult> {
   const spec = quantizeKernelSpec(scheme, opts);
-  if (typeof spec === 'string') throw new Error(`quantizeGpu: ${scheme} is not supported on the GPU: ${spec}; use the CPU quantize`);
+  if (typeof spec === 'string' || opts.kernel === 'general') {
+    const general = generalQuantizeSpec(scheme, opts);
+    if (typeof general === 'string') throw new Error(`quantizeGpu: ${scheme} is not supported on the GPU: ${general}; use the CPU quantize`);
+    return quantizeGpuGeneral(gpu, w, rows, cols, general, opts);
+  }
   checkInput(w, rows, cols, scheme);
   const layout = resolveLayout(scheme, getScheme(scheme), rows, cols, opts.group);
   const { bits } = spec;
@@ -167,6 +184,122 @@ export async function quantizeGpu(gpu: LowbitGpu, w: Float32Array, rows: number,
       hasTensorScale: false,
     };
     return { qt, variant: 'quantize', gpuMs: t.ms, timer: t.timer };
+  } finally {
+    owned.destroy();
+  }
+}
+
+/** Workgroup size and elements per statistics invocation (override constants of quantize-general.wgsl). */
+export const GENERAL_QUANTIZE_TILE = { WG_SIZE: 64, STATS_SPAN: 32 } as const;
+/** Bindings of quantize-general.wgsl: w, stats, decisions, codes, params, tables. */
+const GENERAL_QUANTIZE_BINDINGS: readonly (readonly [number, BindingKind])[] = [...QUANTIZE_BINDINGS, [5, 'read-only-storage']];
+/** Words of the general kernel's QuantParams uniform, statistics per unit, decision words per group. */
+const GENERAL_PARAM_WORDS = 16;
+const STAT_WORDS = 3;
+const DEC_WORDS = 6;
+const DEC_SCALE = 0;
+const DEC_ZERO = 4;
+const DEC_ID = 5;
+const F32_INF_BITS = 0x7f800000;
+const F32_ABS_BITS = 0x7fffffff;
+
+/** The general kernel (quantize-general.wgsl): every scheme; see the module comment. */
+async function quantizeGpuGeneral(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, spec: GeneralQuantizeSpec, opts: GpuQuantizeOptions): Promise<GpuQuantizeResult> {
+  const { scheme, bits } = spec;
+  const sc = getScheme(scheme);
+  checkInput(w, rows, cols, scheme);
+  const plan = planQuantizeShape(sc, rows, cols, opts);
+  const layout = plan.layout;
+  const groupsPerRow = plan.groupsPerRow;
+  const wordsPerRow = wordsPerRowFor(cols, bits);
+  const limit = Math.min(opts.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
+  const perChunk = chunkRows(scheme, rows, cols, bits, limit);
+  const perTensor = layout.granularity === 'tensor';
+  const readsUnit = spec.rule === 'mean' || plan.encoders.length > 1 || plan.ratios.length > 1;
+  if (perTensor && readsUnit && perChunk < rows) {
+    throw new GpuLimitError(
+      `quantizeGpu (${scheme}): the per-tensor ${spec.rule === 'mean' ? 'mean-|w| scale' : 'candidate search'} reads all of W [${rows}, ${cols}] in one pass, ` +
+        `but W exceeds maxStorageBufferBindingSize = ${limit} bytes; raise the limit, quantize per group or channel, or quantize on the CPU`,
+    );
+  }
+  const pipelineFor = (entryPoint: string) =>
+    getPipeline(gpu, { shader: 'quantize-general', parts: ['quantize-f64'], constants: GENERAL_QUANTIZE_TILE, bindings: GENERAL_QUANTIZE_BINDINGS, entryPoint });
+  const [statsPipe, decidePipe, encodePipe] = await Promise.all([pipelineFor('qg_stats'), pipelineFor(generalDecideEntry(spec)), pipelineFor('qg_encode')]);
+
+  const owned = new Owned();
+  try {
+    // One statistics buffer for the tensor: per-tensor units share unit 0; the tensor's max |w| follows the units.
+    const totalUnits = perTensor ? 1 : plan.units;
+    const stats = owned.add(createStorage(gpu, (totalUnits * STAT_WORDS + 1) * WORD_BYTES, 'quantize-general stats'));
+    const tables = owned.add(uploadStorage(gpu, generalQuantizeTables(spec), `quantize-general tables (${scheme})`));
+    const chunks: { rowStart: number; rows: number; dec: GPUBuffer; codes: GPUBuffer }[] = [];
+    const passes: ComputeJob[][] = [[], [], []];
+    for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
+      const n = Math.min(perChunk, rows - rowStart);
+      const what = `W rows ${rowStart}..${rowStart + n - 1} [${n}, ${cols}]`;
+      const wBuf = owned.add(uploadStorage(gpu, w.subarray(rowStart * cols, (rowStart + n) * cols), `quantize-general ${what}`));
+      const unitLen = perTensor ? n * cols : layout.unitLen;
+      const units = (n * cols) / unitLen;
+      const unitBase = perTensor ? 0 : (rowStart * cols) / unitLen;
+      const dec = owned.add(createStorage(gpu, n * groupsPerRow * DEC_WORDS * WORD_BYTES, `quantize-general decisions, ${what}`));
+      const codes = owned.add(createStorage(gpu, n * wordsPerRow * WORD_BYTES, `quantize-general codes, ${what}`));
+      const partsPerUnit = Math.ceil(unitLen / GENERAL_QUANTIZE_TILE.STATS_SPAN);
+      const grids = [units * partsPerUnit, units, n * wordsPerRow].map((inv) => dispatch2d(gpu, Math.ceil(inv / GENERAL_QUANTIZE_TILE.WG_SIZE)));
+      const u = new Uint32Array(GENERAL_PARAM_WORDS);
+      u.set([n, cols, layout.groupSize, groupsPerRow, wordsPerRow, unitLen, units, partsPerUnit, ...grids.map((g) => g[0]), unitBase, totalUnits]);
+      const params = owned.add(uniformFrom(gpu, u.buffer, 'quantize-general params'));
+      const entries = [[0, wBuf], [1, stats], [2, dec], [3, codes], [4, params], [5, tables]] as const;
+      [statsPipe, decidePipe, encodePipe].forEach((pipeline, i) => {
+        const [gx, gy] = grids[i] as [number, number];
+        (passes[i] as ComputeJob[]).push({ pipeline, bindGroup: bindGroup(gpu, pipeline, entries, 'quantize-general'), workgroups: [gx, gy, 1], label: `quantize-general ${i}` });
+      });
+      chunks.push({ rowStart, rows: n, dec, codes });
+    }
+    const t = await submitJobs(gpu, 'quantize-general', passes.flat());
+    const groups = rows * groupsPerRow;
+    const scaleBits = new Uint32Array(groups);
+    const zeros = sc.scaleRule === 'minmax' ? new Uint8Array(groups) : undefined;
+    const ids = plan.encoders.length > 1 ? new Uint8Array(groups) : undefined;
+    const codeWords = new Uint32Array(rows * wordsPerRow);
+    for (const ch of chunks) {
+      const d = new Uint32Array(await readBytes(gpu, ch.dec, ch.rows * groupsPerRow * DEC_WORDS * WORD_BYTES));
+      const g0 = ch.rowStart * groupsPerRow;
+      for (let g = 0; g < ch.rows * groupsPerRow; g++) {
+        scaleBits[g0 + g] = d[g * DEC_WORDS + DEC_SCALE] as number;
+        if (zeros) zeros[g0 + g] = d[g * DEC_WORDS + DEC_ZERO] as number;
+        if (ids) ids[g0 + g] = d[g * DEC_WORDS + DEC_ID] as number;
+      }
+      codeWords.set(new Uint32Array(await readBytes(gpu, ch.codes, ch.rows * wordsPerRow * WORD_BYTES)), ch.rowStart * wordsPerRow);
+    }
+    if (scaleBits.some((b) => (b & F32_ABS_BITS) === F32_INF_BITS)) {
+      // An f16 scale overflow: the CPU quantize raises the reference's error for it.
+      quantize(w, rows, cols, scheme, opts);
+      throw new Error(`quantizeGpu (${scheme}): a scale overflowed on the GPU but not on the CPU (internal error)`);
+    }
+    let tensorScale = 1;
+    if (spec.rule === 'nvfp4') {
+      const amaxBits = new Uint32Array(await readBytes(gpu, stats, (totalUnits * STAT_WORDS + 1) * WORD_BYTES))[totalUnits * STAT_WORDS] as number;
+      tensorScale = nvfp4TensorScale(new Float32Array(new Uint32Array([amaxBits]).buffer)[0] as number);
+    }
+    const qt: QuantizedTensor = {
+      scheme,
+      rows,
+      cols,
+      bits,
+      groupSize: layout.groupSize,
+      granularity: layout.granularity,
+      codes: codeWords,
+      wordsPerRow,
+      elementTypes: sc.elementTypes.slice(),
+      ...(ids ? { dtypeIds: ids } : {}),
+      idBits: idBitsFor(plan.encoders.length),
+      scales: new Float32Array(scaleBits.buffer),
+      scaleDType: spec.scaleDType,
+      ...(zeros ? { zeros } : {}),
+      tensorScale,
+      hasTensorScale: spec.rule === 'nvfp4',
+    };
+    return { qt, variant: 'quantize-general', gpuMs: t.ms, timer: t.timer };
   } finally {
     owned.destroy();
   }

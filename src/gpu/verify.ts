@@ -108,13 +108,19 @@ function firstQuantizedMismatch(got: QuantizedTensor, want: QuantizedTensor): st
       return `code word ${i - row * want.wordsPerRow} of row ${row} differs: got ${hex(got.codes[i] as number)}, expected ${hex(want.codes[i] as number)}`;
     }
   }
+  // Zero points, datatype ids (mixtures) and the tensor scale (NVFP4).
+  for (const [name, a, b] of [['zero point', got.zeros, want.zeros], ['datatype id', got.dtypeIds, want.dtypeIds]] as const) {
+    if ((a === undefined) !== (b === undefined)) return `${name}s ${a ? 'present' : 'missing'}, expected ${b ? 'present' : 'missing'}`;
+    if (a && b) for (let g = 0; g < b.length; g++) if (a[g] !== b[g]) return `${name} of group ${g} differs: got ${a[g]}, expected ${b[g]}`;
+  }
+  if (!Object.is(got.tensorScale, want.tensorScale)) return `tensor scale differs: got ${got.tensorScale}, expected ${want.tensorScale}`;
   return undefined;
 }
 
 /**
  * Runs the matrix on `gpu`: for every scheme (lowbit's and llama.cpp's block formats), the GPU
- * dequantize (bit-exact), the GPU quantize (bit-exact, schemes gpuQuantizeSupports accepts: not
- * the ggml schemes, whose reference quantizers run on the CPU) and every variant
+ * dequantize (bit-exact), the GPU quantize (bit-exact, every scheme gpuQuantizeSupports accepts:
+ * all of lowbit's; the ggml schemes' reference quantizers run on the CPU) and every variant
  * that supports the scheme (skipped, with the reason, when the adapter lacks a capability),
  * each on the embedded sample weights and activations, judged by checkMatmulBound with the
  * variant's bound.
@@ -162,7 +168,7 @@ export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Pr
         try {
           const got = await quantizeGpu(gpu, sample.data, n, k, scheme);
           const bad = firstQuantizedMismatch(got.qt, qt);
-          push({ ...base, status: bad === undefined ? 'pass' : 'fail', shapes: [`${n}x${k}`], worstRatio: 0, maxAbsErr: 0, message: bad ?? 'bit-exact', gpuMs: got.gpuMs, timer: got.timer });
+          push({ ...base, status: bad === undefined ? 'pass' : 'fail', shapes: [`${n}x${k}`], worstRatio: 0, maxAbsErr: 0, message: bad ?? `bit-exact (${got.variant}.wgsl)`, gpuMs: got.gpuMs, timer: got.timer });
         } catch (err) {
           push({ ...base, status: 'error', shapes: [], worstRatio: NaN, maxAbsErr: NaN, message: (err as Error).message });
         }

@@ -20,6 +20,12 @@ export interface ByteSource {
    * view into a larger buffer; copy it before keeping it beyond the next read.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills all of `dest` with the bytes [offset, offset + dest.byteLength), with the same
+   * checks as `read`, without allocating (a positional read straight into `dest`). Readers use it
+   * when present to fill output arrays and reuse one scratch buffer.
+   */
+  readInto?(offset: number, dest: Uint8Array): Promise<void>;
   /** Releases the underlying handle, if any (idempotent). */
   close(): Promise<void>;
 }
@@ -49,6 +55,15 @@ export function bytesSource(bytes: Uint8Array, name = 'bytes'): ByteSource {
         return Promise.reject(e);
       }
       return Promise.resolve(bytes.subarray(offset, offset + length));
+    },
+    readInto(offset, dest) {
+      try {
+        checkRange(this, offset, dest.byteLength);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      dest.set(bytes.subarray(offset, offset + dest.byteLength));
+      return Promise.resolve();
     },
     close: () => Promise.resolve(),
   };

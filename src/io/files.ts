@@ -2,10 +2,14 @@
 // and write .npy files atomically (temp file in the same directory, then rename).
 
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
-import { parseNpy, writeNpy } from './npy.js';
-import { describeTensorNames, parseSafetensorsHeader, readSafetensorsTensor } from './safetensors.js';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { writeNpy } from './npy.js';
+import type { ModelTensor } from './model.js';
+import { openModelPath } from './node-model.js';
+import { describeTensorNames } from './safetensors.js';
+import { quoteString } from './quote.js';
+import type { ReadTensorOptions } from './tensor-data.js';
 
 /** A tensor of any rank read from a file, as f32. */
 export interface TensorFromFile {
@@ -25,57 +29,40 @@ export interface Weights {
   name: string;
 }
 
-const SUPPORTED_EXTENSIONS = ['.npy', '.safetensors'] as const;
-
 function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function readFileBytes(path: string): Promise<Uint8Array> {
-  try {
-    const buf = await readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`cannot read '${path}': no such file`);
-    if (code === 'EISDIR') throw new Error(`cannot read '${path}': it is a directory`);
-    throw new Error(`cannot read '${path}': ${describeError(e)}`);
-  }
-}
-
 /**
- * Reads one tensor from a .npy or .safetensors file (chosen by extension, case-insensitive).
- * For .safetensors, `tensorName` picks the tensor; it may be omitted when the file holds
- * exactly one. Errors name the file and, where relevant, the tensor.
+ * Reads one tensor from a .npy or .safetensors file (chosen by extension, case-insensitive), a
+ * checkpoint index or a directory of shards (see `openModelPath`), reading only the header(s)
+ * and the tensor's byte range. `tensorName` picks the tensor; it may be omitted when the input
+ * holds exactly one. Errors name the file and, where relevant, the tensor.
  */
-export async function readTensorFile(path: string, tensorName?: string): Promise<TensorFromFile> {
-  const ext = extname(path).toLowerCase();
-  if (ext !== '.npy' && ext !== '.safetensors') {
-    throw new Error(
-      `cannot read '${path}': unsupported file extension '${ext || '(none)'}'; supported: ${SUPPORTED_EXTENSIONS.join(', ')}`,
-    );
-  }
-  const bytes = await readFileBytes(path);
+export async function readTensorFile(path: string, tensorName?: string, opts: ReadTensorOptions = {}): Promise<TensorFromFile> {
+  const model = await openModelPath(path);
   try {
-    if (ext === '.npy') {
-      if (tensorName !== undefined) {
-        throw new Error(`a tensor name ('${tensorName}') was given, but .npy files hold a single array`);
+    const single = model.shards.length === 1 && model.index === undefined ? model.shards[0]!.format : undefined;
+    let t: ModelTensor;
+    if (tensorName === undefined) {
+      if (model.tensors.length !== 1) {
+        const what = single !== undefined ? 'the file' : 'the model';
+        throw new Error(`cannot read '${path}': ${what} holds ${model.tensors.length} tensors, name one; ${describeTensorNames(model.tensors)}`);
       }
-      const arr = parseNpy(bytes);
-      return { data: arr.data, shape: arr.shape, name: basename(path, extname(path)), dtype: arr.dtype };
-    }
-    const header = parseSafetensorsHeader(bytes);
-    let name = tensorName;
-    if (name === undefined) {
-      if (header.tensors.length !== 1) {
-        throw new Error(`the file holds ${header.tensors.length} tensors, name one; ${describeTensorNames(header.tensors)}`);
+      t = model.tensors[0]!;
+    } else {
+      if (single === 'npy') throw new Error(`cannot read '${path}': a tensor name (${quoteString(tensorName)}) was given, but .npy files hold a single array`);
+      const found = model.tensors.find((x) => x.name === tensorName);
+      if (found === undefined) {
+        const prefix = single === 'safetensors' ? 'safetensors: ' : '';
+        throw new Error(`cannot read '${path}': ${prefix}no tensor named ${quoteString(tensorName)}; ${describeTensorNames(model.tensors)}`);
       }
-      name = header.tensors[0]!.name;
+      t = found;
     }
-    const t = readSafetensorsTensor(bytes, name, header);
-    return { data: t.data, shape: t.shape, name: t.name, dtype: t.dtype };
-  } catch (e) {
-    throw new Error(`cannot read '${path}': ${describeError(e)}`);
+    const data = await model.read(t, opts);
+    return { data, shape: [...t.shape], name: t.name, dtype: t.dtype };
+  } finally {
+    await model.close();
   }
 }
 

@@ -75,6 +75,18 @@ export function decodeHalfLE(
 ): Float32Array {
   // Write f32 bit patterns through a u32 view of `out` (exact, NaN payloads included).
   const u32 = new Uint32Array(out.buffer, out.byteOffset, count);
+  const start = bytes.byteOffset + offset;
+  if (HOST_LITTLE_ENDIAN && start % 2 === 0) {
+    // Aligned: read the 16-bit words through a view instead of byte by byte (same values).
+    const u16 = new Uint16Array(bytes.buffer, start, count);
+    if (kind === 'f16') {
+      const table = f16DecodeTable();
+      for (let i = 0; i < count; i++) u32[i] = table[u16[i]!]!;
+    } else {
+      for (let i = 0; i < count; i++) u32[i] = u16[i]! << BF16_SHIFT;
+    }
+    return out;
+  }
   if (kind === 'f16') {
     const table = f16DecodeTable();
     for (let i = 0, p = offset; i < count; i++, p += 2) {
@@ -105,6 +117,42 @@ export function decodeF32LE(bytes: Uint8Array, offset: number, count: number): F
     for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * F32_BYTES, true);
   }
   return out;
+}
+
+/**
+ * Decodes `count` little-endian f32 values starting at `bytes[offset]` into `out` (from index 0)
+ * and returns `out`. Bit patterns are copied, so NaN payloads survive.
+ */
+export function decodeF32LEInto(bytes: Uint8Array, offset: number, count: number, out: Float32Array): Float32Array {
+  if (HOST_LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer, out.byteOffset, count * F32_BYTES).set(bytes.subarray(offset, offset + count * F32_BYTES));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * F32_BYTES);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * F32_BYTES, true);
+  }
+  return out;
+}
+
+/** Largest finite f32 (2 - 2^-23) * 2^127 = 3.4028234663852886e38 (IEEE 754 binary32). */
+export const F32_MAX = (2 - 2 ** -23) * 2 ** 127;
+
+/**
+ * Decodes `count` little-endian f64 values starting at `bytes[offset]` into `out` (from index 0),
+ * each rounded to the nearest f32. Returns -1, or the index of the first finite f64 whose f32
+ * rounding overflows to infinity (beyond F32_MAX plus half an ulp): the caller reports it, since
+ * "Infinity" would misname a finite value that merely exceeds the f32 range.
+ */
+export function decodeF64LEInto(bytes: Uint8Array, offset: number, count: number, out: Float32Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * F64_BYTES);
+  let overflow = -1;
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat64(i * F64_BYTES, true);
+    const f = Math.fround(v);
+    out[i] = f;
+    // f - f !== 0 only for +-Infinity and NaN; a finite v that became infinite overflowed.
+    if (overflow < 0 && f - f !== 0 && v - v === 0) overflow = i;
+  }
+  return overflow;
 }
 
 /** Decodes `count` little-endian f64 values starting at `bytes[offset]`, rounded to f32. */

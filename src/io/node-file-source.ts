@@ -22,26 +22,32 @@ export async function openFileSource(path: string): Promise<ByteSource> {
     throw new Error(`cannot read '${path}': it is a directory`);
   }
   let closed = false;
-  const src: ByteSource = {
+  const size = st.size;
+  const readInto = async (offset: number, dest: Uint8Array): Promise<void> => {
+    const length = dest.byteLength;
+    checkRange({ name: path, size }, offset, length);
+    if (closed) throw new Error(`cannot read '${path}': the file was closed`);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(dest, done, length - done, offset + done);
+      if (bytesRead === 0) throw new Error(`cannot read '${path}': it ended after ${offset + done} bytes, expected at least ${offset + length} (the file is truncated or changed while reading)`);
+      done += bytesRead;
+    }
+  };
+  return {
     name: path,
-    size: st.size,
+    size,
     async read(offset, length) {
-      checkRange(src, offset, length);
-      if (closed) throw new Error(`cannot read '${path}': the file was closed`);
+      checkRange({ name: path, size }, offset, length);
       const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) throw new Error(`cannot read '${path}': it ended after ${offset + done} bytes, expected at least ${offset + length} (the file is truncated or changed while reading)`);
-        done += bytesRead;
-      }
+      await readInto(offset, out);
       return out;
     },
+    readInto,
     async close() {
       if (closed) return;
       closed = true;
       await handle.close();
     },
   };
-  return src;
 }

@@ -3,13 +3,14 @@
  * datatype registries like src/wgsl/prelude.ts: the kernel body is scheme-agnostic and reads
  * every rule- and datatype-dependent number from the constants emitted here.
  *
- * Two scale rules run on the GPU (src/quant/quantize.ts is the reference):
+ * Two scale rules run in this kernel (src/quant/quantize-reference.ts defines them):
  * - `absmax-int`: symmetric integers, scale = storeScale(amax / qmax) in f32 or f16, codes
  *   RNE(w / scale) clamped to +-qmax (runAbsmax with one encoder and the ratio 1).
  * - `mx`: OCP MX v1.0 section 6.3, E8M0 scale 2^(floor(log2(amax)) - emax_elem) clamped to the
  *   E8M0 range, elements RNE onto a minifloat grid (saturating) or an integer grid (runMx).
- * Everything else (asymmetric zero points, mixtures, clip search, NVFP4, codebook and minifloat
- * absmax grids, mean-|w| rules) stays on the CPU; {@link quantizeKernelSpec} says why.
+ * Every other scheme (asymmetric zero points, mixtures, clip search, NVFP4, codebook and
+ * minifloat absmax grids, mean-|w| rules) runs the general kernel (shaders/quantize-general.wgsl,
+ * src/wgsl/quantize-general-tables.ts); {@link quantizeKernelSpec} says why this one does not apply.
  */
 import { getDType, type DType } from '../dtype/registry.js';
 import { E8M0_MAX_EXP, E8M0_MIN_EXP } from '../quant/scale.js';
@@ -118,7 +119,8 @@ function mxElement(dt: DType): MxElement | string {
 }
 
 /**
- * The kernel spec of `scheme` with `opts`, or the reason the GPU quantizer does not handle it.
+ * The kernel spec of `scheme` with `opts`, or the reason this kernel does not handle it (the
+ * general kernel then does).
  * Throws, with the CPU quantizer's messages, for unknown schemes and options the scheme itself
  * rejects (a scaleDType it does not store, clip search on a fixed scale rule).
  */

@@ -319,9 +319,11 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await expect.poll(() => page.locator('#page-validate').textContent()).toContain('only 2-D weight matrices');
     expect(await page.locator('#run-validate').isDisabled()).toBe(true);
 
-    // Cancel: every scheme on the sample takes seconds; Cancel ends it at once and a new run works.
+    // Cancel: every scheme on the sample with the kernel checks takes seconds (quantizing alone no
+    // longer does); Cancel ends it at once and a new run works.
     await page.click('#use-sample');
     await page.click('button:text("All")');
+    await page.check('input[data-testid="check-kernels"]');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="running"]');
     await page.click('#cancel-validate');
@@ -329,6 +331,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     expect(await page.locator('#validate-status').textContent()).toContain('Cancelled');
     await page.click('#schemes-none');
     await page.check('input[data-scheme="int8"]');
+    await page.uncheck('input[data-testid="check-kernels"]');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
     expect(await page.locator('#summary-table tr[data-scheme="int8"]').count()).toBe(1);

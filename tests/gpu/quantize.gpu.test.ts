@@ -1,18 +1,22 @@
-// GPU quantize is bit-identical to the CPU quantize (codes, scale bits, every field) for the absmax integer and MX schemes, on seeded, random-bit and adversarial weights.
-import { describe, expect, it } from 'vitest';
+// GPU quantize is bit-identical to the CPU quantize (codes, scale bits, zero points, ids, every field) for every scheme and option, on seeded, random-bit and adversarial weights.
+import { afterAll, describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
 import { seededMatrix } from './cases.js';
 import { gpuQuantizeSupports, quantizeGpu, type GpuQuantizeOptions } from '../../src/gpu/quantize-gpu.js';
 import { GpuLimitError } from '../../src/gpu/buffers.js';
 import type { LowbitGpu } from '../../src/gpu/device.js';
-import { quantize, type QuantizeOptions } from '../../src/quant/quantize.js';
+import { quantize, quantizeReference, type QuantizeOptions } from '../../src/quant/quantize.js';
+import { adversarialGroups, seededWeights, tensorDifference } from '../quant/exact-cases.js';
+import { quantizeParallel, quantizeThreadsInfo, terminateQuantizeWorkers } from '../../src/quant/quantize-threads.js';
+import { wasmQuantizeStatus } from '../../src/quant/quantize-wasm.js';
 import { SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
 import { getDType } from '../../src/dtype/registry.js';
 import { mulberry32, type Rng } from '../../src/io/random.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
-/** The schemes the GPU quantizer must handle (the task: absmax integers and OCP MX). */
+/** The schemes of the integer / MX kernel (quantize.wgsl); every other scheme runs quantize-general.wgsl. */
 const GPU_SCHEMES = ['int2', 'int3', 'int4', 'int8', 'mxfp4', 'mxfp6_e2m3', 'mxfp6_e3m2', 'mxfp8_e4m3', 'mxfp8_e5m2', 'mxint8'];
+const GENERAL_SCHEMES = SCHEME_NAMES.filter((s) => !GPU_SCHEMES.includes(s));
 /** Largest finite f32: (2 - 2^-23) * 2^127. */
 const F32_MAX = (2 - 2 ** -23) * 2 ** 127;
 /** Smallest positive f32 subnormal and normal. */
@@ -21,41 +25,19 @@ const F32_MIN_NORMAL = 2 ** -126;
 
 const f32Bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0] as number;
 const fromBits = (b: number): number => new Float32Array(new Uint32Array([b >>> 0]).buffer)[0] as number;
-const hex = (b: number): string => `0x${(b >>> 0).toString(16).padStart(8, '0')}`;
 /** The next f32 above / below a positive finite f32. */
 const nextUp = (x: number): number => fromBits(f32Bits(x) + 1);
 const nextDown = (x: number): number => (x === 0 ? 0 : fromBits(f32Bits(x) - 1));
 
-/** First difference between two tensors (every field; codes and scales as bit patterns), or ''. */
-function firstDifference(got: QuantizedTensor, want: QuantizedTensor): string {
-  const keys = (q: QuantizedTensor) => Object.keys(q).sort().join(',');
-  if (keys(got) !== keys(want)) return `fields differ: got {${keys(got)}}, expected {${keys(want)}}`;
-  const plain = ['scheme', 'rows', 'cols', 'bits', 'groupSize', 'granularity', 'wordsPerRow', 'idBits', 'scaleDType', 'tensorScale', 'hasTensorScale'] as const;
-  for (const k of plain) if (!Object.is(got[k], want[k])) return `${k}: got ${String(got[k])}, expected ${String(want[k])}`;
-  if (got.elementTypes.join() !== want.elementTypes.join()) return `elementTypes: got ${got.elementTypes.join()}, expected ${want.elementTypes.join()}`;
-  if (got.zeros !== undefined || got.dtypeIds !== undefined) return 'zeros / dtypeIds present';
-  if (got.scales.length !== want.scales.length) return `scales: got ${got.scales.length}, expected ${want.scales.length}`;
-  for (let g = 0; g < want.scales.length; g++) {
-    const a = f32Bits(got.scales[g] as number);
-    const b = f32Bits(want.scales[g] as number);
-    if (a !== b) return `scale of group ${g}: got ${got.scales[g]} (${hex(a)}), expected ${want.scales[g]} (${hex(b)})`;
-  }
-  if (got.codes.length !== want.codes.length) return `codes: got ${got.codes.length} words, expected ${want.codes.length}`;
-  for (let i = 0; i < want.codes.length; i++) {
-    if (got.codes[i] !== want.codes[i]) {
-      const row = Math.floor(i / want.wordsPerRow);
-      return `code word ${i} (row ${row}, word ${i - row * want.wordsPerRow}): got ${hex(got.codes[i] as number)}, expected ${hex(want.codes[i] as number)}`;
-    }
-  }
-  return '';
-}
+/** First difference between two tensors (every field; codes, scales and the tensor scale as bit patterns), or ''. */
+const firstDifference = tensorDifference;
 
 /** Quantizes on both sides and expects identical tensors; returns the CPU tensor. */
 async function expectSameAsCpu(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, scheme: string, opts: GpuQuantizeOptions = {}, what = ''): Promise<QuantizedTensor> {
-  const { maxBindingBytes: _ignored, ...cpuOpts } = opts;
-  const want = quantize(w, rows, cols, scheme, cpuOpts);
+  const { maxBindingBytes: _ignored, kernel, ...cpuOpts } = opts;
+  const want = quantizeReference(w, rows, cols, scheme, cpuOpts);
   const got = await quantizeGpu(gpu, w, rows, cols, scheme, opts);
-  expect(got.variant).toBe('quantize');
+  expect(got.variant).toBe(kernel === 'general' || !GPU_SCHEMES.includes(scheme) ? 'quantize-general' : 'quantize');
   const diff = firstDifference(got.qt, want);
   expect(diff, `${scheme} ${what} [${rows}, ${cols}] ${JSON.stringify(opts)}: ${diff}`).toBe('');
   return want;
@@ -202,36 +184,41 @@ function mxAdversarial(scheme: string): number[][] {
   return groups;
 }
 
+describe('cpu quantize in this runtime (Node, or Chromium for gpu-browser)', () => {
+  afterAll(async () => {
+    await terminateQuantizeWorkers();
+  });
+
+  it('runs the WebAssembly kernels, and quantizeParallel on workers, with the reference\'s tensors', async () => {
+    expect(wasmQuantizeStatus()).toEqual({ available: true, reason: '' });
+    // 264 x 1024 f32 (1.08 MB): above quantizeParallel's one-thread threshold.
+    const w = seededWeights(264, 1024, 17);
+    for (const [scheme, opts] of [['int4', {}], ['bitmod4', {}], ['nvfp4', {}], ['ternary', {}]] as const) {
+      const want = quantizeReference(w, 264, 1024, scheme, opts);
+      expect(tensorDifference(quantize(w, 264, 1024, scheme, opts), want), `${scheme} quantize`).toBe('');
+      const before = quantizeThreadsInfo();
+      expect(tensorDifference(await quantizeParallel(w, 264, 1024, scheme, { ...opts, threads: 2 }), want), `${scheme} quantizeParallel`).toBe('');
+      const after = quantizeThreadsInfo();
+      expect(after.fallbacks, after.lastFallbackReason).toBe(before.fallbacks);
+      expect(after.blocksDone).toBeGreaterThan(before.blocksDone);
+    }
+  });
+});
+
 describe('gpu quantize', () => {
   const fixture = useGpu();
 
-  it('supports the absmax integer and MX schemes and names why the others are CPU only', async (ctx) => {
-    const supported = SCHEME_NAMES.filter((s) => gpuQuantizeSupports(s) === true);
-    expect(supported).toEqual(GPU_SCHEMES);
+  it('supports every scheme and rejects invalid options with the CPU errors', async (ctx) => {
+    expect(SCHEME_NAMES.filter((s) => gpuQuantizeSupports(s) !== true)).toEqual([]);
     expect(gpuQuantizeSupports('int4', { scaleDType: 'f32', group: 0 })).toBe(true);
-    const reasons: [string, QuantizeOptions, RegExp][] = [
-      ['int4_asym', {}, /asymmetric.*CPU only/],
-      ['nvfp4', {}, /two-level scale.*CPU only/],
-      ['bitmod4', {}, /mixture.*CPU only/],
-      ['ant4', {}, /mixture.*CPU only/],
-      ['fp4', {}, /float4_e2m1fn grid is CPU only/],
-      ['nf4', {}, /nf4 grid is CPU only/],
-      ['fp4_er_pos', {}, /CPU only/],
-      ['ternary', {}, /mean-\|w\|.*CPU only/],
-      ['binary', {}, /mean-\|w\|.*CPU only/],
-      ['int4', { scale: 'mse' }, /clip-ratio search.*CPU only/],
-    ];
-    for (const [scheme, opts, re] of reasons) {
-      const why = gpuQuantizeSupports(scheme, opts);
-      expect(why, scheme).toMatch(re);
-    }
+    expect(gpuQuantizeSupports('bitmod4', { scale: 'mse', group: -1 })).toBe(true);
     // Invalid options get the CPU's errors, not a reason.
     expect(() => gpuQuantizeSupports('mxfp4', { scaleDType: 'f16' })).toThrow(/stores its scales as e8m0/);
+    expect(() => gpuQuantizeSupports('nvfp4', { scale: 'mse' })).toThrow(/fixed scale rule/);
     expect(() => gpuQuantizeSupports('no_such_scheme')).toThrow(/Unknown scheme/);
     await fixture.scoped(ctx, async ({ gpu }) => {
       const w = seededMatrix(2, 64, 1);
-      await expect(quantizeGpu(gpu, w, 2, 64, 'nvfp4')).rejects.toThrow(/nvfp4 is not supported on the GPU: .*two-level scale/);
-      await expect(quantizeGpu(gpu, w, 2, 64, 'int8', { scale: 'mse' })).rejects.toThrow(/clip-ratio search/);
+      await expect(quantizeGpu(gpu, w, 2, 64, 'mxfp4', { scale: 'mse' })).rejects.toThrow(/fixed scale rule/);
     });
   });
 
@@ -275,6 +262,73 @@ describe('gpu quantize', () => {
       });
     });
   }
+
+  /**
+   * Option sets for the general kernel, rotated across schemes so every granularity, scale
+   * mode and storage type meets several schemes without the full cross product (test time).
+   */
+  const ROTATION: QuantizeOptions[] = [{ group: 0 }, { group: -1, scaleDType: 'f32' }, { scale: 'mse', group: 32 }, { scaleDType: 'f32', group: 64 }, { group: 0, scale: 'mse', scaleDType: 'f32' }, { group: -1, scale: 'mse' }];
+  const accepted = (scheme: string, opts: QuantizeOptions): boolean => {
+    try {
+      quantize(new Float32Array(64), 1, 64, scheme, opts);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  GENERAL_SCHEMES.forEach((scheme, index) => {
+    it(`${scheme}: seeded, random-bit and adversarial weights; rotated options`, async (ctx) => {
+      await fixture.scoped(ctx, async ({ gpu }) => {
+        const sc = getScheme(scheme);
+        const base = groupOf(scheme);
+        const f16 = sc.defaultScaleDType === 'f16';
+        await expectSameAsCpu(gpu, seededMatrix(13, 96, 100 + index), 13, 96, scheme, base, 'seeded');
+        await expectSameAsCpu(gpu, seededMatrix(1, 64, 300), 1, 64, scheme, base, 'one row');
+        // f16 scales overflow above 65504: keep those centres lower.
+        await expectSameAsCpu(gpu, randomBitsMatrix(11, 96, 32, -149, f16 ? 12 : 127, mulberry32(400 + index)), 11, 96, scheme, base, 'random bits');
+        const g = sc.fixedBlock ?? 32;
+        const { w, rows, cols } = groupsToMatrix(adversarialGroups(scheme, g, base), g, 3);
+        await expectSameAsCpu(gpu, w, rows, cols, scheme, base, 'adversarial');
+        for (const k of [index, index + 3]) {
+          const opts = ROTATION[k % ROTATION.length] as QuantizeOptions;
+          if (!accepted(scheme, opts)) continue;
+          await expectSameAsCpu(gpu, seededMatrix(5, 64, 500 + k), 5, 64, scheme, opts, 'rotated options');
+        }
+      });
+    });
+  });
+
+  it('the general kernel, forced, equals the CPU on the integer and MX schemes too', async (ctx) => {
+    await fixture.scoped(ctx, async ({ gpu }) => {
+      for (const scheme of GPU_SCHEMES) {
+        const base = groupOf(scheme);
+        await expectSameAsCpu(gpu, seededMatrix(7, 64, 700), 7, 64, scheme, { ...base, kernel: 'general' }, 'forced general');
+        if (getScheme(scheme).scaleRule === 'mx') {
+          const { w, rows, cols } = groupsToMatrix(mxAdversarial(scheme), 32, 4);
+          await expectSameAsCpu(gpu, w, rows, cols, scheme, { kernel: 'general' }, 'forced general, adversarial');
+        } else {
+          const { w, rows, cols } = groupsToMatrix(intAdversarial(scheme, { group: 32 }), 32, 3);
+          await expectSameAsCpu(gpu, w, rows, cols, scheme, { group: 32, kernel: 'general' }, 'forced general, adversarial');
+        }
+      }
+    });
+  });
+
+  it('general kernel row chunks: NVFP4 tensor scale, per-tensor min/max and channel mixtures across chunks; per-tensor searches need one chunk', async (ctx) => {
+    await fixture.scoped(ctx, async ({ gpu }) => {
+      const w = seededMatrix(13, 96, 44);
+      w[12 * 96 + 7] = 300; // the tensor's largest value in the last chunk
+      // 96 f32 = 384 bytes per row; 1000 bytes allow 2 rows per chunk: 7 chunks for 13 rows.
+      await expectSameAsCpu(gpu, w, 13, 96, 'nvfp4', { maxBindingBytes: 1000 }, 'chunked');
+      await expectSameAsCpu(gpu, w, 13, 96, 'int3_asym', { group: -1, maxBindingBytes: 1000 }, 'chunked');
+      await expectSameAsCpu(gpu, w, 13, 96, 'fp6_e3m2', { group: -1, maxBindingBytes: 1000 }, 'chunked');
+      await expectSameAsCpu(gpu, w, 13, 96, 'bitmod3', { group: 0, maxBindingBytes: 1000 }, 'chunked');
+      await expectSameAsCpu(gpu, w, 13, 96, 'ternary', { group: 32, maxBindingBytes: 1000 }, 'chunked');
+      await expect(quantizeGpu(gpu, w, 13, 96, 'ternary', { maxBindingBytes: 1000 })).rejects.toThrow(GpuLimitError);
+      await expect(quantizeGpu(gpu, w, 13, 96, 'bitmod4', { group: -1, maxBindingBytes: 1000 })).rejects.toThrow(/per-tensor candidate search reads all of W/);
+    });
+  });
 
   it('splits W by rows under a lower binding limit (per group, channel and tensor)', async (ctx) => {
     await fixture.scoped(ctx, async ({ gpu }) => {
@@ -321,6 +375,13 @@ describe('gpu quantize', () => {
       const tie = seededMatrix(3, 64, 11);
       tie[100] = -65520;
       cases.push([tie, 3, 64, 'int2', { group: -1 }]);
+      // The general kernel: f16 overflows of absmax, min/max and mean scales, NaN, bad groups.
+      const wide = seededMatrix(3, 64, 15);
+      wide[64 + 9] = 2e6; // (hi - lo) / 15 above 65504
+      cases.push([huge, 3, 64, 'fp4', { group: 32 }], [wide, 3, 64, 'int4_asym', { group: 0 }], [huge, 3, 64, 'fp3', { group: 32, scale: 'mse' }]);
+      const mean = seededMatrix(3, 64, 13);
+      mean.fill(70000, 0, 64);
+      cases.push([mean, 3, 64, 'binary', {}], [nan, 3, 64, 'nf4', { group: 32 }], [seededMatrix(3, 64, 14), 3, 64, 'nvfp4', { group: 32 }]);
       for (const [w, rows, cols, scheme, opts] of cases) {
         const message = cpuError(w, rows, cols, scheme, opts);
         await expect(quantizeGpu(gpu, w, rows, cols, scheme, opts), message).rejects.toThrow(message);

@@ -66,11 +66,14 @@ describe('readWeights', () => {
   it('errors name the path: missing file, directory, unknown extension, corrupt content, stray tensor name', async () => {
     const missing = join(dir, 'nope.npy');
     await expect(readWeights(missing)).rejects.toThrow(`cannot read '${missing}': no such file`);
+    // A directory is opened as a model directory (shards or an index in it).
     const sub = join(dir, 'sub.npy');
     mkdirSync(sub);
-    await expect(readWeights(sub)).rejects.toThrow(`cannot read '${sub}': it is a directory`);
+    await expect(readWeights(sub)).rejects.toThrow(`'${sub}' holds no .npy, .safetensors, .gguf or *.index.json files`);
     await expect(readWeights(join(dir, 'w.pt'))).rejects.toThrow(/unsupported file extension '\.pt'; supported: \.npy, \.safetensors/);
+    writeFileSync(join(dir, 'weights'), 'x');
     await expect(readWeights(join(dir, 'weights'))).rejects.toThrow(/unsupported file extension '\(none\)'/);
+    await expect(readWeights(join(dir, 'absent'))).rejects.toThrow(/cannot read '.*absent': no such file or directory/);
     const corrupt = join(dir, 'bad.npy');
     writeFileSync(corrupt, 'not numpy at all');
     await expect(readWeights(corrupt)).rejects.toThrow(new RegExp(`cannot read '${corrupt}': npy: bad magic`));

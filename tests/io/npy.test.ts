@@ -157,13 +157,24 @@ describe('parseNpy: files built by hand', () => {
     expect(bf16BitsToF32(0x7f80)).toBe(Infinity);
   });
 
-  it('reads <f8 rounded to the nearest f32', () => {
-    const data = new Uint8Array(3 * 8);
-    const view = new DataView(data.buffer);
-    [0.1, -1e300, 2.5].forEach((v, i) => view.setFloat64(8 * i, v, true));
-    const arr = parseNpy(buildNpy(dict('<f8', '(3,)'), data));
+  it('reads <f8 rounded to the nearest f32; a finite value beyond the f32 range is an error naming it', () => {
+    const f8 = (values: number[]): Uint8Array => {
+      const data = new Uint8Array(values.length * 8);
+      const view = new DataView(data.buffer);
+      values.forEach((v, i) => view.setFloat64(8 * i, v, true));
+      return buildNpy(dict('<f8', `(${values.length},)`), data);
+    };
+    // binary32 (IEEE 754 3.6): largest finite (2 - 2^-23) 2^127 = 2^128 - 2^104; values from
+    // 2^128 - 2^103 (half an ulp above it, a tie that rounds to even = 2^128) round to infinity.
+    const f32Max = 2 ** 128 - 2 ** 104;
+    const justBelowTie = 2 ** 128 - 2 ** 103 - 2 ** 75; // 2^75 is the f64 ulp there
+    const arr = parseNpy(f8([0.1, -justBelowTie, 2.5, Infinity, -0]));
     expect(arr.dtype).toBe('<f8');
-    expect(Array.from(arr.data)).toEqual([Math.fround(0.1), -Infinity, 2.5]);
+    expect(Array.from(arr.data)).toEqual([Math.fround(0.1), -f32Max, 2.5, Infinity, -0]);
+    expect(() => parseNpy(f8([1, 2, -(2 ** 128 - 2 ** 103)]))).toThrow(/npy: f64 element 2 is -3\.40282\d+e\+38, which exceeds the f32 range/);
+    expect(() => parseNpy(buildNpy(dict('<f8', '(2, 2)'), new Uint8Array(new Float64Array([0, 0, 0, 1e300]).buffer)))).toThrow(
+      /element \(row 1, col 1\) is 1e\+300, which exceeds the f32 range/,
+    );
   });
 
   it('reads format versions 2.0 and 3.0 (u32 header length)', () => {
@@ -174,13 +185,21 @@ describe('parseNpy: files built by hand', () => {
     expect(parseNpy(v3).data[0]).toBe(7);
   });
 
-  it('writes version 2.0 when the header does not fit a u16 length', () => {
+  it('refuses more than 64 dimensions (numpy 2\'s NPY_MAXDIMS) when writing and reading, quoting the shape capped', () => {
     const shape = Array.from({ length: 30000 }, () => 1);
-    const file = writeNpy(new Float32Array([42]), shape);
-    expect(file[6]).toBe(2);
-    const arr = parseNpy(file);
-    expect(arr.shape).toEqual(shape);
-    expect(arr.data[0]).toBe(42);
+    expect(() => writeNpy(new Float32Array([42]), shape)).toThrow(/cannot write: shape \[1, 1, 1, 1, 1, 1, 1, 1, \.\.\. 30000 dims\] has more than 64 dimensions/);
+    const ok = Array.from({ length: 64 }, () => 1);
+    expect(parseNpy(writeNpy(new Float32Array([42]), ok)).shape).toEqual(ok);
+    const err = (() => {
+      try {
+        parseNpy(buildNpy(dict('<f4', `(${shape.join(', ')})`), f32Bytes([42]), 2));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(err).toMatch(/'shape' has 30000 dimensions, more than the 64 numpy allows: \(1, 1, 1, 1, 1, 1, 1, 1, \.\.\. 29992 more\)$/);
+    expect(err.length).toBeLessThan(200);
   });
 
   it('accepts header variations numpy has written: key order, Python 2 longs, extra spaces', () => {
