@@ -5,7 +5,7 @@
 import { readWeights, writeNpyFile } from '../io/files.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
 import { dequantize, quantize } from '../quant/quantize.js';
-import { GGML_SCHEME_NAMES, SCHEME_NAMES, getScheme, isGgmlSchemeName } from '../quant/schemes.js';
+import { GGML_SCHEME_NAMES, SCHEME_NAMES, getScheme } from '../quant/schemes.js';
 import { CPU_KERNEL_NAMES, checkCpuKernel, getCpuKernel, type CpuKernel } from '../cpu/kernels.js';
 import { matmulRef, matmulRefDense } from '../cpu/matmul-ref.js';
 import { checkMatmulBound, type BoundCheck } from '../cpu/compare.js';
@@ -165,7 +165,8 @@ export const matmulCommand: Command = {
     'Computes Y[M, N] = X[M, K] . W[N, K]^T with W quantized by a scheme, using one kernel on the',
     "CPU or on this machine's WebGPU adapter, and checks every output against the f64 oracle",
     "(dequantize, then f64 matmul) under the kernel's documented bound",
-    "|y - y_ref| <= c K 2^-24 sum_k |x_k w_k| (+ a per-output extra term for the LUT and int8 kernels, docs/KERNELS.md).",
+    "|y - y_ref| <= c K 2^-24 sum_k |x_k w_k| (+ a per-output extra term for the LUT and int8 kernels",
+    'and for weights with per-group offsets, such as the k-quants; docs/KERNELS.md).',
     'Without --x / --w the embedded samples are used (LLM-like weights [256, 1024]; activations',
     'with outlier channels, M rows). Prints the kernel (and on WebGPU the variant and adapter)',
     'that ran, its time (CPU: wall clock; WebGPU: timestamp-query when the adapter has it, else',
@@ -188,7 +189,7 @@ export const matmulCommand: Command = {
     '  --json          print a JSON object instead of text',
     '',
     `Schemes: ${SCHEME_NAMES.join(' ')}`,
-    `ggml schemes (CPU kernels ref and dequant; not yet on WebGPU): ${GGML_SCHEME_NAMES.join(' ')}`,
+    `ggml schemes (kernels ref and dequant, on the CPU and on WebGPU): ${GGML_SCHEME_NAMES.join(' ')}`,
   ].join('\n'),
   async run(argv) {
     const o = parse(argv, {
@@ -210,9 +211,6 @@ export const matmulCommand: Command = {
       getScheme(o.scheme);
     } catch (err) {
       throw new UsageError((err as Error).message);
-    }
-    if (o.backend === 'webgpu' && isGgmlSchemeName(o.scheme)) {
-      throw new UsageError(`${o.scheme} is a llama.cpp (ggml) block scheme; the WebGPU kernels do not take its per-group offsets yet. Run it with --backend cpu --kernel dequant`);
     }
     const kernel = kernelOption(o.kernel ?? (o.variant !== undefined ? variantKernel(o.variant) : DEFAULT_KERNEL));
     if (o.kernel !== undefined && o.variant !== undefined) checkKernelMatchesVariant(kernel, o.variant);

@@ -4,7 +4,7 @@
  * With `--in PATH` (a .npy, .safetensors, index.json or directory): the model report, every 2-D
  * tensor x scheme (src/cli/report-model.ts).
  */
-import { ALL_SCHEME_NAMES, SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+import { ALL_SCHEME_NAMES, getScheme } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
@@ -23,8 +23,8 @@ import { defaultQuantizeThreads } from '../quant/quantize-threads.js';
 import { MODEL_INPUTS } from '../io/node-model.js';
 import type { QuantizeOptions } from '../quant/quantize.js';
 
-/** Schemes whose GPU kernels the report checks by default: one per family of layouts. */
-const GPU_REPORT_SCHEMES = ['int4', 'int2', 'int3_asym', 'ternary', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4'] as const;
+/** Schemes whose GPU kernels the report checks by default: one per family of layouts (q4_k: llama.cpp's, with per-group offsets). */
+const GPU_REPORT_SCHEMES = ['int4', 'int2', 'int3_asym', 'ternary', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4', 'q4_k'] as const;
 
 /** The report checks lowbit's kernels; the f32 baselines on dequantized weights are in `lowbit verify`. */
 const GPU_REPORT_VARIANTS = GPU_KERNEL_VARIANTS.filter((v) => v.family !== 'f32').map((v) => v.name);
@@ -198,7 +198,7 @@ export const reportCommand: Command = {
         const gpu = await acquireGpu();
         try {
           gpuAdapter = gpu.describe();
-          const schemes = o['gpu-all'] ? SCHEME_NAMES : GPU_REPORT_SCHEMES;
+          const schemes = o['gpu-all'] ? ALL_SCHEME_NAMES : GPU_REPORT_SCHEMES;
           gpuRows = await verifyMatrix(gpu, { schemes, variants: GPU_REPORT_VARIANTS, onRow: (r) => say(`checking GPU kernels: ${r.scheme} ${r.variant}`) });
         } finally {
           gpu.destroy();

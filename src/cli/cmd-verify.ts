@@ -5,7 +5,7 @@
  */
 import { acquireGpu } from '../gpu/device.js';
 import { verifyMatrix } from '../gpu/verify.js';
-import { SCHEME_NAMES, isGgmlSchemeName, isSchemeName } from '../quant/schemes.js';
+import { isAnySchemeName, unknownSchemeMessage } from '../quant/schemes.js';
 import { parse, UsageError } from './args.js';
 import { formatTable, sig } from './table.js';
 import type { Command } from './commands.js';
@@ -18,15 +18,16 @@ export const verifyCommand: Command = {
   help: [
     'Usage: lowbit verify [--json] [--schemes a,b] [--quick]',
     '',
-    'Quantizes the embedded sample weights (256 x 1024; --quick: 64 x 256) with every scheme, and',
-    'on the current WebGPU adapter runs the bit-exact dequantize and every kernel variant that',
-    'supports the scheme (M = 1 and 4; --quick: 1 and 3) against the f64 CPU oracle, each under',
-    "its documented error bound. Variants needing a capability the adapter lacks are listed as",
-    'skip. Prints a table with the variant that ran, the worst error/bound ratio and the timing;',
-    'exit status 1 on any failure or error.',
+    "Quantizes the embedded sample weights (256 x 1024; --quick: 64 x 256) with every scheme (lowbit's",
+    "and llama.cpp's block formats q4_0 ... tq2_0), and on the current WebGPU adapter runs the",
+    'bit-exact dequantize, the bit-exact GPU quantize where it exists (not for the ggml schemes)',
+    'and every kernel variant that supports the scheme (M = 1 and 4; --quick: 1 and 3) against the',
+    "f64 CPU oracle, each under its documented error bound. Variants needing a capability the",
+    'adapter lacks are listed as skip. Prints a table with the variant that ran, the worst',
+    'error/bound ratio and the timing; exit status 1 on any failure or error.',
     '',
     'Options:',
-    '  --schemes a,b   only these schemes (default: all)',
+    '  --schemes a,b   only these schemes (default: all, the ggml schemes included)',
     '  --quick         smaller sample and shapes',
     '  --json          print a JSON object instead of the table',
   ].join('\n'),
@@ -40,12 +41,7 @@ export const verifyCommand: Command = {
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    for (const s of schemes ?? []) {
-      if (isGgmlSchemeName(s)) {
-        throw new UsageError(`${s} is a llama.cpp (ggml) block scheme; the GPU kernels do not take ggml schemes yet (check it on the CPU: lowbit report, or lowbit matmul --scheme ${s} --kernel dequant)`);
-      }
-      if (!isSchemeName(s)) throw new UsageError(`unknown scheme '${s}'; known: ${SCHEME_NAMES.join(', ')}`);
-    }
+    for (const s of schemes ?? []) if (!isAnySchemeName(s)) throw new UsageError(unknownSchemeMessage(s));
     const gpu = await acquireGpu();
     try {
       if (!opts.json) process.stderr.write(`adapter: ${gpu.describe()}\n`);

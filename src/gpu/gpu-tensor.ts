@@ -1,6 +1,6 @@
 /**
- * GpuQuantizedTensor: a QuantizedTensor uploaded once (codes, scales, zero points, datatype ids)
- * so benchmarks time only the kernels. Weights whose buffers exceed maxStorageBufferBindingSize
+ * GpuQuantizedTensor: a QuantizedTensor uploaded once (codes, scales, zero points, datatype ids,
+ * per-group offsets) so benchmarks time only the kernels. Weights whose buffers exceed maxStorageBufferBindingSize
  * are split by rows into chunks, each with its own buffers; kernels run once per chunk and write
  * their slice of the output (KernelParams.row_offset).
  *
@@ -35,6 +35,8 @@ export interface GpuTensorChunk {
   readonly zeros: GPUBuffer;
   /** Packed datatype ids, or a 4-byte placeholder when the tensor has none. */
   readonly ids: GPUBuffer;
+  /** Per-group f32 offsets (ggml's Q4_1/Q5_1 and k-quants), or a 4-byte placeholder when the tensor has none. */
+  readonly offsets: GPUBuffer;
   /** Bit planes (src/format/bitplanes.ts layout, plane rows padded to whole vec4s) for the LUT kernels, when uploaded. */
   readonly planes?: GPUBuffer;
 }
@@ -123,6 +125,9 @@ export function rowsPerChunk(qt: QuantizedTensor, limit: number): number {
  */
 export function uploadQuantizedTensor(gpu: LowbitGpu, qt: QuantizedTensor, opts: UploadOptions = {}): GpuQuantizedTensor {
   const limit = Math.min(opts.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
+  if (qt.offsets && qt.offsets.length !== qt.scales.length) {
+    throw new RangeError(`${qt.scheme}: ${qt.offsets.length} offsets for ${qt.scales.length} groups (one per group)`);
+  }
   const perChunk = rowsPerChunk(qt, limit);
   const wantPlanes = opts.planes ?? lutSupport(qt) === true;
   const layout = blockLayout(qt.bits, qt.cols, qt.groupSize);
@@ -156,6 +161,7 @@ export function uploadQuantizedTensor(gpu: LowbitGpu, qt: QuantizedTensor, opts:
         scales: make(qt.scales.subarray(g0, g0 + gn), `scales ${tag}`),
         zeros: make(qt.zeros ? packBytes(qt.zeros, g0, gn) : new Uint32Array(1), `zeros ${tag}`),
         ids: make(qt.dtypeIds ? packBytes(qt.dtypeIds, g0, gn) : new Uint32Array(1), `ids ${tag}`),
+        offsets: make(qt.offsets ? qt.offsets.subarray(g0, g0 + gn) : new Uint32Array(1), `offsets ${tag}`),
         ...(planes ? { planes: make(planes.subarray(r0 * ppr, (r0 + rows) * ppr), `bit planes ${tag}`) } : {}),
       });
     }

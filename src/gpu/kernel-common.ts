@@ -248,6 +248,18 @@ export const KERNEL_OUTPUTS: readonly KernelBinding[] = [
 export const WEIGHT_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'x', 'array<vec4<act_t>>'), ...KERNEL_OUTPUTS];
 /** The packed int8 dot product: 4 packed int8 activations, 7 their per-row scales. */
 export const DP4A_BINDINGS: readonly KernelBinding[] = [...CODE_INPUTS, readOnly(4, 'xq', 'array<u32>'), ...KERNEL_OUTPUTS, readOnly(7, 'x_scale', 'array<f32>')];
+/**
+ * 9: per-group f32 offsets, declared only for tensors that have them (ggml's Q4_1/Q5_1 and
+ * k-quants), so the kernels of every other tensor keep their bindings (7 and 8 are taken by the
+ * dp4a x scales and the LUT kernels' x-sums and lut scales).
+ */
+export const OFFSET_INPUT: KernelBinding = readOnly(9, 'offsets', 'array<f32>');
+
+/** `bindings` plus {@link OFFSET_INPUT} when `qt` has per-group offsets. */
+export function withOffsetInput(bindings: readonly KernelBinding[], qt: QuantizedTensor): readonly KernelBinding[] {
+  return qt.offsets ? [...bindings, OFFSET_INPUT] : bindings;
+}
+
 /** The f32 baselines: 0 unquantized weights [n, x_stride], 4 activations [M, x_stride]. */
 export const F32_BINDINGS: readonly KernelBinding[] = [readOnly(0, 'w', 'array<vec4<f32>>'), readOnly(4, 'x', 'array<vec4<f32>>'), ...KERNEL_OUTPUTS];
 
@@ -278,6 +290,7 @@ export function weightKernelKey(spec: WeightKernelSpec): PipelineKey {
   };
 }
 
+/** Bindings of shaders/dequantize.wgsl: codes, scales, zeros, ids, the output W, DequantParams, offsets. */
 export const DEQUANTIZE_BINDINGS: readonly (readonly [number, BindingKind])[] = [
   [0, RO],
   [1, RO],
@@ -285,6 +298,7 @@ export const DEQUANTIZE_BINDINGS: readonly (readonly [number, BindingKind])[] = 
   [3, RO],
   [4, 'storage'],
   [5, 'uniform'],
+  [6, RO],
 ];
 
 /** Workgroup shape of the dequantize kernel (override constant). */
@@ -408,7 +422,9 @@ export async function buildWeightJobs(ctx: BuildContext, owned: Owned, spec: Wei
           [2, chunk.zeros],
           [3, chunk.ids],
         ];
-    const entries = [...weightInputs, [4, x], [5, y], [6, params], ...(opts.extra ?? [])] as const;
+    // The offsets binding is per chunk like the other weight inputs (declared only for tensors with offsets).
+    const offsets: (readonly [number, GPUBuffer])[] = spec.bindings.includes(OFFSET_INPUT) ? [[OFFSET_INPUT[0], chunk.offsets]] : [];
+    const entries = [...weightInputs, ...offsets, [4, x], [5, y], [6, params], ...(opts.extra ?? [])] as const;
     return { pipeline, bindGroup: bindGroup(gpu, pipeline, entries, key.shader), workgroups: [gx, gy, mz] as const, label: key.shader };
   });
 }
@@ -437,6 +453,19 @@ export interface SchemeFacts {
   /** Only known for tensors. */
   readonly groupSize?: number;
   readonly cols?: number;
+}
+
+/**
+ * Why a dequant-family GPU kernel cannot take `target`'s per-group offsets, or undefined when it
+ * can (or there are none). The kernels subtract offset * (activation sum) per segment and apply
+ * the tensor scale once per output, so a tensor with both would scale its offsets too: no scheme
+ * has both (the ggml schemes have no tensor scale), and such a tensor is refused.
+ */
+export function offsetRefusal(target: QuantizedTensor | string): string | undefined {
+  if (typeof target === 'string' || !target.offsets) return undefined;
+  if (target.offsets.length !== target.scales.length) return `${target.offsets.length} offsets for ${target.scales.length} groups (one per group)`;
+  if (target.hasTensorScale || target.tensorScale !== 1) return 'per-group offsets together with a tensor scale are not supported (the GPU kernels apply the tensor scale after the offsets)';
+  return undefined;
 }
 
 /** The facts supports() checks, from a tensor or a scheme name. */

@@ -35,6 +35,8 @@ import {
   activationBuffer,
   bindGroup,
   blockRoundings,
+  offsetRefusal,
+  withOffsetInput,
   buildWeightJobs,
   driverOf,
   f32Writer,
@@ -55,6 +57,7 @@ import {
   type ReductionKind,
   type VariantDef,
 } from './kernel-common.js';
+import { absActivations, offsetExtraBound, plusExtra } from './offset-bound.js';
 import { LUT_VARIANT_DEFS } from './lut-kernels.js';
 import { BITSERIAL_VARIANT_DEFS } from './bitserial-kernels.js';
 
@@ -91,27 +94,37 @@ export function quantizeActivationsI8(x: Float32Array, m: number, k: number): { 
   return { packed, scales, wordsPerRow: wpr };
 }
 
-/** Largest |integer| of a scheme's integer grids, or a reason there is none. */
-function gridMaxAbs(elementTypes: readonly string[]): number | string {
+/** Smallest and largest weight an int8 lane holds (two's complement). */
+const INT8_MIN = -128;
+const INT8_MAX = 127;
+
+/** Smallest and largest integer of a scheme's integer grids, or a reason there is none. */
+function gridRange(elementTypes: readonly string[]): { min: number; max: number } | string {
+  let min = 0;
   let max = 0;
   for (const name of elementTypes) {
     const grid = getDType(name).grid;
     if (!grid) return `${name} values are not small integer multiples of one unit`;
-    for (let c = 0; c < grid.byCode.length; c++) if (grid.validCode[c]) max = Math.max(max, Math.abs(grid.byCode[c] as number));
+    for (let c = 0; c < grid.byCode.length; c++) {
+      if (!grid.validCode[c]) continue;
+      min = Math.min(min, grid.byCode[c] as number);
+      max = Math.max(max, grid.byCode[c] as number);
+    }
   }
-  return max;
+  return { min, max };
 }
 
 function dp4aSupports(target: QuantizedTensor | string): true | string {
   const f = schemeFacts(target);
-  const max = gridMaxAbs(f.elementTypes);
-  if (typeof max === 'string') return max;
-  if (max > ACT_I8_MAX) return `${f.elementTypes.join('/')} integer grid reaches ${max}, beyond int8 (127)`;
+  const range = gridRange(f.elementTypes);
+  if (typeof range === 'string') return range;
+  // Weights are packed as int8 (pack4xI8): any grid value in -128..127 fits.
+  if (range.min < INT8_MIN || range.max > INT8_MAX) return `${f.elementTypes.join('/')} integer grid spans ${range.min}..${range.max}, beyond int8 (${INT8_MIN}..${INT8_MAX})`;
   if (f.hasZeros && f.elementTypes.some((t) => getDType(t).grid?.unit !== 1)) return 'zero points need a unit-1 integer grid';
   if (f.groupSize !== undefined && f.cols !== undefined && f.groupSize % 4 !== 0 && f.groupSize !== f.cols) {
     return `group size ${f.groupSize} is not a multiple of 4 (a packed quad would cross groups)`;
   }
-  return true;
+  return offsetRefusal(target) ?? true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +147,19 @@ export function dequantRoundings(qt: QuantizedTensor, layout: BlockLayout, reduc
   return blockRoundings(segLen, segmentsPerBlock(layout), layout.blocksPerRow, reduction, tpr, 1 + (useTs ? 2 : 0));
 }
 
+/** The extra term of the dequant variants for tensors with per-group offsets (src/gpu/offset-bound.ts). */
+const OFFSET_EXTRA_RULE = 'tensors with per-group offsets (ggml Q4_1/Q5_1, k-quants): 1.01 gamma_(n+2) * sum_k |x_k| (|v_k s_g| + |o_g|)';
+
+/** Relative and absolute rounding of an activation to f16: 2^-11 |x| (normal), 2^-25 (subnormal). */
+const F16_REL = 2 ** -11;
+const F16_ABS = 2 ** -25;
+
+/** What every dequant-family variant takes: any scheme, offsets unless combined with a tensor scale. */
+function dequantSupports(target: QuantizedTensor | string): true | string {
+  schemeFacts(target);
+  return offsetRefusal(target) ?? true;
+}
+
 function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabilityName[], description: string): VariantDef {
   const reduction: ReductionKind = flavour === 'subgroup' ? 'any' : 'tree';
   return {
@@ -151,13 +177,13 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
         flavour === 'subgroup'
           ? 'n = L + S + ceil(B/TPR) + (TPR - 1) + 1 (+2 tensor scale): segment of L codes, S segments per block, B blocks per row, any reduction order, the oracle rounding of w'
           : 'n = L + S + ceil(B/TPR) + log2(TPR) + 1 (+2 tensor scale): segment of L codes, S segments per block, B blocks per row, the oracle rounding of w',
-      ...(flavour === 'f16' ? { extra: 'activations rounded to f16: 2^-11 * sum|x w| + 2^-25 * sum|w|' } : {}),
+      extra:
+        flavour === 'f16'
+          ? `activations rounded to f16: 2^-11 * sum|x w| + 2^-25 * sum|w|; ${OFFSET_EXTRA_RULE} with |x| (1 + 2^-11) + 2^-25`
+          : OFFSET_EXTRA_RULE,
     },
     description,
-    supports: (target) => {
-      schemeFacts(target);
-      return true;
-    },
+    supports: dequantSupports,
     async build(ctx) {
       const { gpu, gt, m, tuning } = ctx;
       const qt = gt.qt;
@@ -167,14 +193,14 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
         const enables: WgslEnable[] = flavour === 'subgroup' ? ['subgroups'] : flavour === 'f16' ? ['f16'] : [];
         const act = flavour === 'f16' ? 'f16' : 'f32';
         const spec: PreludeSpec = { ...preludeSpecOf(qt), enables, activation: act, codeAt: false };
-        const block = dequantBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, layout: L, activation: act });
+        const block = dequantBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, hasOffsets: spec.hasOffsets, layout: L, activation: act });
         const x = activationBuffer(gpu, owned, m, L.kPadded, act === 'f16' ? 2 : 4);
         const y = outputBuffer(gpu, owned, m, qt.rows);
         const d = driverOf('gemv', flavour === 'subgroup', tuning);
         const jobs = await buildWeightJobs(
           ctx,
           owned,
-          { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: WEIGHT_BINDINGS },
+          { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: withOffsetInput(WEIGHT_BINDINGS, qt) },
           x,
           y,
           { shape: 'gemv', blocks: L.blocksPerRow, xStride: L.kPadded },
@@ -202,8 +228,9 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
     },
     boundFor(bctx) {
       const layout = layoutOf(bctx.qt);
-      const base = { c: boundConstant(dequantRoundings(bctx.qt, layout, reduction, bctx.tuning?.TPR), bctx.qt.cols) };
-      if (flavour !== 'f16') return base;
+      const rounds = dequantRoundings(bctx.qt, layout, reduction, bctx.tuning?.TPR);
+      const base = { c: boundConstant(rounds, bctx.qt.cols) };
+      if (flavour !== 'f16') return plusExtra(base, offsetExtraBound(bctx.qt, bctx.m, absActivations(bctx.x), rounds));
       // |x - f16(x)| <= 2^-11 |x| (normal) or 2^-25 (subnormal f16): one more relative term.
       const { qt, m, x, w } = bctx;
       const n = qt.rows;
@@ -217,7 +244,10 @@ function dequantGemvDef(flavour: 'plain' | 'subgroup' | 'f16', needs: GpuCapabil
           absXW[i * n + r] = s;
         }
       }
-      return { c: base.c, extra: (i) => 1.01 * (2 ** -11 * (absXW[i] as number) + 2 ** -25 * (wsum[i % n] as number)) };
+      const f16Extra = { c: base.c, extra: (i: number) => 1.01 * (F16_REL * (absXW[i] as number) + F16_ABS * (wsum[i % n] as number)) };
+      // Offsets: the f32 terms multiply the f16-rounded activations, |x^| <= |x| (1 + 2^-11) + 2^-25.
+      const xAbs = Float64Array.from(x, (v) => Math.abs(v) * (1 + F16_REL) + F16_ABS);
+      return plusExtra(f16Extra, offsetExtraBound(qt, m, xAbs, rounds));
     },
   };
 }
@@ -236,12 +266,9 @@ const dequantGemmDef: VariantDef = {
   shape: 'gemm',
   needs: [],
   cpuTwin: 'dequant',
-  bound: { c: 2, rule: 'n = L + S + ceil(B/TPR) + log2(TPR) + 1 (+2 tensor scale), as dequant-gemv/plain' },
+  bound: { c: 2, rule: 'n = L + S + ceil(B/TPR) + log2(TPR) + 1 (+2 tensor scale), as dequant-gemv/plain', extra: OFFSET_EXTRA_RULE },
   description: 'tiled GEMM: each lane decodes a block of codes (one vec4<u32>) once and applies it to TILE_M activation rows; TPR lanes per weight row, tree reduction',
-  supports: (target) => {
-    schemeFacts(target);
-    return true;
-  },
+  supports: dequantSupports,
   async build(ctx) {
     const { gpu, gt, m, tuning } = ctx;
     const qt = gt.qt;
@@ -249,14 +276,14 @@ const dequantGemmDef: VariantDef = {
     const owned = new Owned();
     try {
       const spec: PreludeSpec = { ...preludeSpecOf(qt), codeAt: false };
-      const block = dequantBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, layout: L, activation: 'f32' });
+      const block = dequantBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, hasOffsets: spec.hasOffsets, layout: L, activation: 'f32' });
       const x = activationBuffer(gpu, owned, m, L.kPadded, 4);
       const y = outputBuffer(gpu, owned, m, qt.rows);
       const d = driverOf('gemm', false, tuning);
       const jobs = await buildWeightJobs(
         ctx,
         owned,
-        { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: WEIGHT_BINDINGS },
+        { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: withOffsetInput(WEIGHT_BINDINGS, qt) },
         x,
         y,
         { shape: 'gemm', blocks: L.blocksPerRow, xStride: L.kPadded },
@@ -267,7 +294,10 @@ const dequantGemmDef: VariantDef = {
       throw err;
     }
   },
-  boundFor: plainBound((qt, t) => dequantRoundings(qt, layoutOf(qt), 'tree', t?.TPR)),
+  boundFor({ qt, m, x, tuning }) {
+    const rounds = dequantRoundings(qt, layoutOf(qt), 'tree', tuning?.TPR);
+    return plusExtra({ c: boundConstant(rounds, qt.cols) }, offsetExtraBound(qt, m, absActivations(x), rounds));
+  },
 };
 
 /**
@@ -295,7 +325,7 @@ const dp4aGemvDef: VariantDef = {
   bound: {
     c: 2,
     rule: 'n = 1 + S + ceil(B/TPR) + log2(TPR) + 3: integer segment sums exact, one conversion and one scale per segment, x scale, the oracle rounding of w',
-    extra: 'int8 activations: (x_scale[m] / 2) * sum_k |w[n, k]|',
+    extra: `int8 activations: (x_scale[m] / 2) * sum_k |w[n, k]|; ${OFFSET_EXTRA_RULE} with |x| + x_scale[m] / 2`,
   },
   description: 'W(int grid)A8: int8-quantized activations (per-row absmax / 127), dot4I8Packed per quad summed exactly per segment, one rescale per segment',
   supports: dp4aSupports,
@@ -311,12 +341,12 @@ const dp4aGemvDef: VariantDef = {
       const xs = owned.add(createStorage(gpu, m * 4, `x scales [${m}]`));
       const y = outputBuffer(gpu, owned, m, qt.rows);
       const spec: PreludeSpec = { ...preludeSpecOf(qt), integerGrid: true, codeAt: false };
-      const block = dp4aBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, layout: L });
+      const block = dp4aBlockWgsl({ elementTypes: qt.elementTypes, bits: qt.bits, hasZeros: spec.hasZeros, hasIds: spec.hasIds, hasOffsets: spec.hasOffsets, layout: L });
       const d = driverOf('gemv', false, tuning);
       const jobs = await buildWeightJobs(
         ctx,
         owned,
-        { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: DP4A_BINDINGS },
+        { shader: d.shader, parts: ['reduce-tree'], prelude: `${generatePrelude(spec)}\n${block}`, constants: d.constants, bindings: withOffsetInput(DP4A_BINDINGS, qt) },
         x,
         y,
         { shape: 'gemv', blocks: L.blocksPerRow, xStride: L.kPadded, extra: [[7, xs]] },
@@ -339,16 +369,19 @@ const dp4aGemvDef: VariantDef = {
     const k = qt.cols;
     const layout = layoutOf(qt);
     const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
-    const c = boundConstant(blockRoundings(1, segmentsPerBlock(layout), layout.blocksPerRow, 'tree', tuning?.TPR, 2 + (useTs ? 2 : 0)), k);
+    const rounds = blockRoundings(1, segmentsPerBlock(layout), layout.blocksPerRow, 'tree', tuning?.TPR, 2 + (useTs ? 2 : 0));
+    const c = boundConstant(rounds, k);
     const amax = rowAbsMax(x, m, k);
     const wsum = rowAbsSums(w, n, k);
+    const xScale = (row: number) => Math.fround((amax[row] as number) / ACT_I8_MAX);
     const extra = (i: number) => {
-      const sx = Math.fround((amax[Math.floor(i / n)] as number) / ACT_I8_MAX);
-      const q = (sx / 2) * (wsum[i % n] as number);
+      const q = (xScale(Math.floor(i / n)) / 2) * (wsum[i % n] as number);
       // The f32 error bound applies to the quantized activations too: scale the extra term alike.
       return 1.01 * q * (1 + c * k * 2 ** -24);
     };
-    return { c, extra };
+    // Offsets: the f32 terms multiply the int8-rounded activations, |x^| <= |x| + x_scale / 2.
+    const xAbs = qt.offsets ? Float64Array.from(x, (v, t) => Math.abs(v) + xScale(Math.floor(t / k)) / 2) : undefined;
+    return plusExtra({ c, extra }, xAbs && offsetExtraBound(qt, m, xAbs, rounds));
   },
 };
 
@@ -539,7 +572,13 @@ export interface GpuDequantizeResult {
   readonly timer: TimerKind;
 }
 
-/** Dequantizes on the GPU. @throws GpuLimitError when the f32 output exceeds the binding limit. */
+/** u32 words of the DequantParams uniform (shaders/dequantize.wgsl). */
+const DEQUANTIZE_PARAM_WORDS = 9;
+
+/**
+ * Dequantizes on the GPU, bit-exact with the CPU `dequantize` (offsets included).
+ * @throws GpuLimitError when the f32 output exceeds the binding limit.
+ */
 export async function dequantizeGpu(gpu: LowbitGpu, w: QuantizedTensor | GpuQuantizedTensor): Promise<GpuDequantizeResult> {
   const uploaded = 'chunks' in w ? undefined : uploadQuantizedTensor(gpu, w);
   const gt = uploaded ?? (w as GpuQuantizedTensor);
@@ -550,11 +589,13 @@ export async function dequantizeGpu(gpu: LowbitGpu, w: QuantizedTensor | GpuQuan
     const pipeline = await getPipeline(gpu, { shader: 'dequantize', prelude: generatePrelude(preludeSpecOf(qt)), constants: DEQUANTIZE_TILE, bindings: DEQUANTIZE_BINDINGS });
     const jobs: ComputeJob[] = gt.chunks.map((ch) => {
       const [gx, gy] = dispatch2d(gpu, Math.ceil((ch.rows * qt.cols) / DEQUANTIZE_TILE.WG_SIZE));
-      const u = new Uint32Array(8);
+      // DequantParams: n, k, group_size, groups_per_row, words_per_row, row_offset, x_groups,
+      // tensor_scale (f32), fuse_guard (always 0: keeps the offset subtraction unfused).
+      const u = new Uint32Array(DEQUANTIZE_PARAM_WORDS);
       u.set([ch.rows, qt.cols, qt.groupSize, qt.cols / qt.groupSize, qt.wordsPerRow, ch.rowStart, gx]);
       new Float32Array(u.buffer, 7 * 4, 1)[0] = qt.tensorScale;
       const params = owned.add(uniformFrom(gpu, u.buffer, 'dequantize params'));
-      const bg = bindGroup(gpu, pipeline, [[0, ch.codes], [1, ch.scales], [2, ch.zeros], [3, ch.ids], [4, out], [5, params]], 'dequantize');
+      const bg = bindGroup(gpu, pipeline, [[0, ch.codes], [1, ch.scales], [2, ch.zeros], [3, ch.ids], [4, out], [5, params], [6, ch.offsets]], 'dequantize');
       return { pipeline, bindGroup: bg, workgroups: [gx, gy, 1] as const, label: 'dequantize' };
     });
     const t = await submitJobs(gpu, 'dequantize', jobs);

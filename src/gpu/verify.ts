@@ -12,7 +12,7 @@ import { checkMatmulBound } from '../cpu/compare.js';
 import { matmulRefDense } from '../cpu/matmul-ref.js';
 import { dequantize, quantize } from '../quant/quantize.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
-import { SCHEME_NAMES, isSchemeName } from '../quant/schemes.js';
+import { ALL_SCHEME_NAMES, isAnySchemeName, unknownSchemeMessage } from '../quant/schemes.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
 
 /** One row of the verification matrix. */
@@ -39,7 +39,7 @@ export interface VerifyRow {
 
 /** Options of {@link verifyMatrix}. */
 export interface VerifyOptions {
-  /** Schemes to run (default: all). */
+  /** Schemes to run (default: every scheme, lowbit's and the ggml ones: ALL_SCHEME_NAMES). */
   readonly schemes?: readonly string[];
   /** Variants to run (default: all in GPU_KERNEL_VARIANTS). */
   readonly variants?: readonly string[];
@@ -118,15 +118,16 @@ function firstQuantizedMismatch(got: QuantizedTensor, want: QuantizedTensor): st
 }
 
 /**
- * Runs the matrix on `gpu`: for every scheme, the GPU dequantize (bit-exact), the GPU quantize
- * (bit-exact, every scheme gpuQuantizeSupports accepts: all of them) and every variant
+ * Runs the matrix on `gpu`: for every scheme (lowbit's and llama.cpp's block formats), the GPU
+ * dequantize (bit-exact), the GPU quantize (bit-exact, every scheme gpuQuantizeSupports accepts:
+ * all of lowbit's; the ggml schemes' reference quantizers run on the CPU) and every variant
  * that supports the scheme (skipped, with the reason, when the adapter lacks a capability),
  * each on the embedded sample weights and activations, judged by checkMatmulBound with the
  * variant's bound.
  */
 export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Promise<VerifyRow[]> {
-  const schemes = opts.schemes ?? SCHEME_NAMES;
-  for (const s of schemes) if (!isSchemeName(s)) throw new Error(`unknown scheme '${s}'; known: ${SCHEME_NAMES.join(', ')}`);
+  const schemes = opts.schemes ?? ALL_SCHEME_NAMES;
+  for (const s of schemes) if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
   const variants = GPU_KERNEL_VARIANTS.filter((v) => !opts.variants || opts.variants.includes(v.name));
   const { n, k, ms } = shapesFor(opts.quick ?? false);
   const sample = sampleWeights({ rows: n, cols: k });

@@ -184,8 +184,9 @@ export type GgmlSchemeName = GgmlSchemeType;
 export type AnySchemeName = SchemeName | GgmlSchemeName;
 
 /**
- * lowbit's own scheme names, in registry order. Every kernel (CPU and GPU) and `lowbit verify`
- * covers these; the ggml schemes are listed apart until the GPU kernels take their offsets.
+ * lowbit's own scheme names, in registry order. The ggml schemes are listed apart
+ * (GGML_SCHEME_NAMES) because only the dequant kernels (CPU and GPU) and the oracle take them;
+ * `lowbit verify` covers both lists (ALL_SCHEME_NAMES).
  */
 export const SCHEME_NAMES: readonly SchemeName[] = Object.keys(SCHEMES) as SchemeName[];
 

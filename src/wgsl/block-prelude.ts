@@ -198,6 +198,11 @@ export interface DequantBlockSpec {
   readonly layout: BlockLayout;
   /** Activations in storage: f32 or f16 (converted to f32 on load). */
   readonly activation: 'f32' | 'f16';
+  /**
+   * Per-group f32 offsets (w = (decode - zero) * scale - offset): each segment subtracts
+   * offset * (the segment's activation sum) after its scale. Default false.
+   */
+  readonly hasOffsets?: boolean;
 }
 
 /**
@@ -221,12 +226,26 @@ function commonLines(): string[] {
   ];
 }
 
-/** The XBlock of f32 / f16 activations: QPB vec4 per block. */
-function xBlockLines(quads: number, activation: 'f32' | 'f16'): string[] {
+/**
+ * The XBlock of f32 / f16 activations: QPB vec4 per block. With `sums` (tensors with per-group
+ * offsets) it also holds the activation sum of each block or word segment, `xs` (f32 for a block
+ * segment, one vec4 lane per word for word segments), computed once per block and shared by every
+ * weight row the block serves; quad and element segments sum in wblock_dot.
+ */
+function xBlockLines(quads: number, activation: 'f32' | 'f16', sums?: { segment: SegmentKind; quadsPerWord: number }): string[] {
   const lines = [`struct XBlock {`];
   for (let i = 0; i < quads; i++) lines.push(`  v${i}: vec4<f32>,`);
+  const sumKind = sums && (sums.segment === 'block' || sums.segment === 'word') ? sums.segment : undefined;
+  if (sumKind === 'block') lines.push(`  xs: f32,`);
+  if (sumKind === 'word') lines.push(`  xs: vec4<f32>,`);
   lines.push(`}`, `fn load_xblock(m: u32, j: u32) -> XBlock {`, `  let base = m * (p.x_stride / 4u) + j * ${u(quads)};`, `  var b: XBlock;`);
   for (let i = 0; i < quads; i++) lines.push(`  b.v${i} = ${activation === 'f16' ? `vec4<f32>(x[base + ${u(i)}])` : `x[base + ${u(i)}]`};`);
+  const quadSum = (from: number, to: number) => `dot(${sum(Array.from({ length: to - from }, (_, i) => `b.v${from + i}`))}, vec4<f32>(1.0))`;
+  if (sumKind === 'block') lines.push(`  b.xs = ${quadSum(0, quads)};`);
+  if (sumKind === 'word') {
+    const qpw = (sums as { quadsPerWord: number }).quadsPerWord;
+    lines.push(`  b.xs = vec4<f32>(${Array.from({ length: BLOCK_WORDS }, (_, q) => quadSum(q * qpw, (q + 1) * qpw)).join(', ')});`);
+  }
   lines.push(`  return b;`, `}`);
   return lines;
 }
@@ -239,7 +258,9 @@ function sum(terms: readonly string[]): string {
 /**
  * Dequant family: WBlock holds the decoded values minus the zero point, one vec4<f32> per quad,
  * and the segment scales; wblock_dot sums dot(w_quad, x_quad) per segment and multiplies by the
- * segment's scale once.
+ * segment's scale once. With per-group offsets each segment then subtracts offset * (its
+ * activation sum): (sum_k v_k x_k) * scale - (sum_k x_k) * offset (an element segment:
+ * dot(v * x, scale) - dot(x, offset) over its quad).
  */
 export function dequantBlockWgsl(spec: DequantBlockSpec): string {
   const L = spec.layout;
@@ -258,25 +279,31 @@ export function dequantBlockWgsl(spec: DequantBlockSpec): string {
       `}`,
     );
   }
-  lines.push(...xBlockLines(quads, spec.activation));
+  const off = spec.hasOffsets === true;
+  lines.push(...xBlockLines(quads, spec.activation, off ? { segment: L.segment, quadsPerWord: qpw } : undefined));
   const scaleType = L.segment === 'element' ? 'vec4<f32>' : 'f32';
   const nScales = L.segment === 'block' ? 1 : L.segment === 'word' ? BLOCK_WORDS : quads;
   lines.push(`struct WBlock {`);
   for (let i = 0; i < quads; i++) lines.push(`  q${i}: vec4<f32>,`);
-  for (let s = 0; s < nScales; s++) lines.push(`  s${s}: ${scaleType},`);
+  for (let s = 0; s < nScales; s++) lines.push(`  s${s}: ${scaleType},`, ...(off ? [`  o${s}: ${scaleType},`] : []));
   lines.push(`}`);
   lines.push(`fn load_wblock(row: u32, j: u32) -> WBlock {`, `  let c = wcodes[row * p.blocks + j];`, `  let k0 = j * ${u(L.codesPerBlock)};`, `  var b: WBlock;`);
   const zeroVec = (s: string) => (spec.hasZeros ? ` - z${s}` : '');
   const tbOf = (s: string) => (needTb ? `tb${s}` : 'vec4<u32>(0u)');
+  const readOffset = (idx: number, g: string) => {
+    if (off) lines.push(`  b.o${idx} = group_offset(${g});`);
+  };
   if (L.segment === 'block') {
     segmentParams(lines, '', 'k0', spec, needTb);
     lines.push(`  b.s0 = scales[g];`);
+    readOffset(0, 'g');
   }
   for (let q = 0; q < BLOCK_WORDS; q++) {
     const w = `c.${COMP[q]}`;
     if (L.segment === 'word') {
       segmentParams(lines, `${q}`, `k0 + ${u(q * L.codesPerWord)}`, spec, needTb);
       lines.push(`  b.s${q} = scales[g${q}];`);
+      readOffset(q, `g${q}`);
     }
     for (let r = 0; r < qpw; r++) {
       const i = q * qpw + r;
@@ -286,6 +313,7 @@ export function dequantBlockWgsl(spec: DequantBlockSpec): string {
         s = `${i}`;
         segmentParams(lines, s, `k0 + ${u(i * QUAD)}`, spec, needTb);
         lines.push(`  b.s${i} = scales[g${i}];`);
+        readOffset(i, `g${i}`);
       }
       if (L.segment === 'element') {
         // One group per element: vec4 of group indices, zero points, type bases and scales.
@@ -293,6 +321,7 @@ export function dequantBlockWgsl(spec: DequantBlockSpec): string {
         if (spec.hasZeros) lines.push(`  let ze${i} = vec4<f32>(${[0, 1, 2, 3].map((e) => `group_zero(ge${i}.${COMP[e]})`).join(', ')});`);
         if (needTb) lines.push(`  let tbe${i} = vec4<u32>(${[0, 1, 2, 3].map((e) => `group_type(ge${i}.${COMP[e]}) << BITS`).join(', ')});`);
         lines.push(`  b.s${i} = vec4<f32>(${[0, 1, 2, 3].map((e) => `scales[ge${i}.${COMP[e]}]`).join(', ')});`);
+        if (off) lines.push(`  b.o${i} = vec4<f32>(${[0, 1, 2, 3].map((e) => `group_offset(ge${i}.${COMP[e]})`).join(', ')});`);
         lines.push(`  b.q${i} = ${decodeExpr(kind, w, spec.bits, L.slotBits, r, needTb ? `tbe${i}` : 'vec4<u32>(0u)')}${spec.hasZeros ? ` - ze${i}` : ''};`);
         continue;
       }
@@ -303,12 +332,20 @@ export function dequantBlockWgsl(spec: DequantBlockSpec): string {
   // wblock_dot: per segment, the sum of its quads' dot products times its scale.
   lines.push(`fn wblock_dot(w: WBlock, x: XBlock) -> f32 {`);
   const dots = Array.from({ length: quads }, (_, i) => `dot(w.q${i}, x.v${i})`);
-  if (L.segment === 'block') lines.push(`  return (${sum(dots)}) * w.s0;`);
+  // The offset term of segment s with activation sum `xs`: ' - xs * w.o{s}' (nothing without offsets).
+  const minusOffset = (xs: string, s: number) => (off ? ` - ${xs} * w.o${s}` : '');
+  if (L.segment === 'block') lines.push(`  return (${sum(dots)}) * w.s0${minusOffset('x.xs', 0)};`);
   else if (L.segment === 'word') {
-    const segs = Array.from({ length: BLOCK_WORDS }, (_, q) => `(${sum(dots.slice(q * qpw, (q + 1) * qpw))}) * w.s${q}`);
+    const segs = Array.from({ length: BLOCK_WORDS }, (_, q) => {
+      const t = `(${sum(dots.slice(q * qpw, (q + 1) * qpw))}) * w.s${q}${minusOffset(`x.xs.${COMP[q]}`, q)}`;
+      return off ? `(${t})` : t;
+    });
     lines.push(`  return ${sum(segs)};`);
-  } else if (L.segment === 'quad') lines.push(`  return ${sum(dots.map((d, i) => `${d} * w.s${i}`))};`);
-  else lines.push(`  return ${sum(Array.from({ length: quads }, (_, i) => `dot(w.q${i} * x.v${i}, w.s${i})`))};`);
+  } else if (L.segment === 'quad') {
+    lines.push(`  return ${sum(dots.map((d, i) => (off ? `(${d} * w.s${i}${minusOffset(`dot(x.v${i}, vec4<f32>(1.0))`, i)})` : `${d} * w.s${i}`)))};`);
+  } else {
+    lines.push(`  return ${sum(Array.from({ length: quads }, (_, i) => (off ? `(dot(w.q${i} * x.v${i}, w.s${i}) - dot(x.v${i}, w.o${i}))` : `dot(w.q${i} * x.v${i}, w.s${i})`)))};`);
+  }
   lines.push(`}`);
   lines.push(`fn finish_row(m: u32, v: f32) -> f32 {`, `  if (USE_TENSOR_SCALE) {`, `    return v * p.tensor_scale;`, `  }`, `  return v;`, `}`, '');
   return lines.join('\n');
@@ -317,9 +354,10 @@ export function dequantBlockWgsl(spec: DequantBlockSpec): string {
 /**
  * Packed 4x8 integer dot product (dp4a) family: activations are int8, 4 per u32 (quad i of the
  * block = one word); WBlock holds the weights' integer grid values packed the same way, the
- * segment scales times the grid unit and the zero points. wblock_dot sums dot4I8Packed exactly
- * in i32 per segment, subtracts zero * (the segment's activation sum), converts once and scales
- * once; finish_row multiplies by the activation row scale.
+ * segment scales times the grid unit, the zero points and the offsets. wblock_dot sums
+ * dot4I8Packed exactly in i32 per segment, subtracts zero * (the segment's activation sum),
+ * converts once and scales once, then subtracts offset * f32(the activation sum); finish_row
+ * multiplies by the activation row scale.
  */
 export function dp4aBlockWgsl(spec: Omit<DequantBlockSpec, 'activation'>): string {
   const L = spec.layout;
@@ -340,7 +378,8 @@ export function dp4aBlockWgsl(spec: Omit<DequantBlockSpec, 'activation'>): strin
   const nSeg = L.segment === 'block' ? 1 : L.segment === 'word' ? BLOCK_WORDS : quads;
   lines.push(`struct WBlock {`);
   for (let i = 0; i < quads; i++) lines.push(`  q${i}: u32,`);
-  for (let s = 0; s < nSeg; s++) lines.push(`  s${s}: f32,`, ...(spec.hasZeros ? [`  z${s}: i32,`] : []));
+  const off = spec.hasOffsets === true;
+  for (let s = 0; s < nSeg; s++) lines.push(`  s${s}: f32,`, ...(spec.hasZeros ? [`  z${s}: i32,`] : []), ...(off ? [`  o${s}: f32,`] : []));
   lines.push(`}`);
   lines.push(`fn load_wblock(row: u32, j: u32) -> WBlock {`, `  let c = wcodes[row * p.blocks + j];`, `  let k0 = j * ${u(L.codesPerBlock)};`, `  var b: WBlock;`);
   const seg = (s: string, k: string, idx: number) => {
@@ -348,6 +387,7 @@ export function dp4aBlockWgsl(spec: Omit<DequantBlockSpec, 'activation'>): strin
     if (needTb) lines.push(`  let tb${s} = vec4<u32>(id${s} << BITS);`);
     lines.push(`  b.s${idx} = scales[g${s}] * GRID_UNIT[id${s}];`);
     if (spec.hasZeros) lines.push(`  b.z${idx} = i32(group_zero(g${s}));`);
+    if (off) lines.push(`  b.o${idx} = group_offset(g${s});`);
   };
   if (L.segment === 'block') seg('', 'k0', 0);
   for (let q = 0; q < BLOCK_WORDS; q++) {
@@ -360,16 +400,20 @@ export function dp4aBlockWgsl(spec: Omit<DequantBlockSpec, 'activation'>): strin
     }
   }
   lines.push(`  return b;`, `}`);
-  // Per segment: exact integer dot, minus zero * sum(x), one conversion, one scale.
+  // Per segment: exact integer dot, minus zero * sum(x), one conversion, one scale; with offsets,
+  // minus the offset times the segment's (exact, integer) activation sum. finish_row multiplies
+  // both terms by the row's x scale.
+  const sumLines: string[] = [];
   const segOf = (s: number, quadIdx: readonly number[]) => {
     const dot = quadIdx.map((i) => `dot4I8Packed(w.q${i}, x.v${i})`).join(' + ');
-    const xs = quadIdx.map((i) => `dot4I8Packed(${u(0x01010101)}, x.v${i})`).join(' + ');
-    return spec.hasZeros ? `f32((${dot}) - w.z${s} * (${xs})) * w.s${s}` : `f32(${dot}) * w.s${s}`;
+    if (spec.hasZeros || off) sumLines.push(`  let xs${s} = ${quadIdx.map((i) => `dot4I8Packed(${u(0x01010101)}, x.v${i})`).join(' + ')};`);
+    const scaled = spec.hasZeros ? `f32((${dot}) - w.z${s} * xs${s}) * w.s${s}` : `f32(${dot}) * w.s${s}`;
+    return off ? `(${scaled} - f32(xs${s}) * w.o${s})` : scaled;
   };
   const all = Array.from({ length: quads }, (_, i) => i);
   const segs =
     L.segment === 'block' ? [segOf(0, all)] : L.segment === 'word' ? Array.from({ length: BLOCK_WORDS }, (_, q) => segOf(q, all.slice(q * qpw, (q + 1) * qpw))) : all.map((i) => segOf(i, [i]));
-  lines.push(`fn wblock_dot(w: WBlock, x: XBlock) -> f32 {`, `  return ${sum(segs)};`, `}`);
+  lines.push(`fn wblock_dot(w: WBlock, x: XBlock) -> f32 {`, ...sumLines, `  return ${sum(segs)};`, `}`);
   lines.push(`fn finish_row(m: u32, v: f32) -> f32 {`, `  var t = v;`, `  if (USE_TENSOR_SCALE) {`, `    t = t * p.tensor_scale;`, `  }`, `  return t * x_scale[m];`, `}`, '');
   return lines.join('\n');
 }

@@ -21,6 +21,7 @@
  *   decode_value(id, code) -> f32                    value of `code` in element type `id`
  *   code_at(row_word_base, k) -> u32                 code k of the row starting at word row_word_base (reads `codes`)
  *   group_zero(g) -> f32 / group_type(g) -> u32      zero point / datatype id of group g (read `zeros` / `ids`)
+ *   group_offset(g) -> f32                           per-group offset of g (reads `offsets`; 0.0 without offsets)
  *   dequant_weight(id, code, zero, scale) -> f32     (decode - zero) * scale, the CPU dequantize order
  */
 import { getDType } from '../dtype/registry.js';
@@ -42,6 +43,11 @@ export interface PreludeSpec {
   readonly hasIds: boolean;
   /** Multiply by the FP32 tensor scale (NVFP4), as the CPU dequantize does. */
   readonly useTensorScale: boolean;
+  /**
+   * Per-group f32 offsets are stored (llama.cpp's Q4_1/Q5_1 and k-quants: w = ... - offset);
+   * `group_offset` then reads the `offsets` binding, which the kernel must declare. Default false.
+   */
+  readonly hasOffsets?: boolean;
   /** `enable` directives, emitted first. */
   readonly enables?: readonly WgslEnable[];
   /** Activation element type in storage: 'f32' (default) or 'f16' (needs the f16 enable). */
@@ -94,6 +100,7 @@ export function preludeSpecOf(qt: QuantizedTensor): PreludeSpec {
     hasZeros: qt.zeros !== undefined,
     hasIds: qt.dtypeIds !== undefined,
     useTensorScale: qt.hasTensorScale || qt.tensorScale !== 1,
+    hasOffsets: qt.offsets !== undefined,
   };
 }
 
@@ -199,13 +206,14 @@ export function generatePrelude(spec: PreludeSpec): string {
   for (const e of enables) lines.push(`enable ${e};`);
   lines.push(
     `// lowbit prelude: element types ${spec.elementTypes.join(', ')}; ${bits}-bit codes` +
-      `${spec.hasZeros ? ', zero points' : ''}${spec.hasIds ? ', datatype ids' : ''}${spec.useTensorScale ? ', tensor scale' : ''}.`,
+      `${spec.hasZeros ? ', zero points' : ''}${spec.hasIds ? ', datatype ids' : ''}${spec.useTensorScale ? ', tensor scale' : ''}${spec.hasOffsets ? ', offsets' : ''}.`,
     `const BITS: u32 = ${bits}u;`,
     `const CODE_MASK: u32 = ${(1 << bits) - 1}u;`,
     `const NUM_TYPES: u32 = ${spec.elementTypes.length}u;`,
     `const HAS_ZEROS: bool = ${spec.hasZeros};`,
     `const HAS_IDS: bool = ${spec.hasIds};`,
     `const USE_TENSOR_SCALE: bool = ${spec.useTensorScale};`,
+    `const HAS_OFFSETS: bool = ${spec.hasOffsets ?? false};`,
     `alias act_t = ${spec.activation ?? 'f32'};`,
     ...decodeTableLines(spec),
   );
@@ -253,6 +261,10 @@ export function generatePrelude(spec: PreludeSpec): string {
     `}`,
     `fn group_type(g: u32) -> u32 {`,
     spec.hasIds ? `  return (ids[g >> 2u] >> ((g & 3u) * 8u)) & 0xffu;` : `  return 0u;`,
+    `}`,
+    // One f32 offset per group (QuantizedTensor.offsets), subtracted after the scale.
+    `fn group_offset(g: u32) -> f32 {`,
+    spec.hasOffsets ? `  return offsets[g];` : `  return 0.0;`,
     `}`,
     `// (decode - zero) * scale, each operation rounded to f32: the order of the CPU dequantize.`,
     `fn dequant_weight(id: u32, code: u32, zero: f32, scale: f32) -> f32 {`,

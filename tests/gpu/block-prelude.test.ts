@@ -53,6 +53,34 @@ describe('generated block code', () => {
     expect(words).toContain('group_zero(g3)');
   });
 
+  it('subtracts offset * (activation sum) once per segment for tensors with offsets, and only for them', () => {
+    const base = { elementTypes: ['uint4'], bits: 4, hasZeros: false, hasIds: false, activation: 'f32' } as const;
+    const kinds: readonly (readonly [string, number, number])[] = [
+      // [segment, K, G] -> offsets read per segment: block 1, word 4, quad 8, element 8 vec4s of 4.
+      ['block', 256, 32],
+      ['word', 64, 8],
+      ['quad', 48, 12],
+      ['element', 36, 6],
+    ];
+    for (const [segment, k, g] of kinds) {
+      const layout = blockLayout(4, k, g);
+      expect(layout.segment).toBe(segment);
+      const plain = dequantBlockWgsl({ ...base, layout });
+      expect(plain).not.toMatch(/group_offset|\.o\d|xs/);
+      const src = dequantBlockWgsl({ ...base, layout, hasOffsets: true });
+      const reads = src.match(/group_offset\(/g)?.length;
+      expect(reads).toBe(segment === 'block' ? 1 : segment === 'word' ? 4 : segment === 'quad' ? 8 : 32);
+      const minus = src.slice(src.indexOf('fn wblock_dot')).match(/ - /g)?.length;
+      expect(minus).toBe(segment === 'block' ? 1 : segment === 'word' ? 4 : 8);
+    }
+    // Block and word segments sum the activations once per block in load_xblock.
+    expect(dequantBlockWgsl({ ...base, layout: blockLayout(4, 256, 32), hasOffsets: true })).toContain('b.xs = dot(');
+    const dp4a = dp4aBlockWgsl({ ...base, layout: blockLayout(4, 64, 8), hasOffsets: true });
+    expect(dp4a.match(/group_offset\(/g)?.length).toBe(4);
+    expect(dp4a.match(/let xs\d = /g)?.length).toBe(4);
+    expect(dp4aBlockWgsl({ ...base, layout: blockLayout(4, 64, 8) })).not.toMatch(/group_offset|xs\d/);
+  });
+
   it('refuses quads that cross groups where integer or term sums need whole quads', () => {
     const el = blockLayout(4, 36, 6);
     expect(() => dp4aBlockWgsl({ elementTypes: ['int4'], bits: 4, hasZeros: false, hasIds: false, layout: el })).toThrow(/cross/);

@@ -1,6 +1,6 @@
 // Shared GPU test data: seeded weights with outlier columns and one quantized tensor per scheme.
 import { mulberry32, randn } from '../../src/io/random.js';
-import { getScheme, SCHEME_NAMES } from '../../src/quant/schemes.js';
+import { getScheme, GGML_SCHEME_NAMES, SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { quantize, type QuantizeOptions } from '../../src/quant/quantize.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
@@ -29,5 +29,8 @@ export function quantizedCase(scheme: string, rows: number, cols: number, seed: 
   return quantize(w, rows, cols, scheme, { ...opts, ...(group === undefined ? {} : { group }) });
 }
 
-/** Every scheme name (the registry order). */
+/** Every lowbit scheme name (the registry order); the ggml schemes are GGML_SCHEMES. */
 export const ALL_SCHEMES: readonly string[] = SCHEME_NAMES;
+
+/** llama.cpp's block formats (K must be a multiple of their block: 32, or 256 for the k-quants and TQ1_0/TQ2_0). */
+export const GGML_SCHEMES: readonly string[] = GGML_SCHEME_NAMES;

@@ -1,6 +1,6 @@
 // `lowbit matmul --backend webgpu` end to end in Node (the CLI reads and writes files, so this
 // file runs in the gpu-node project only): the chosen variant per kernel and M, an explicit
-// --variant, Y written to .npy and equal to what the runner returns, and clear refusals.
+// --variant, Y written to .npy and equal to what the runner returns, the ggml schemes, and clear refusals.
 import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,9 @@ describe('lowbit matmul --backend webgpu', () => {
     ['bitserial', 'bitmod4', '1', 'bitserial-gemv/plain'],
     ['bitserial', 'bitmod4', '4', 'bitserial-gemm/tiled'],
     ['ref', 'nf4', '1', 'f32-gemv/plain'],
+    // llama.cpp's block formats: per-group offsets (q4_k's mins), 6-bit codes with a zero point.
+    ['dequant', 'q4_k', '1', 'dequant-gemv/plain'],
+    ['dequant', 'q6_k', '3', 'dequant-gemm/tiled'],
   ] as const)('--kernel %s --scheme %s --m %s runs %s within its bound', async ([kernel, scheme, m, expected], ctx) => {
     fixture.get(ctx);
     const { code, json } = await run('--kernel', kernel, '--scheme', scheme, '--m', m);
@@ -78,6 +81,8 @@ describe('lowbit matmul --backend webgpu', () => {
     await expect(run('--kernel', 'lut', '--scheme', 'nf4')).rejects.toThrow(/no WebGPU variant of kernel lut-f32 can run nf4/);
     await expect(run('--scheme', 'bitmod4', '--variant', 'lut-gemv/f32')).rejects.toThrow(/lut-gemv\/f32 does not support bitmod4/);
     await expect(run('--scheme', 'int4', '--variant', 'fast-gemv')).rejects.toThrow(/unknown GPU kernel variant 'fast-gemv'/);
+    // The ggml schemes: only the dequant (and f32) variants decode them; the others say so.
+    await expect(run('--scheme', 'q4_k', '--variant', 'bitserial-gemv/plain')).rejects.toThrow(/llama\.cpp \(ggml\) block format, which only the dequant kernel decodes/);
     expect(existsSync(out)).toBe(false);
   });
 });

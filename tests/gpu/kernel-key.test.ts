@@ -1,6 +1,8 @@
 // The weight kernels' interface (KernelParams struct, binding declarations, bind group layout) is generated from one TS list each, and the shaders in shaders/ do not declare it themselves.
 import { describe, expect, it } from 'vitest';
-import { KERNEL_PARAMS_WGSL, WEIGHT_BINDINGS, declareBindings, packParams, weightKernelKey } from '../../src/gpu/kernel-common.js';
+import { DP4A_BINDINGS, KERNEL_PARAMS_WGSL, OFFSET_INPUT, WEIGHT_BINDINGS, declareBindings, packParams, weightKernelKey, withOffsetInput } from '../../src/gpu/kernel-common.js';
+import { quantize } from '../../src/quant/quantize.js';
+import { seededRandn } from '../../src/io/random.js';
 import { SHADER_SOURCES } from '../../src/wgsl/shader-sources.gen.js';
 import { assembleSource } from '../../src/gpu/pipeline-cache.js';
 
@@ -38,6 +40,21 @@ describe('weight kernel interface', () => {
     const src = assembleSource(key);
     expect(src.match(/@binding\(/g)?.length).toBe(7);
     expect(src.match(/struct KernelParams/g)?.length).toBe(1);
+  });
+
+  it('adds the offsets binding only for tensors with offsets, on a number no other binding uses', () => {
+    const w = seededRandn(2 * 256, 3);
+    const q4k = quantize(w, 2, 256, 'q4_k');
+    expect(withOffsetInput(WEIGHT_BINDINGS, quantize(w, 2, 256, 'q6_k'))).toBe(WEIGHT_BINDINGS);
+    for (const list of [WEIGHT_BINDINGS, DP4A_BINDINGS]) {
+      const with_ = withOffsetInput(list, q4k);
+      expect(with_).toEqual([...list, OFFSET_INPUT]);
+      const numbers = with_.map(([b]) => b);
+      expect(new Set(numbers).size).toBe(numbers.length);
+    }
+    // The LUT kernels use 7 (x-sums) and 8 (lut scales); the offsets never share a kernel with them.
+    expect(OFFSET_INPUT[0]).toBeGreaterThan(8);
+    expect(declareBindings([OFFSET_INPUT])).toBe('@group(0) @binding(9) var<storage, read> offsets: array<f32>;\n');
   });
 
   it.each(WEIGHT_SHADERS)('%s leaves its bindings and KernelParams to the generated interface', (name) => {

@@ -38,6 +38,18 @@ describe('generatePrelude', () => {
     expect(generatePrelude({ ...base, elementTypes: ['uint4'], bits: 4 })).not.toContain('codes[wi + 1u]');
   });
 
+  it('reads per-group offsets only for tensors that have them', () => {
+    const base = { elementTypes: ['uint4'], bits: 4, hasZeros: false, hasIds: false, useTensorScale: false };
+    expect(generatePrelude(base)).toContain('const HAS_OFFSETS: bool = false;');
+    expect(generatePrelude(base)).not.toContain('offsets[');
+    const off = generatePrelude({ ...base, hasOffsets: true });
+    expect(off).toContain('const HAS_OFFSETS: bool = true;');
+    expect(off).toContain('return offsets[g];');
+    const w = seededRandn(4 * 256, 9);
+    expect(preludeSpecOf(quantize(w, 4, 256, 'q4_k')).hasOffsets).toBe(true);
+    expect(preludeSpecOf(quantize(w, 4, 256, 'q6_k')).hasOffsets).toBe(false);
+  });
+
   it('enables subgroups or f16 only when asked, and checks its inputs', () => {
     expect(generatePrelude(spec)).not.toMatch(/^enable/m);
     expect(generatePrelude({ ...spec, enables: ['subgroups'] }).startsWith('enable subgroups;')).toBe(true);
