@@ -3,6 +3,7 @@
  * `runGpuSuite`) on the user's adapter with a preset built from the page's choices. Rows are
  * streamed to the page as the suite appends them; progress counts the suite's progress lines.
  */
+import { getScheme } from '../quant/schemes.js';
 import type { LowbitGpu } from '../gpu/device.js';
 import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
 import { skipReason } from '../gpu/verify.js';
@@ -36,7 +37,7 @@ export function presetOf(req: BenchRequest): Preset {
     timing: { warmup: req.warmup, iterations: req.iterations, bennyMaxTime: 0, bennyMinSamples: 0 },
     quantize: [],
     cpu: [],
-    gpu: req.cases.map((c) => ({ layer: { ...c.layer }, m: [...c.m], schemes: [...c.schemes] })),
+    gpu: req.cases.map((c) => ({ layer: { ...c.layer }, m: [...c.m], schemes: c.schemes.map((s) => getScheme(s).name) })),
     peers: [],
   };
 }

@@ -2,6 +2,7 @@
  * The app's Web Worker: quantization, metrics, kernel checks and GPU benchmarks run here so the
  * page stays responsive; the page cancels a job by terminating the worker and starting a new one.
  */
+import { getScheme } from '../quant/schemes.js';
 import { evaluateScheme } from '../quant/evaluate.js';
 import { sampleActivations } from '../io/sample.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
@@ -50,7 +51,7 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
       post({ id, type: 'progress', done, total, label: `${t.name}: quantizing with ${scheme}` });
       let ev;
       try {
-        ev = evaluateScheme(t.data, t.rows, t.cols, scheme, opts);
+        ev = evaluateScheme(t.data, t.rows, t.cols, getScheme(scheme).name, opts);
       } catch (err) {
         post({ id, type: 'eval', row: { ok: false, tensor: t.name, scheme, error: errorMessage(err) } });
         done += 1;

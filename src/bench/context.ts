@@ -4,6 +4,7 @@
  * takes seconds), copy baselines cached by byte count, the rows collected so far, and progress.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import type { AnySchemeName } from '../quant/schemes.js';
 import type { LowbitGpu } from '../gpu/device.js';
 import { matmulRefDense, type RefResult } from '../cpu/matmul-ref.js';
 import { seededRandn } from '../io/random.js';
@@ -72,7 +73,7 @@ export class BenchContext {
   }
 
   /** The quantized weight of a layer (group: the scheme's default unless given). */
-  quantized(layer: Layer, scheme: string, group?: number): QuantizedTensor {
+  quantized(layer: Layer, scheme: AnySchemeName, group?: number): QuantizedTensor {
     const key = `${layer.name}|${scheme}|${group ?? 'default'}`;
     let qt = this.qts.get(key);
     if (!qt) {

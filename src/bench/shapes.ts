@@ -3,7 +3,7 @@
  * M values and schemes for each suite, validated here so a typo names the preset, suite and field.
  * No Node imports: the browser app uses this module too; shapes-file.ts reads the file in Node.
  */
-import { isSchemeName } from '../quant/schemes.js';
+import { isSchemeName, type AnySchemeName } from '../quant/schemes.js';
 import type { TimingSettings } from './types.js';
 
 /** One named layer. */
@@ -18,7 +18,7 @@ export interface Layer {
 export interface SuiteCase {
   readonly layer: Layer;
   readonly m: readonly number[];
-  readonly schemes: readonly string[];
+  readonly schemes: readonly AnySchemeName[];
   /** benny minSamples for this entry instead of the preset's (slow cases such as quantizing 4096 x 4096). */
   readonly bennyMinSamples?: number;
   /** GPU warm-up / timed dispatches for this entry instead of the preset's (slow software-adapter cases). */
@@ -109,7 +109,7 @@ export function parseShapesTable(text: string): { layers: ReadonlyMap<string, La
         return {
           layer,
           m: mList.map((m: Json, j: number) => posInt(m, `${where}.m[${j}]`)),
-          schemes: schemes as string[],
+          schemes: schemes as AnySchemeName[],
           ...(minSamples !== undefined ? { bennyMinSamples: minSamples } : {}),
           ...(warmup !== undefined ? { warmup } : {}),
           ...(iterations !== undefined ? { iterations } : {}),

@@ -5,6 +5,7 @@
  * when the device has it, else the wall clock, and every row says which. Beside each: the f32
  * variants of the same table on the unquantized weights and the copy kernel of the same bytes.
  */
+import type { AnySchemeName } from '../quant/schemes.js';
 import { checkMatmulBound } from '../cpu/compare.js';
 import type { LowbitGpu } from '../gpu/device.js';
 import { measureCopyBandwidth } from '../gpu/copy-bandwidth.js';
@@ -248,7 +249,7 @@ export async function runGpuSuite(ctx: BenchContext): Promise<void> {
   }
 }
 
-function firstQuantized(ctx: BenchContext, layer: Layer, schemes: readonly string[]): QuantizedTensor | undefined {
+function firstQuantized(ctx: BenchContext, layer: Layer, schemes: readonly AnySchemeName[]): QuantizedTensor | undefined {
   for (const s of schemes) {
     try {
       return ctx.quantized(layer, s);

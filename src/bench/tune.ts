@@ -7,6 +7,7 @@
  * then the rows per lane (RPT or TILE_M) with the best of those. The winners are applied to the
  * device for the rest of the run and recorded in the report and in `tuning-<adapter>.json`.
  */
+import type { AnySchemeName } from '../quant/schemes.js';
 import type { LowbitGpu } from '../gpu/device.js';
 import { uploadQuantizedTensor } from '../gpu/gpu-tensor.js';
 import { getGpuKernelVariant, variantAvailable } from '../gpu/kernels.js';
@@ -28,7 +29,7 @@ export interface TuneCandidate {
 export interface TuneResult {
   readonly key: string;
   readonly variant: string;
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
   readonly layer: string;
   readonly m: number;
   readonly best: KernelTuning;
@@ -46,7 +47,7 @@ export interface TuningRecord {
 }
 
 /** The kernels swept: family, shape, the variant timed (subgroup flavours when available) and its scheme. */
-const TARGETS: readonly { family: TunedFamily; shape: 'gemv' | 'gemm'; variants: readonly string[]; scheme: string }[] = [
+const TARGETS: readonly { family: TunedFamily; shape: 'gemv' | 'gemm'; variants: readonly string[]; scheme: AnySchemeName }[] = [
   { family: 'dequant', shape: 'gemv', variants: ['dequant-gemv/subgroup', 'dequant-gemv/plain'], scheme: 'int4' },
   { family: 'lut', shape: 'gemv', variants: ['lut-gemv/f32'], scheme: 'int2' },
   { family: 'bitserial', shape: 'gemv', variants: ['bitserial-gemv/plain'], scheme: 'int4' },

@@ -1,5 +1,6 @@
 /** Argument parsing shared by the lowbit subcommands (node:util parseArgs, strict). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { getScheme, type AnySchemeName } from '../quant/schemes.js';
 
 /** A usage error: the CLI prints the command's usage line, a hint and this reason, and exits with status 2. */
 export class UsageError extends Error {
@@ -64,4 +65,20 @@ export function parseWithPositionals<O extends OptionSpec>(argv: string[], optio
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** A scheme name from the command line, checked: a usage error with the nearest names otherwise. */
+export function schemeArg(name: string): AnySchemeName {
+  try {
+    return getScheme(name).name;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** A comma-separated scheme list from the command line (at least one name), each checked. */
+export function schemeListArg(value: string, flag: string): AnySchemeName[] {
+  const names = value.split(',').map((x) => x.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`${flag} needs at least one scheme name`);
+  return names.map(schemeArg);
 }

@@ -5,7 +5,7 @@
 import { readWeights, writeNpyFile } from '../io/files.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
 import { dequantize, quantize } from '../quant/quantize.js';
-import { GGML_SCHEME_NAMES, SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+import { GGML_SCHEME_NAMES, SCHEME_NAMES } from '../quant/schemes.js';
 import { CPU_KERNEL_NAMES, checkCpuKernel, getCpuKernel, type CpuKernel } from '../cpu/kernels.js';
 import { matmulRef, matmulRefDense } from '../cpu/matmul-ref.js';
 import { checkMatmulBound, type BoundCheck } from '../cpu/compare.js';
@@ -13,7 +13,7 @@ import { errorMetrics } from '../quant/metrics.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { GPU_KERNEL_VARIANTS, getGpuKernelVariant, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
-import { intOption, parse, UsageError } from './args.js';
+import { intOption, parse, schemeArg, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { sig } from './table.js';
 
@@ -207,17 +207,13 @@ export const matmulCommand: Command = {
     if (o.backend !== 'cpu' && o.backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${o.backend}'`);
     if (o.variant !== undefined && o.backend !== 'webgpu') throw new UsageError('--variant needs --backend webgpu');
     if (!o.scheme) throw new UsageError('--scheme is required');
-    try {
-      getScheme(o.scheme);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const schemeName = schemeArg(o.scheme);
     const kernel = kernelOption(o.kernel ?? (o.variant !== undefined ? variantKernel(o.variant) : DEFAULT_KERNEL));
     if (o.kernel !== undefined && o.variant !== undefined) checkKernelMatchesVariant(kernel, o.variant);
     if (o.out !== undefined && !o.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out must name a .npy file, got '${o.out}'`);
     const group = intOption(o.group, '--group');
     const { x, w } = await loadOperands(o.x, o.w, intOption(o.m, '--m'));
-    const qt = quantize(w.data, w.rows, w.cols, o.scheme, group === undefined ? {} : { group });
+    const qt = quantize(w.data, w.rows, w.cols, schemeName, group === undefined ? {} : { group });
     const m = x.rows;
     let r: MatmulRun;
     if (o.backend === 'webgpu') {

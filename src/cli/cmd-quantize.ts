@@ -5,7 +5,7 @@ import { ggufTensorFromQuantized, writeGguf, GGML_MAX_NAME } from '../io/gguf-wr
 import type { GgufValue } from '../io/gguf.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
-import { intOption, parse, UsageError } from './args.js';
+import { intOption, parse, schemeListArg, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { formatTable, sig } from './table.js';
 import { loadWeightInput } from './weights-input.js';
@@ -68,14 +68,7 @@ export const quantizeCommand: Command = {
       json: { type: 'boolean', default: false },
     });
     if (!o.scheme) throw new UsageError('--scheme is required');
-    const schemes = o.scheme.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const s of schemes) {
-      try {
-        getScheme(s);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-    }
+    const schemes = schemeListArg(o.scheme, '--scheme');
     if (o.out && schemes.length !== 1) throw new UsageError('--out writes one tensor: give a single --scheme');
     if (o.out && !o.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out must name a .npy file, got '${o.out}'`);
     const gguf = o['out-gguf'];

@@ -4,7 +4,7 @@
  * With `--in PATH` (a .npy, .safetensors, index.json or directory): the model report, every 2-D
  * tensor x scheme (src/cli/report-model.ts).
  */
-import { ALL_SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+import { ALL_SCHEME_NAMES, getScheme, type AnySchemeName } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
@@ -12,7 +12,7 @@ import { sampleActivations } from '../io/sample.js';
 import { acquireGpu } from '../gpu/device.js';
 import { verifyMatrix, type VerifyRow } from '../gpu/verify.js';
 import { GPU_KERNEL_VARIANTS } from '../gpu/kernels.js';
-import { intOption, parse, UsageError } from './args.js';
+import { intOption, parse, schemeListArg, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { scaleOptions, schemeTable } from './cmd-quantize.js';
 import { formatTable, sig } from './table.js';
@@ -33,18 +33,8 @@ const GPU_REPORT_VARIANTS = GPU_KERNEL_VARIANTS.filter((v) => v.family !== 'f32'
 const REPORT_M = 1;
 
 /** Parses --schemes a,b,... (each a registered scheme), or every scheme without it. */
-export function schemeList(value: string | undefined): string[] {
-  if (value === undefined) return [...ALL_SCHEME_NAMES];
-  const names = value.split(',').map((x) => x.trim()).filter(Boolean);
-  if (names.length === 0) throw new UsageError('--schemes needs at least one scheme name');
-  for (const n of names) {
-    try {
-      getScheme(n);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
-  return names;
+export function schemeList(value: string | undefined): AnySchemeName[] {
+  return value === undefined ? [...ALL_SCHEME_NAMES] : schemeListArg(value, '--schemes');
 }
 
 /** One CPU kernel x scheme agreement row. */

@@ -4,6 +4,7 @@
  * prints text, JSON or CSV, or writes it to --out atomically (a temp file renamed into place, so
  * Ctrl-C leaves either no file or the whole file, never a partial one).
  */
+import type { AnySchemeName } from '../quant/schemes.js';
 import { access, constants } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { writeFileAtomic } from '../io/files.js';
@@ -25,7 +26,7 @@ const EXIT_INTERRUPTED = 130;
 /** What the command line asked for. */
 export interface ModelReportRequest {
   readonly in: string;
-  readonly schemes: readonly string[];
+  readonly schemes: readonly AnySchemeName[];
   readonly quantizeOptions: QuantizeOptions;
   /** A regular expression searched in each tensor name. */
   readonly tensors?: string;

@@ -13,6 +13,8 @@
  * (the offset subtraction only when `offsets` is present). Byte layouts are drawn in
  * docs/FORMATS.md.
  */
+import type { DTypeName } from '../dtype/registry.js';
+import type { AnySchemeName } from '../quant/schemes.js';
 
 /** How scales are shared: per group along K, per output channel, or one for the tensor. */
 export type Granularity = 'group' | 'channel' | 'tensor';
@@ -21,8 +23,8 @@ export type Granularity = 'group' | 'channel' | 'tensor';
 export type ScaleDType = 'f32' | 'f16' | 'e8m0' | 'e4m3';
 
 export interface QuantizedTensor {
-  /** Scheme name as in the scheme registry (e.g. 'int4', 'bitmod4', 'mxfp4'). */
-  readonly scheme: string;
+  /** Scheme name as in the scheme registry (e.g. 'int4', 'bitmod4', 'mxfp4', 'q4_k'). */
+  readonly scheme: AnySchemeName;
   /** N: output channels (rows of W). */
   readonly rows: number;
   /** K: input features (columns of W). */
@@ -42,7 +44,7 @@ export interface QuantizedTensor {
   /** ceil(cols * bits / 32). */
   readonly wordsPerRow: number;
   /** Element datatype names from the datatype registry; a group's id indexes this list. */
-  readonly elementTypes: readonly string[];
+  readonly elementTypes: readonly DTypeName[];
   /** Per-group datatype id, length rows * groupsPerRow; present iff elementTypes.length > 1. */
   readonly dtypeIds?: Uint8Array;
   /** Bits used to store one datatype id (ceil(log2(elementTypes.length))), 0 if none. */

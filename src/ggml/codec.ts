@@ -4,6 +4,7 @@
  */
 import type { DTypeName } from '../dtype/registry.js';
 import type { ScaleDType } from '../format/quantized-tensor.js';
+import type { GgmlSchemeType } from './codecs.js';
 
 /** Reusable scratch space of one quantizer call (one block's worth of working arrays). */
 export interface QuantizeScratch {
@@ -33,8 +34,8 @@ export function newScratch(): QuantizeScratch {
 
 /** One ggml block format: layout, QuantizedTensor form and its reference (de)quantizers. */
 export interface GgmlCodec {
-  /** ggml type name (lower case). */
-  readonly type: string;
+  /** ggml type name (lower case): a ggml scheme, or 'mxfp4' (ggml's block of lowbit's mxfp4). */
+  readonly type: GgmlSchemeType | 'mxfp4';
   /** Weights per block. */
   readonly blockSize: number;
   /** Bytes per block. */

@@ -98,7 +98,7 @@ export function ggmlBlocksToQuantized(type: string, bytes: Uint8Array, rows: num
   const bits = getDType(c.elementType).bits;
   const lowbitMx = type === 'mxfp4';
   return {
-    scheme: type,
+    scheme: c.type,
     rows,
     cols,
     bits,

@@ -9,6 +9,9 @@ export { GpuLimitError } from './buffers.js';
 export { uploadQuantizedTensor, type GpuQuantizedTensor, type UploadOptions } from './gpu-tensor.js';
 export {
   GPU_KERNEL_VARIANTS,
+  GPU_VARIANT_NAMES,
+  isGpuVariantName,
+  type GpuVariantName,
   dequantizeGpu,
   getGpuKernelVariant,
   gpuKernelBound,

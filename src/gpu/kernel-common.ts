@@ -32,10 +32,36 @@ export interface VariantBoundInfo {
   readonly extra?: string;
 }
 
+/** Every GPU kernel variant's name ('kernel/flavour'), the order of {@link GPU_KERNEL_VARIANTS}. */
+export const GPU_VARIANT_NAMES = [
+  'dequant-gemv/plain',
+  'dequant-gemv/subgroup',
+  'dequant-gemv/f16',
+  'dequant-gemv/dp4a',
+  'dequant-gemm/tiled',
+  'lut-gemv/f32',
+  'lut-gemv/i8',
+  'lut-gemm/f32',
+  'lut-gemm/i8',
+  'bitserial-gemv/plain',
+  'bitserial-gemm/tiled',
+  'f32-gemv/plain',
+  'f32-gemv/subgroup',
+  'f32-gemm/tiled',
+] as const;
+
+/** Name of a GPU kernel variant. */
+export type GpuVariantName = (typeof GPU_VARIANT_NAMES)[number];
+
+/** True when `name` names a GPU kernel variant. */
+export function isGpuVariantName(name: string): name is GpuVariantName {
+  return (GPU_VARIANT_NAMES as readonly string[]).includes(name);
+}
+
 /** One row of {@link GPU_KERNEL_VARIANTS}. */
 export interface GpuKernelVariant {
   /** 'kernel/variant', e.g. 'dequant-gemv/subgroup'. */
-  readonly name: string;
+  readonly name: GpuVariantName;
   /** Kernel name without the flavour, e.g. 'dequant-gemv'. */
   readonly kernel: string;
   readonly family: KernelFamily;

@@ -10,6 +10,7 @@
  *
  * Every result names the variant that ran and the clock that timed it.
  */
+import { unknownNameMessage } from '../util/nearest.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { getDType } from '../dtype/registry.js';
 import { f32ToF16Bits, F16_MAX } from '../dtype/f16.js';
@@ -56,6 +57,8 @@ import {
   type PreparedGpuKernel,
   type ReductionKind,
   type VariantDef,
+  type GpuVariantName,
+  GPU_VARIANT_NAMES,
 } from './kernel-common.js';
 import { absActivations, offsetExtraBound, plusExtra } from './offset-bound.js';
 import { LUT_VARIANT_DEFS } from './lut-kernels.js';
@@ -388,13 +391,15 @@ const dp4aGemvDef: VariantDef = {
 /** Elements per f32 block (4 vec4). */
 const F32_BLOCK = 16;
 
-function f32Def(shape: 'gemv' | 'gemm', flavour: 'plain' | 'subgroup' | 'tiled', needs: GpuCapabilityName[]): VariantDef {
+function f32Def(name: 'f32-gemv/plain' | 'f32-gemv/subgroup' | 'f32-gemm/tiled', needs: GpuCapabilityName[]): VariantDef {
+  const [kernel, flavour] = name.split('/') as ['f32-gemv' | 'f32-gemm', 'plain' | 'subgroup' | 'tiled'];
+  const shape = kernel === 'f32-gemv' ? 'gemv' : 'gemm';
   const reduction: ReductionKind = flavour === 'subgroup' ? 'any' : 'tree';
   // One 16-element segment per block, no scale (the +1 of the scale stands in for nothing: kept as a safe overcount).
   const roundings = (qt: QuantizedTensor, tpr?: number) => blockRoundings(F32_BLOCK, 1, Math.ceil(qt.cols / F32_BLOCK), reduction, tpr, 0);
   return {
-    name: `f32-${shape}/${flavour}`,
-    kernel: `f32-${shape}`,
+    name,
+    kernel,
     family: 'f32',
     tunedFamily: 'f32',
     variant: flavour,
@@ -460,9 +465,9 @@ const DEFS: readonly VariantDef[] = [
   dequantGemmDef,
   ...LUT_VARIANT_DEFS,
   ...BITSERIAL_VARIANT_DEFS,
-  f32Def('gemv', 'plain', []),
-  f32Def('gemv', 'subgroup', ['subgroups']),
-  f32Def('gemm', 'tiled', []),
+  f32Def('f32-gemv/plain', []),
+  f32Def('f32-gemv/subgroup', ['subgroups']),
+  f32Def('f32-gemm/tiled', []),
 ];
 
 /** The variant table: name, family, flavour, needs, supports(), CPU twin, bound. */
@@ -475,7 +480,7 @@ export function getGpuKernelVariant(name: string): GpuKernelVariant {
 
 function getDef(name: string): VariantDef {
   const v = DEFS.find((d) => d.name === name);
-  if (!v) throw new Error(`unknown GPU kernel variant '${name}'; known: ${DEFS.map((d) => d.name).join(', ')}`);
+  if (!v) throw new Error(unknownNameMessage('GPU kernel variant', name, GPU_VARIANT_NAMES));
   return v;
 }
 
@@ -501,7 +506,7 @@ export interface PrepareOptions {
  * Builds buffers, pipelines and bind groups of `variantName` for `gt` and M activation rows.
  * Throws when the device lacks a needed capability or the variant does not support the tensor.
  */
-export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: GpuQuantizedTensor, m: number, opts: PrepareOptions = {}): Promise<PreparedGpuKernel> {
+export async function prepareGpuKernel(gpu: LowbitGpu, variantName: GpuVariantName, gt: GpuQuantizedTensor, m: number, opts: PrepareOptions = {}): Promise<PreparedGpuKernel> {
   const def = getDef(variantName);
   const avail = variantAvailable(gpu, def);
   if (avail !== true) throw new Error(`${def.name} ${avail}`);
@@ -546,7 +551,7 @@ export async function prepareGpuKernel(gpu: LowbitGpu, variantName: string, gt: 
  * Runs one variant: Y [M, N] = X [M, K] . W^T. `w` may be a QuantizedTensor (uploaded for this
  * call and released) or a GpuQuantizedTensor uploaded once by the caller.
  */
-export async function runGpuKernel(gpu: LowbitGpu, variantName: string, x: Float32Array, m: number, w: QuantizedTensor | GpuQuantizedTensor, opts: PrepareOptions = {}): Promise<GpuKernelResult> {
+export async function runGpuKernel(gpu: LowbitGpu, variantName: GpuVariantName, x: Float32Array, m: number, w: QuantizedTensor | GpuQuantizedTensor, opts: PrepareOptions = {}): Promise<GpuKernelResult> {
   const uploaded = 'chunks' in w ? undefined : uploadQuantizedTensor(gpu, w);
   const gt = uploaded ?? (w as GpuQuantizedTensor);
   let prepared: PreparedGpuKernel | undefined;

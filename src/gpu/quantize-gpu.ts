@@ -16,7 +16,7 @@
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import { storeScale } from '../quant/scale.js';
-import { getScheme } from '../quant/schemes.js';
+import { getScheme, type AnySchemeName } from '../quant/schemes.js';
 import { checkInput, resolveLayout, type Layout, type QuantizeOptions } from '../quant/quantize.js';
 import { generateQuantizePrelude, quantizeKernelSpec, type QuantizeKernelSpec } from '../wgsl/quantize-prelude.js';
 import { generalDecideEntry, generalQuantizeSpec, generalQuantizeTables, type GeneralQuantizeSpec } from '../wgsl/quantize-general-tables.js';
@@ -112,7 +112,7 @@ function throwScaleOverflow(w: Float32Array, cols: number, spec: QuantizeKernelS
  *   (see {@link gpuQuantizeSupports}); the CPU's errors for bad shapes, NaN/Inf weights, group
  *   sizes and f16 scale overflow; GpuLimitError when one row exceeds the binding limit.
  */
-export async function quantizeGpu(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, scheme: string, opts: GpuQuantizeOptions = {}): Promise<GpuQuantizeResult> {
+export async function quantizeGpu(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: GpuQuantizeOptions = {}): Promise<GpuQuantizeResult> {
   const spec = quantizeKernelSpec(scheme, opts);
   if (typeof spec === 'string' || opts.kernel === 'general') {
     const general = generalQuantizeSpec(scheme, opts);

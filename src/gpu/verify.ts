@@ -126,8 +126,10 @@ function firstQuantizedMismatch(got: QuantizedTensor, want: QuantizedTensor): st
  * variant's bound.
  */
 export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Promise<VerifyRow[]> {
-  const schemes = opts.schemes ?? ALL_SCHEME_NAMES;
-  for (const s of schemes) if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
+  const schemes = (opts.schemes ?? ALL_SCHEME_NAMES).map((s) => {
+    if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
+    return s;
+  });
   const variants = GPU_KERNEL_VARIANTS.filter((v) => !opts.variants || opts.variants.includes(v.name));
   const { n, k, ms } = shapesFor(opts.quick ?? false);
   const sample = sampleWeights({ rows: n, cols: k });

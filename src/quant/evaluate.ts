@@ -3,6 +3,7 @@
  * schemes by (bits/weight with all metadata, error metrics, chosen variants, time). Shared by the
  * CLI report, `lowbit quantize` and the browser app. Pure TS.
  */
+import type { AnySchemeName } from './schemes.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { bitsPerWeight } from '../format/bits.js';
 import { errorMetrics, type ErrorMetrics } from './metrics.js';
@@ -31,7 +32,7 @@ export interface SchemeEvaluation {
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Quantizes `w` [rows, cols] with `scheme` and measures it against the original. */
-export function evaluateScheme(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): SchemeEvaluation {
+export function evaluateScheme(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions = {}): SchemeEvaluation {
   const t0 = now();
   const qt = quantize(w, rows, cols, scheme, opts);
   const quantizeMs = now() - t0;

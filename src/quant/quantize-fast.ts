@@ -22,7 +22,7 @@ import { TableEncoderFast, fastEncoderFor, sumSquares, type FastEncoder } from '
 import { mxSharedExpFast, pow2, storeScaleFast } from './fast-scale.js';
 import { NVFP4_ELEMENT_MAX, nvfp4TensorScale } from './scale.js';
 import { checkFinite, checkShape, idBitsFor, planQuantizeShape, type QuantizeOptions, type QuantizePlan } from './quantize-plan.js';
-import { getScheme } from './schemes.js';
+import { getScheme, type AnySchemeName } from './schemes.js';
 import { quantizeReference } from './quantize-reference.js';
 import { wasmCovers, wasmQuantizeRows } from './quantize-wasm.js';
 
@@ -293,7 +293,7 @@ export function quantizeRowsJs(plan: QuantizePlan, w: Float32Array, rows: number
  * then, when a later check fails, a NaN/Inf weight first), and resolves its plan. The
  * finiteness of the weights is left to the caller when nothing else fails.
  */
-export function planChecked(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions): QuantizePlan {
+export function planChecked(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions): QuantizePlan {
   const sc = getScheme(scheme);
   checkShape(w, rows, cols);
   try {
@@ -327,7 +327,7 @@ export function assembleTensor(plan: QuantizePlan, out: RowsOut, tensorScale: nu
 }
 
 /** The fast single-thread quantize: `quantizeReference`'s result, bit for bit. */
-export function quantizeFast(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): QuantizedTensor {
+export function quantizeFast(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions = {}): QuantizedTensor {
   // llama.cpp's block formats have their own quantizers (src/ggml): the reference's path.
   if (getScheme(scheme).scaleRule === 'ggml') return quantizeReference(w, rows, cols, scheme, opts);
   const plan = planChecked(w, rows, cols, scheme, opts);

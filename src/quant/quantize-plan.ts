@@ -111,7 +111,7 @@ export function idBitsFor(n: number): number {
 
 /** Everything a quantizer needs to know about one call, resolved and checked. */
 export interface QuantizePlan {
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
   readonly spec: SchemeSpec & { readonly name: AnySchemeName };
   readonly rows: number;
   readonly cols: number;
@@ -138,7 +138,7 @@ export interface QuantizePlan {
  * unknown schemes, bad shapes and NaN/Inf weights, granularity and group-size errors, scale
  * modes, scale storage types, and element types of different widths.
  */
-export function planQuantize(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): QuantizePlan {
+export function planQuantize(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions = {}): QuantizePlan {
   const sc = getScheme(scheme);
   checkInput(w, rows, cols, scheme);
   return planQuantizeShape(sc, rows, cols, opts);

@@ -13,7 +13,7 @@ import { getEncoder, type ElementEncoder } from '../dtype/codec.js';
 import { roundHalfEven } from '../dtype/rounding.js';
 import { packCodes, wordsPerRowFor } from '../format/pack.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
-import { getScheme, type SchemeSpec } from './schemes.js';
+import { getScheme, type AnySchemeName, type SchemeSpec } from './schemes.js';
 import { MSE_CLIP_RATIOS, NVFP4_ELEMENT_MAX, mxSharedExp, nvfp4TensorScale, storeScale } from './scale.js';
 import { checkInput, elementEncoder, idBitsFor, resolveLayout, resolveScaleDType, type QuantizeOptions } from './quantize-plan.js';
 import { quantizeGgml } from '../ggml/tensor.js';
@@ -171,7 +171,7 @@ function runMeanAbs(w: Float32Array, codes: Uint8Array, unitLen: number, enc: El
  * implementation (see the module comment). Throws for unknown schemes, wrong lengths, NaN/Inf weights (naming the first (row, col)),
  * group sizes that do not divide K, and options the scheme does not support.
  */
-export function quantizeReference(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): QuantizedTensor {
+export function quantizeReference(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions = {}): QuantizedTensor {
   const sc = getScheme(scheme);
   checkInput(w, rows, cols, scheme);
   // llama.cpp's block formats run their own reference quantizers (src/ggml).

@@ -20,7 +20,7 @@ import { checkFinite, type QuantizeOptions } from './quantize-plan.js';
 import type { QuantizeJob, QuantizeJobResult } from './quantize-worker.js';
 import { QUANTIZE_WORKER_SOURCE } from './quantize-worker.gen.js';
 import { nvfp4TensorScale } from './scale.js';
-import { getScheme } from './schemes.js';
+import { getScheme, type AnySchemeName } from './schemes.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 
@@ -196,7 +196,7 @@ export async function terminateQuantizeWorkers(): Promise<void> {
  * opts)` bit for bit, and so do the errors (bad input throws the same messages). Small tensors,
  * a single row, `threads: 1`, and runtimes without workers quantize on this thread.
  */
-export async function quantizeParallel(w: Float32Array, rows: number, cols: number, scheme: string, opts: ParallelQuantizeOptions = {}): Promise<QuantizedTensor> {
+export async function quantizeParallel(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: ParallelQuantizeOptions = {}): Promise<QuantizedTensor> {
   const { threads: requested, ...qopts } = opts;
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) throw new RangeError(`quantizeParallel: threads must be a positive integer, got ${requested}`);
   // llama.cpp's block formats (src/ggml) quantize on this thread.

@@ -9,6 +9,7 @@
  * Dequantization is w = (decode(code) - zero) * scale * tensorScale [- offset], evaluated left to
  * right in f32 (each operation rounded to f32), the same order the GPU kernels use.
  */
+import type { AnySchemeName } from './schemes.js';
 import { getDType } from '../dtype/registry.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
@@ -24,7 +25,7 @@ export { quantizeReference } from './quantize-reference.js';
  * Throws for unknown schemes, wrong lengths, NaN/Inf weights (naming the first (row, col)),
  * group sizes that do not divide K, and options the scheme does not support.
  */
-export function quantize(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): QuantizedTensor {
+export function quantize(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions = {}): QuantizedTensor {
   return quantizeFast(w, rows, cols, scheme, opts);
 }
 

@@ -4,6 +4,7 @@
  * bits/weight <= B, with its totals and, for comparison, the best single scheme within the
  * budget. Pure TS.
  */
+import type { AnySchemeName } from '../quant/schemes.js';
 import { solveBudget, type BudgetItem } from '../quant/budget.js';
 import type { ModelReport, ReportRowOk } from './model-report.js';
 
@@ -11,7 +12,7 @@ import type { ModelReport, ReportRowOk } from './model-report.js';
 export interface PlanChoice {
   readonly tensor: string;
   readonly elements: number;
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
   readonly bitsPerWeight: number;
   readonly totalBits: number;
   /** Sum of squared errors of the tensor with this scheme. */
@@ -36,7 +37,7 @@ export interface BudgetPlanResult {
   /** Tensors per scheme in the plan. */
   readonly schemeCounts?: Readonly<Record<string, number>>;
   /** The scheme that took every planned tensor within the budget with the least error, if any. */
-  readonly bestSingle?: { readonly scheme: string; readonly bitsPerWeight: number; readonly sqErr: number; readonly nmse: number };
+  readonly bestSingle?: { readonly scheme: AnySchemeName; readonly bitsPerWeight: number; readonly sqErr: number; readonly nmse: number };
   /** Tensors left out of the plan: no scheme took them. */
   readonly uncovered: readonly string[];
   /** Largest frontier the exact search kept. */

@@ -10,6 +10,7 @@
  * Memory: the tensor as f32, what the quantizer allocates (codes and scales), a 256 KiB error
  * block and, with activations, X. Nothing grows with the number of tensors except the rows.
  */
+import type { AnySchemeName } from '../quant/schemes.js';
 import { bitsBreakdown } from '../format/bits.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { matrixShapeOf, type Model, type ModelTensor } from '../io/model.js';
@@ -29,7 +30,7 @@ export interface RowTensor {
   readonly rows: number;
   readonly cols: number;
   readonly elements: number;
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
 }
 
 /** A tensor x scheme that was measured. */
@@ -76,7 +77,7 @@ export interface SkippedTensor {
 
 /** A scheme's figures over the whole model (the tensors it took). */
 export interface SchemeTotals {
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
   /** Tensors measured / refused. */
   readonly tensors: number;
   readonly refused: number;
@@ -116,7 +117,7 @@ export interface ModelReport {
     readonly selected: number;
     readonly tensorBytes: number;
   };
-  readonly schemes: readonly string[];
+  readonly schemes: readonly AnySchemeName[];
   readonly quantizeOptions: QuantizeOptions;
   /** Worst tensors first (largest NMSE over the schemes that took them), schemes in the given order. */
   readonly rows: readonly ReportRow[];
@@ -150,7 +151,7 @@ export type ActivationProvider = (tensor: ModelTensor) => Promise<Activations | 
 
 /** Options of {@link runModelReport}. */
 export interface ModelReportOptions {
-  readonly schemes: readonly string[];
+  readonly schemes: readonly AnySchemeName[];
   /** Group size, scale rule and scale dtype for every scheme. */
   readonly quantizeOptions?: QuantizeOptions;
   /** Which tensors to consider (default: all); 2-D ones that pass are reported. */
@@ -170,7 +171,7 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 class Eta {
   private readonly schemeRate = new Map<string, { ms: number; n: number }>();
   private read = { ms: 0, n: 0 };
-  constructor(private readonly schemes: readonly string[]) {}
+  constructor(private readonly schemes: readonly AnySchemeName[]) {}
 
   addScheme(s: string, ms: number, n: number): void {
     const r = this.schemeRate.get(s) ?? { ms: 0, n: 0 };
@@ -346,7 +347,7 @@ export function worstFirst(rows: readonly ReportRow[]): ReportRow[] {
 }
 
 /** Model totals of one scheme over the rows it measured (see SchemeTotals). */
-export function schemeTotals(scheme: string, rows: readonly ReportRow[]): SchemeTotals {
+export function schemeTotals(scheme: AnySchemeName, rows: readonly ReportRow[]): SchemeTotals {
   let tensors = 0;
   let refused = 0;
   let elements = 0;

@@ -5,10 +5,11 @@
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { quantize, type QuantizeOptions } from '../quant/quantize.js';
+import type { AnySchemeName } from '../quant/schemes.js';
 import { quantizeParallel } from '../quant/quantize-threads.js';
 
 /** Quantizes W [rows, cols] with `scheme`; rejects with the quantizer's error when the scheme cannot take it. */
-export type TensorQuantizer = (w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions) => Promise<QuantizedTensor>;
+export type TensorQuantizer = (w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions) => Promise<QuantizedTensor>;
 
 /** `quantize` (the fast path, bit-exact with the reference) on this thread. */
 export const referenceQuantizer: TensorQuantizer = (w, rows, cols, scheme, opts) => {

@@ -9,7 +9,7 @@
 import { getEncoder, type ElementEncoder } from '../dtype/codec.js';
 import { E8M0_MAX_EXP, E8M0_MIN_EXP, NVFP4_ELEMENT_MAX, NVFP4_SCALE_MAX } from '../quant/scale.js';
 import { planQuantizeShape, type QuantizeOptions } from '../quant/quantize-plan.js';
-import { getScheme } from '../quant/schemes.js';
+import { getScheme, type AnySchemeName } from '../quant/schemes.js';
 import type { ScaleDType } from '../format/quantized-tensor.js';
 
 /** Scale rules of the general kernel (one qg_decide_* entry point each; absmax has two). */
@@ -41,7 +41,7 @@ interface TypeFacts {
 
 /** Every compile-time choice of one general quantize pipeline. */
 export interface GeneralQuantizeSpec {
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
   readonly rule: GeneralRule;
   readonly bits: number;
   readonly scaleDType: ScaleDType;
@@ -140,7 +140,7 @@ export function generalQuantizeSpec(scheme: string, opts: QuantizeOptions = {}):
     types.push(t);
   }
   return {
-    scheme,
+    scheme: sc.name,
     rule,
     bits: plan.bits,
     scaleDType: plan.scaleDType,

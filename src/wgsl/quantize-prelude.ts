@@ -12,9 +12,9 @@
  * minifloat absmax grids, mean-|w| rules) runs the general kernel (shaders/quantize-general.wgsl,
  * src/wgsl/quantize-general-tables.ts); {@link quantizeKernelSpec} says why this one does not apply.
  */
-import { getDType, type DType } from '../dtype/registry.js';
+import { getDType, type DType, type DTypeName } from '../dtype/registry.js';
 import { E8M0_MAX_EXP, E8M0_MIN_EXP } from '../quant/scale.js';
-import { getScheme } from '../quant/schemes.js';
+import { getScheme, type AnySchemeName } from '../quant/schemes.js';
 import type { QuantizeOptions } from '../quant/quantize.js';
 import type { ScaleDType } from '../format/quantized-tensor.js';
 
@@ -47,9 +47,9 @@ interface MxElement {
 
 /** Every compile-time choice of one quantize pipeline. */
 export interface QuantizeKernelSpec {
-  readonly scheme: string;
+  readonly scheme: AnySchemeName;
   readonly rule: 'absmax-int' | 'mx';
-  readonly elementType: string;
+  readonly elementType: DTypeName;
   readonly bits: number;
   readonly scaleDType: ScaleDType;
   /** absmax-int: the symmetric code range +-qmax. */
@@ -148,12 +148,12 @@ export function quantizeKernelSpec(scheme: string, opts: QuantizeOptions = {}): 
       if (scaleDType !== 'f32' && scaleDType !== 'f16') return `${scheme} stores ${scaleDType} scales; the GPU absmax rule stores f32 or f16`;
       const qmax = symmetricQmax(dt);
       if (qmax > MAX_QMAX) return `qmax ${qmax} exceeds ${MAX_QMAX}, the widest code range of the GPU code search`;
-      return { scheme, rule: 'absmax-int', elementType: dt.name, bits: dt.bits, scaleDType, qmax };
+      return { scheme: sc.name, rule: 'absmax-int', elementType: dt.name, bits: dt.bits, scaleDType, qmax };
     }
     case 'mx': {
       const mx = mxElement(dt);
       if (typeof mx === 'string') return `MX element ${mx}`;
-      return { scheme, rule: 'mx', elementType: dt.name, bits: dt.bits, scaleDType, qmax: 0, mx };
+      return { scheme: sc.name, rule: 'mx', elementType: dt.name, bits: dt.bits, scaleDType, qmax: 0, mx };
     }
     case 'minmax':
       return `${scheme} is asymmetric (min/max rule with zero points): CPU only`;

@@ -1,4 +1,5 @@
 // The browser app end to end: Vite build, dist-app served on 127.0.0.1, Chromium (WebGPU on SwiftShader) driving every page.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,12 +32,12 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !CI) console.warn(`app tests skipped: no Chromium at ${CHROMIUM} (set LOWBIT_CHROMIUM)`);
 
 /** Schemes of the sample check: one of each family, a mixture, the block formats and ternary. */
-const SAMPLE_SCHEMES = ['int4', 'int3_asym', 'nf4', 'bitmod4', 'ant3', 'mxfp4', 'nvfp4', 'fp8_e4m3', 'ternary'];
+const SAMPLE_SCHEMES: readonly AnySchemeName[] = ['int4', 'int3_asym', 'nf4', 'bitmod4', 'ant3', 'mxfp4', 'nvfp4', 'fp8_e4m3', 'ternary'];
 /**
  * Schemes whose matmul kernels the Validate check runs: int4 takes every kernel family (dequant,
  * LUT, bit-serial). The mixture's GPU variants are covered by the verify-matrix test (bitmod4).
  */
-const KERNEL_SCHEMES = ['int4'];
+const KERNEL_SCHEMES: readonly AnySchemeName[] = ['int4'];
 
 
 /** Splits the CLI's text table into cells (columns are separated by two or more spaces). */
@@ -151,7 +152,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
   it('loads every page without console errors, with WebGPU reported, and screenshots each', async () => {
     const page = await openPage(context, 'validate');
     expect(await page.locator('#gpu-status').textContent()).toMatch(/^(WebGPU: |No WebGPU)/);
-    for (const hash of ['validate', 'explore', 'bench', 'learn']) {
+    for (const hash of ['validate', 'explore', 'bench', 'learn'] as const) {
       await page.click(`#tab-${hash}`);
       await page.waitForSelector(`#page-${hash}[data-ready="true"]`);
       expect(await page.locator(`#tab-${hash}`).getAttribute('aria-selected')).toBe('true');
@@ -205,7 +206,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
       expect(await cell('variants'), s).toBe(want[8] ?? '');
     }
     // Grouped by family: one heading row per family present.
-    const families = schemeCategories().filter((c) => c.schemes.some((s) => SAMPLE_SCHEMES.includes(s)));
+    const families = schemeCategories().filter((c) => c.schemes.some((s) => (SAMPLE_SCHEMES as readonly string[]).includes(s)));
     expect(await page.locator('#summary-table tr.family-row').allTextContents()).toEqual(families.map((c) => c.title));
     // Details start collapsed; the error-vs-bits chart, the histogram and the shares chart have labelled axes.
     expect(await page.locator('.tensor-details').getAttribute('open')).toBeNull();
@@ -228,7 +229,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
 
     const download = page.waitForEvent('download');
     await page.click('#export-json');
-    const json = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { results: { scheme: string; bitsPerWeight: number }[] };
+    const json = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { results: { scheme: AnySchemeName; bitsPerWeight: number }[] };
     // The app runs schemes in registry order.
     const order = SCHEME_NAMES.filter((s) => SAMPLE_SCHEMES.includes(s));
     expect(json.results.map((r) => r.scheme)).toEqual(order);
@@ -370,7 +371,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     expect(await page.locator('.line-box svg g[aria-label="tick"] line').count()).toBe(15);
     await expectChartAxes(page, '#page-explore', 1);
     // The widest formats: E8M0 on a log axis and E5M2 on a symlog axis, labels apart from each other.
-    for (const name of ['float8_e8m0fnu', 'float8_e5m2']) {
+    for (const name of ['float8_e8m0fnu', 'float8_e5m2'] as const) {
       await page.selectOption('#dtype-select', name);
       const boxes = await page.locator('.line-box svg g[aria-label="x-axis tick label"] text').evaluateAll((ts) => ts.map((t) => (t as SVGGraphicsElement).getBoundingClientRect()).map((r) => [r.left, r.right]));
       expect(boxes.length, name).toBeGreaterThanOrEqual(3);
@@ -393,7 +394,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     for (let i = 1; i < steps; i++) await lut.locator('button[data-act="next"]').click();
     expect(await lut.getAttribute('data-step')).toBe(String(steps - 1));
     expect(await lut.locator('button[data-act="next"]').isDisabled()).toBe(true);
-    for (const scheme of ['int3', 'int4_asym', 'ternary']) {
+    for (const scheme of ['int3', 'int4_asym', 'ternary'] as const) {
       await page.selectOption('#learn-lut-scheme', scheme);
       await lut.locator('input[data-act="all"]').check();
       const w = sampleWeights({ rows: LUT_N, cols: LUT_K, seed: LUT_SEED }).data;
@@ -403,7 +404,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     }
     // Bit-serial walkthrough for bitmod4 and int4 (Booth terms).
     const bs = page.locator('.stepper[data-walk="bitserial"]');
-    for (const scheme of ['bitmod4', 'int4']) {
+    for (const scheme of ['bitmod4', 'int4'] as const) {
       await page.locator('#learn-bitserial select').nth(1).selectOption(scheme);
       const n = Number(await bs.getAttribute('data-steps'));
       for (let i = 1; i < n; i++) await bs.locator('button[data-act="next"]').click();
@@ -415,7 +416,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     for (const box of await page.locator('.stepper input[data-act="all"]').all()) await box.check();
     await expectChartAxes(page, '#page-learn', 3);
     expect(await page.locator('#learn-bitmod .chosen-tag').textContent()).toContain('✓');
-    for (const scheme of ['mxfp4', 'nvfp4']) {
+    for (const scheme of ['mxfp4', 'nvfp4'] as const) {
       await page.selectOption('#learn-block-scheme', scheme);
       await page.locator('.stepper[data-walk="blocks"] input[data-act="all"]').check();
       expect(await page.locator('#learn-blocks .ok-line').last().textContent(), scheme).toContain('✓ identical');
@@ -462,7 +463,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     const page = await openPage(narrow, 'validate');
     expect(await page.locator('#gpu-status').textContent()).toContain('No WebGPU');
     await page.click('#schemes-none');
-    for (const s of ['int2', 'int4', 'bitmod4']) await page.check(`input[data-scheme="${s}"]`);
+    for (const s of ['int2', 'int4', 'bitmod4'] as const) await page.check(`input[data-scheme="${s}"]`);
     await page.click('#use-sample');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
@@ -481,7 +482,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await expectChartAxes(page, '#page-validate', 3);
     await expectNoOverflow(page, 'validate at 390 px');
     await screenshot(page, 'validate-390-no-webgpu');
-    for (const hash of ['explore', 'bench', 'learn']) {
+    for (const hash of ['explore', 'bench', 'learn'] as const) {
       await page.click(`#tab-${hash}`);
       await page.waitForSelector(`#page-${hash}[data-ready="true"]`);
       if (hash === 'explore') await page.selectOption('#dtype-select', 'float8_e8m0fnu');

@@ -1,4 +1,5 @@
 // The Validate report's model: pooled metrics equal the library's metrics of the stacked tensors, kernel tallies, short reasons, the filter.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateScheme } from '../../src/quant/evaluate.js';
 import { sampleWeights } from '../../src/io/sample.js';
@@ -7,7 +8,7 @@ import { sumOfSquares } from '../../src/app/analysis.js';
 import { pairVisibility, poolMetrics, shortReason, summarize, tallyKernels } from '../../src/app/report-model.js';
 import type { EvalOk, KernelRow } from '../../src/app/protocol.js';
 
-function evalOk(tensor: string, w: Float32Array, rows: number, cols: number, scheme: string): EvalOk {
+function evalOk(tensor: string, w: Float32Array, rows: number, cols: number, scheme: AnySchemeName): EvalOk {
   const e = evaluateScheme(w, rows, cols, scheme);
   return {
     ok: true,
@@ -28,7 +29,7 @@ function evalOk(tensor: string, w: Float32Array, rows: number, cols: number, sch
   };
 }
 
-function kernel(scheme: string, kernelName: string, status: KernelRow['status'], note = ''): KernelRow {
+function kernel(scheme: AnySchemeName, kernelName: string, status: KernelRow['status'], note = ''): KernelRow {
   return { tensor: 't', scheme, backend: 'cpu', kernel: kernelName, status, m: 4, worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note };
 }
 

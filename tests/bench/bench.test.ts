@@ -96,7 +96,7 @@ describe('bench/shapes.json', () => {
   it('has the tiny, small and llm presets over the real LLM layer shapes', () => {
     const { layers } = parseShapesTable(readFileSync(SHAPES_URL, 'utf8'));
     const dims = [...layers.values()].map((l) => `${l.n}x${l.k}`);
-    for (const d of ['4096x4096', '4096x11008', '11008x4096', '14336x4096']) expect(dims).toContain(d);
+    for (const d of ['4096x4096', '4096x11008', '11008x4096', '14336x4096'] as const) expect(dims).toContain(d);
     const llm = loadPreset('llm');
     expect(new Set(llm.gpu.flatMap((c) => c.m))).toEqual(new Set([1, 8]));
     expect(loadPreset('small').cpu.length).toBeGreaterThan(0);

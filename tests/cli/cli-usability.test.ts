@@ -1,4 +1,5 @@
 // What a new CLI user meets: negative option values, short usage errors with the reason last, nearest-name suggestions, `help CMD`, partial multi-scheme quantize, contradicting flags, exact limits, the output error against unquantized weights, and where bench writes.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { execFileSync } from 'node:child_process';
@@ -73,7 +74,7 @@ describe('CLI arguments', () => {
     expect(r.out).toContain('refused (2 of 3):');
     expect(r.out).toMatch(/mxfp4: mxfp4 uses a fixed block of 32/);
     const j = await run('quantize', '--scheme', 'int4,mxfp4', '--group', '64', '--json');
-    const payload = JSON.parse(j.out) as { results: { scheme: string }[]; refused: { scheme: string; reason: string }[] };
+    const payload = JSON.parse(j.out) as { results: { scheme: AnySchemeName }[]; refused: { scheme: AnySchemeName; reason: string }[] };
     expect(payload.results.map((x) => x.scheme)).toEqual(['int4']);
     expect(payload.refused.map((x) => x.scheme)).toEqual(['mxfp4']);
   });
@@ -99,7 +100,7 @@ describe('CLI output', () => {
   });
 
   it('matmul reports the output error against the unquantized weights, smaller for more bits', async () => {
-    const nmse = async (scheme: string) => {
+    const nmse = async (scheme: AnySchemeName) => {
       const r = await run('matmul', '--scheme', scheme, '--json');
       expect(r.code, r.err).toBe(0);
       return (JSON.parse(r.out) as { vsUnquantized: { nmse: number; sqnrDb: number } }).vsUnquantized;

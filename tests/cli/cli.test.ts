@@ -1,4 +1,5 @@
 // The lowbit CLI end to end in-process: help, usage errors, dtypes, quantize (file in/out, JSON) and the report.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { mkdtempSync, existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
@@ -19,7 +20,7 @@ describe('lowbit CLI', () => {
   it('prints help listing the commands and exits 0', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
-    for (const c of ['report', 'dtypes', 'quantize', 'gpu']) expect(r.out).toContain(c);
+    for (const c of ['report', 'dtypes', 'quantize', 'gpu'] as const) expect(r.out).toContain(c);
   });
 
   it('rejects an unknown command with status 2', async () => {
@@ -89,7 +90,7 @@ describe('lowbit CLI', () => {
     // The unit project has no GPU: the GPU section of the report is covered by `lowbit verify` in the GPU projects.
     const r = await run('report', '--json', '--no-gpu');
     expect(r.code, r.err).toBe(0);
-    const payload = JSON.parse(r.out) as { schemes: { scheme: string; bitsPerWeight: number; sqnrDb: number }[]; cpuKernels: { scheme: string; kernel: string; ok: boolean }[]; ok: boolean };
+    const payload = JSON.parse(r.out) as { schemes: { scheme: AnySchemeName; bitsPerWeight: number; sqnrDb: number }[]; cpuKernels: { scheme: AnySchemeName; kernel: string; ok: boolean }[]; ok: boolean };
     expect(payload.ok).toBe(true);
     expect(new Set(payload.cpuKernels.map((c) => c.kernel))).toEqual(new Set(['dequant', 'lut-f32', 'lut-i8', 'bitserial']));
     expect(payload.schemes.map((s) => s.scheme)).toEqual([...ALL_SCHEME_NAMES]);

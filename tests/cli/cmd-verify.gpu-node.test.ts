@@ -23,7 +23,7 @@ describe('lowbit verify', () => {
     expect(code).toBe(0);
     const lines = out.split('\n');
     // Expected from the fixture's adapter (the command acquires the same adapter again).
-    for (const scheme of ['int4', 'q4_1']) {
+    for (const scheme of ['int4', 'q4_1'] as const) {
       const rows = lines.map((l) => l.trim().split(/\s{2,}/)).filter((cells) => cells[0] === scheme);
       // A ggml scheme (Q4_1: per-group offsets) gets the bit-exact dequantize and no GPU quantize.
       expect(rows.some((cells) => cells[1] === 'dequantize' && cells[3] === 'pass')).toBe(true);

@@ -1,4 +1,5 @@
 // `lowbit report --in`: sharded checkpoints, JSON/CSV/--out, filters, --group refusals, --budget, --activations, errors, and Ctrl-C leaving no partial file (child process).
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ function checkpoint(): string {
 
 interface JsonRow {
   tensor: string;
-  scheme: string;
+  scheme: AnySchemeName;
   status: string;
   reason?: string;
   nmse: number;
@@ -47,9 +48,9 @@ interface JsonRow {
 interface JsonReport {
   model: { tensors: number; selected: number; shards: unknown[]; index: string };
   rows: JsonRow[];
-  totals: { scheme: string; bitsPerWeight: number; tensors: number; refused: number; outputError?: number }[];
+  totals: { scheme: AnySchemeName; bitsPerWeight: number; tensors: number; refused: number; outputError?: number }[];
   skipped: { tensor: string; reason: string }[];
-  budget?: { budget: number; bitsPerWeight: number; choices: { tensor: string; scheme: string }[]; error?: string; bestSingle?: { scheme: string } };
+  budget?: { budget: number; bitsPerWeight: number; choices: { tensor: string; scheme: AnySchemeName }[]; error?: string; bestSingle?: { scheme: AnySchemeName } };
 }
 
 describe('lowbit report --in', () => {
@@ -196,7 +197,7 @@ describe('lowbit report --in', () => {
   it('the sample report takes --schemes and --group, refusing a scheme that cannot take the group as a row', async () => {
     const r = await run('report', '--no-gpu', '--json', '--schemes', 'int4,mxfp4', '--group', '64');
     expect(r.code, r.err).toBe(0);
-    const rep = JSON.parse(r.out) as { schemes: { scheme: string; groupSize: number }[]; refused: { scheme: string; reason: string }[]; ok: boolean };
+    const rep = JSON.parse(r.out) as { schemes: { scheme: AnySchemeName; groupSize: number }[]; refused: { scheme: AnySchemeName; reason: string }[]; ok: boolean };
     expect(rep.schemes.map((s) => [s.scheme, s.groupSize])).toEqual([['int4', 64]]);
     expect(rep.refused).toEqual([{ scheme: 'mxfp4', reason: 'mxfp4 uses a fixed block of 32 along K; group 64 is not supported (omit it or pass 32)' }]);
     expect(rep.ok).toBe(true);

@@ -52,7 +52,7 @@ describe('bit-serial term tables', () => {
     expect(i8.encoding).toBe('booth');
     expect(i8.maxTerms).toBeLessThanOrEqual(4);
     expect(termsOf(7, 'booth').map((t) => t.sign * 2 ** t.shift)).toEqual([8, -1]);
-    for (const name of ['int2', 'int3', 'int4', 'int8', 'uint4', 'mxint8', 'ternary', 'binary', 'float6_e2m3fn', 'float8_e4m3fn']) {
+    for (const name of ['int2', 'int3', 'int4', 'int8', 'uint4', 'mxint8', 'ternary', 'binary', 'float6_e2m3fn', 'float8_e4m3fn'] as const) {
       const t = bitSerialTerms(name);
       for (const c of t.codes) expect(sumTerms(c.terms), `${name} code ${c.code}`).toBe(c.q);
     }
@@ -67,10 +67,10 @@ describe('bit-serial term tables', () => {
 describe('bitserial kernel', () => {
   it('supports every integer-unit scheme and refuses the rest clearly', () => {
     const supported = bitSerialSchemes();
-    for (const s of ['fp3', 'fp4', 'bitmod3', 'bitmod4', 'flint4', 'int4', 'int8_asym', 'ternary', 'binary', 'mxfp4', 'nvfp4', 'ant4']) {
+    for (const s of ['fp3', 'fp4', 'bitmod3', 'bitmod4', 'flint4', 'int4', 'int8_asym', 'ternary', 'binary', 'mxfp4', 'nvfp4', 'ant4'] as const) {
       expect(supported).toContain(s);
     }
-    for (const s of ['nf4', 'fp8_e5m2', 'mxfp8_e5m2']) {
+    for (const s of ['nf4', 'fp8_e5m2', 'mxfp8_e5m2'] as const) {
       expect(bitSerialSupport(s)).toMatch(new RegExp(`^kernel bitserial does not support scheme ${s}: element type \\w+ has no integer grid .*\\(supported: `));
     }
     const c = makeCase('nf4', SHAPES[0]);
@@ -93,7 +93,7 @@ describe('bitserial kernel', () => {
   }
 
   it('BitMoD schemes spend at most 2 terms per weight; asymmetric ints recode q - zero', () => {
-    for (const s of ['bitmod3', 'bitmod4', 'fp3', 'fp4', 'mxfp4', 'nvfp4']) {
+    for (const s of ['bitmod3', 'bitmod4', 'fp3', 'fp4', 'mxfp4', 'nvfp4'] as const) {
       const c = makeCase(s, { m: 1, n: 4, k: 64, group: getScheme(s).fixedBlock ?? 32, label: '' });
       const shape = bitSerialShape(c.qt);
       // fp3 (0 +-1 +-2 +-4) needs one term; the BitMoD specials 3, 6, 10 and E2M1's 3, 6 need two.

@@ -1,4 +1,5 @@
 // Shared fixtures for the CPU kernel tests: seeded weights/activations with outliers, shapes, and the bound check.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { expect } from 'vitest';
 import { quantize } from '../../src/quant/quantize.js';
 import { getScheme, SCHEME_NAMES } from '../../src/quant/schemes.js';
@@ -28,7 +29,7 @@ export const SHAPES: readonly Shape[] = [
 ];
 
 /** The quantize group option that `shape` resolves to for `scheme`, or undefined when the pair does not apply. */
-export function applies(scheme: string, shape: Shape): boolean {
+export function applies(scheme: AnySchemeName, shape: Shape): boolean {
   const sc = getScheme(scheme);
   if (sc.fixedBlock !== undefined) return (shape.group === undefined || shape.group === sc.fixedBlock) && shape.k % sc.fixedBlock === 0;
   const g = shape.group ?? sc.defaultGroup;
@@ -46,7 +47,7 @@ export interface Case {
 }
 
 /** Builds a seeded case; weights and activations are the LLM-like samples (Student-t tails, outlier channels). */
-export function makeCase(scheme: string, shape: Shape, seed = 7): Case {
+export function makeCase(scheme: AnySchemeName, shape: Shape, seed = 7): Case {
   const w = sampleWeights({ rows: shape.n, cols: shape.k, seed });
   const x = sampleActivations(shape.m, shape.k, seed + 1).data;
   const qt = quantize(w.data, shape.n, shape.k, scheme, shape.group === undefined ? {} : { group: shape.group });

@@ -1,4 +1,5 @@
 // lut-f32 and lut-i8 (T-MAC / LUT Tensor Core) against the f64 oracle: symmetrized tables, bounds, and unsupported schemes.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildLutF32, lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutI8Scales, lutSchemes, lutSupport,
@@ -10,7 +11,7 @@ import { quantize } from '../../src/quant/quantize.js';
 import { seededRandn } from '../../src/io/random.js';
 import { SCHEME_NAMES, SHAPES, applies, expectBound, makeCase } from './helpers.js';
 
-const LUT_SCHEMES = ['int2', 'int3', 'int4', 'int2_asym', 'int3_asym', 'int4_asym', 'ternary', 'binary'];
+const LUT_SCHEMES: readonly AnySchemeName[] = ['int2', 'int3', 'int4', 'int2_asym', 'int3_asym', 'int4_asym', 'ternary', 'binary'];
 
 describe('lut tables', () => {
   it('symmetrized tables equal the directly computed 16-entry tables, bit for bit', () => {
@@ -100,8 +101,8 @@ describe('lut kernels', () => {
     const m = 2;
     const n = 64;
     const k = 4096;
-    const limits: Record<string, number> = { int3: 0.05, int4: 0.05, int4_asym: 0.05, ternary: 0.05, binary: 0.05, int2: 0.1 };
-    for (const [scheme, limit] of Object.entries(limits)) {
+    const limits: [AnySchemeName, number][] = [['int3', 0.05], ['int4', 0.05], ['int4_asym', 0.05], ['ternary', 0.05], ['binary', 0.05], ['int2', 0.1]];
+    for (const [scheme, limit] of limits) {
       const x = seededRandn(m * k, 21);
       const qt = quantize(seededRandn(n * k, 22), n, k, scheme, scheme === 'ternary' || scheme === 'binary' ? {} : { group: 128 });
       const ref = matmulRef(x, qt, m);

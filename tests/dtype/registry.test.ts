@@ -173,10 +173,10 @@ describe('integer grids', () => {
   });
 
   it('exists for ints, BitMoD grids and small floats; not for NF4, E5M2, E8M0', () => {
-    for (const n of ['int4', 'uint8', 'mxint8', 'fp3', 'fp4_ea_neg', 'flint4', 'ternary', 'binary', 'float8_e4m3fn', 'float6_e3m2fn']) {
+    for (const n of ['int4', 'uint8', 'mxint8', 'fp3', 'fp4_ea_neg', 'flint4', 'ternary', 'binary', 'float8_e4m3fn', 'float6_e3m2fn'] as const) {
       expect(getDType(n).grid, n).toBeDefined();
     }
-    for (const n of ['nf4', 'float8_e5m2', 'float8_e8m0fnu']) expect(getDType(n).grid, n).toBeUndefined();
+    for (const n of ['nf4', 'float8_e5m2', 'float8_e8m0fnu'] as const) expect(getDType(n).grid, n).toBeUndefined();
     expect(getDType('mxint8').grid?.unit).toBe(2 ** -6);
     expect(getDType('float8_e4m3fn').grid?.unit).toBe(2 ** -9);
   });

@@ -1,4 +1,6 @@
 // Bit-plane view of quantized codes: planes reconstruct the codes, MSB flip to offset binary, layout and padding.
+import type { DTypeName } from '../../src/dtype/registry.js';
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { codesFromBitPlanes, isTwosComplementType, toBitPlanes } from '../../src/format/bitplanes.js';
 import { packCodes, unpackCodes, wordsPerRowFor } from '../../src/format/pack.js';
@@ -7,9 +9,10 @@ import { getDType } from '../../src/dtype/registry.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 import { seededRandn } from '../../src/io/random.js';
 
-function tensorOf(codes: Uint8Array, rows: number, cols: number, bits: number, elementType: string): QuantizedTensor {
+function tensorOf(codes: Uint8Array, rows: number, cols: number, bits: number, elementType: DTypeName): QuantizedTensor {
   return {
-    scheme: elementType, rows, cols, bits, groupSize: cols, granularity: 'channel',
+    // A synthetic tensor of one element type, named after it (no registered scheme made it).
+    scheme: elementType as AnySchemeName, rows, cols, bits, groupSize: cols, granularity: 'channel',
     codes: packCodes(codes, rows, cols, bits), wordsPerRow: wordsPerRowFor(cols, bits),
     elementTypes: [elementType], idBits: 0, scales: new Float32Array(rows).fill(1), scaleDType: 'f32',
     tensorScale: 1, hasTensorScale: false,

@@ -1,4 +1,5 @@
 // Bits per weight from the byte layout in docs/FORMATS.md, computed by hand per scheme.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { quantize } from '../../src/quant/index.js';
 import { bitsBreakdown, bitsPerWeight } from '../../src/format/index.js';
@@ -7,7 +8,7 @@ import { normals } from '../dtype/prng.js';
 const N = 8;
 const K = 256;
 const w = normals(N * K, 5);
-const bpw = (scheme: string, opts = {}): number => bitsPerWeight(quantize(w, N, K, scheme, opts));
+const bpw = (scheme: AnySchemeName, opts = {}): number => bitsPerWeight(quantize(w, N, K, scheme, opts));
 
 describe('bits per weight at default groups', () => {
   it('hand-computed values', () => {

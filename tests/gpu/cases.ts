@@ -1,4 +1,5 @@
 // Shared GPU test data: seeded weights with outlier columns and one quantized tensor per scheme.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { mulberry32, randn } from '../../src/io/random.js';
 import { getScheme, GGML_SCHEME_NAMES, SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { quantize, type QuantizeOptions } from '../../src/quant/quantize.js';
@@ -15,7 +16,7 @@ export function seededMatrix(rows: number, cols: number, seed: number, outlierGa
 }
 
 /** The group size a test uses for `scheme` so that K can stay small: fixed blocks, or 32. */
-export function testGroup(scheme: string): number | undefined {
+export function testGroup(scheme: AnySchemeName): number | undefined {
   const sc = getScheme(scheme);
   if (sc.fixedBlock !== undefined) return undefined;
   if (sc.granularities.includes('group')) return 32;
@@ -23,14 +24,14 @@ export function testGroup(scheme: string): number | undefined {
 }
 
 /** Quantizes seeded weights [rows, cols] with `scheme` and a small group (see testGroup). */
-export function quantizedCase(scheme: string, rows: number, cols: number, seed: number, opts: QuantizeOptions = {}): QuantizedTensor {
+export function quantizedCase(scheme: AnySchemeName, rows: number, cols: number, seed: number, opts: QuantizeOptions = {}): QuantizedTensor {
   const w = seededMatrix(rows, cols, seed);
   const group = opts.group ?? testGroup(scheme);
   return quantize(w, rows, cols, scheme, { ...opts, ...(group === undefined ? {} : { group }) });
 }
 
 /** Every lowbit scheme name (the registry order); the ggml schemes are GGML_SCHEMES. */
-export const ALL_SCHEMES: readonly string[] = SCHEME_NAMES;
+export const ALL_SCHEMES: readonly AnySchemeName[] = SCHEME_NAMES;
 
 /** llama.cpp's block formats (K must be a multiple of their block: 32, or 256 for the k-quants and TQ1_0/TQ2_0). */
-export const GGML_SCHEMES: readonly string[] = GGML_SCHEME_NAMES;
+export const GGML_SCHEMES: readonly AnySchemeName[] = GGML_SCHEME_NAMES;

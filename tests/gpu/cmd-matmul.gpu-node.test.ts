@@ -80,7 +80,7 @@ describe('lowbit matmul --backend webgpu', () => {
     await expect(run('--kernel', 'lut', '--scheme', 'nf4', '--out', out)).rejects.toThrow(UsageError);
     await expect(run('--kernel', 'lut', '--scheme', 'nf4')).rejects.toThrow(/no WebGPU variant of kernel lut-f32 can run nf4/);
     await expect(run('--scheme', 'bitmod4', '--variant', 'lut-gemv/f32')).rejects.toThrow(/lut-gemv\/f32 does not support bitmod4/);
-    await expect(run('--scheme', 'int4', '--variant', 'fast-gemv')).rejects.toThrow(/unknown GPU kernel variant 'fast-gemv'/);
+    await expect(run('--scheme', 'int4', '--variant', 'fast-gemv')).rejects.toThrow(/Unknown GPU kernel variant "fast-gemv"/);
     // The ggml schemes: only the dequant (and f32) variants decode them; the others say so.
     await expect(run('--scheme', 'q4_k', '--variant', 'bitserial-gemv/plain')).rejects.toThrow(/llama\.cpp \(ggml\) block format, which only the dequant kernel decodes/);
     expect(existsSync(out)).toBe(false);

@@ -1,4 +1,6 @@
 // GPU dequantize and decode tables are bit-exact with the CPU (every scheme, every code of every datatype), and large weights split by rows.
+import type { DTypeName } from '../../src/dtype/registry.js';
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
 import { ALL_SCHEMES, quantizedCase } from './cases.js';
@@ -42,13 +44,14 @@ function describeMismatch(got: Float32Array, want: Float32Array, cols: number, i
  * datatype g (a mixture with datatype ids when there are several), so dequantize = the
  * concatenated decode tables and one pipeline covers the width.
  */
-function everyCodeTensor(names: readonly string[]): QuantizedTensor {
+function everyCodeTensor(names: readonly DTypeName[]): QuantizedTensor {
   const bits = getDType(names[0]!).bits;
   const per = 1 << bits;
   const cols = per * names.length;
   const codes = Uint8Array.from({ length: cols }, (_, i) => i % per);
   return {
-    scheme: `decode-tables-${bits}bit`,
+    // Every code of several element types side by side: no registered scheme makes this tensor.
+    scheme: `decode-tables-${bits}bit` as AnySchemeName,
     rows: 1,
     cols,
     bits,
@@ -71,7 +74,7 @@ describe('gpu dequantize', () => {
 
   it('decodes every code of every datatype to the CPU decode table bits', async (ctx) => {
     await fixture.scoped(ctx, async ({ gpu }) => {
-      const byWidth = new Map<number, string[]>();
+      const byWidth = new Map<number, DTypeName[]>();
       for (const name of DTYPE_NAMES) byWidth.set(getDType(name).bits, [...(byWidth.get(getDType(name).bits) ?? []), name]);
       for (const names of byWidth.values()) {
         const qt = everyCodeTensor(names);

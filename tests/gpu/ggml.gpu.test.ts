@@ -1,4 +1,5 @@
 // llama.cpp's block formats on the GPU: dequantize bit-exact for every ggml scheme, every dequant-family variant within its bound (offsets, 5/6-bit codes, the IQ4_NL table, constant zeros) on awkward shapes and lane reductions.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
 import { GGML_SCHEMES, quantizedCase, seededMatrix } from './cases.js';
@@ -69,7 +70,7 @@ const FULL = typeof process !== 'undefined' && process.env?.LOWBIT_GPU_FULL === 
 
 /** The two test tensors of a scheme, quantized once for every variant. */
 const cases = new Map<string, readonly [QuantizedTensor, QuantizedTensor]>();
-function casesOf(scheme: string): readonly [QuantizedTensor, QuantizedTensor] {
+function casesOf(scheme: AnySchemeName): readonly [QuantizedTensor, QuantizedTensor] {
   let c = cases.get(scheme);
   if (!c) {
     const seed = 900 + scheme.length * 7 + scheme.charCodeAt(1);
@@ -121,7 +122,7 @@ describe('ggml schemes on the GPU', () => {
   // The offset term across lanes: the shared-memory tree and the subgroup butterfly (TPR 4, RPT
   // and TILE_M not dividing N or M; the reductions themselves are the drivers' and run every
   // lane shape in kernels.gpu.test.ts).
-  const SHAPES: readonly (readonly [string, string, readonly KernelTuning[]])[] = [
+  const SHAPES: readonly (readonly [string, AnySchemeName, readonly KernelTuning[]])[] = [
     ['dequant-gemv/plain', 'q4_k', [{ WG_SIZE: 64, TPR: 4, RPT: 3 }]],
     ['dequant-gemv/subgroup', 'q5_1', [{ WG_SIZE: 64, TPR: 4, RPT: 3 }]],
     ['dequant-gemv/dp4a', 'q2_k', [{ WG_SIZE: 64, TPR: 4, RPT: 3 }]],
@@ -140,7 +141,7 @@ describe('ggml schemes on the GPU', () => {
 
   // Offsets on the segment kinds ggml's layouts never produce: per-quad groups (G = 12) and
   // per-element groups (G = 6, 4-bit), on lowbit tensors given seeded per-group offsets.
-  const SEGMENT_CASES: readonly (readonly [string, string, number])[] = [
+  const SEGMENT_CASES: readonly (readonly [string, AnySchemeName, number])[] = [
     ['dequant-gemv/plain', 'int4_asym', 12],
     ['dequant-gemv/plain', 'int4', 6],
     ['dequant-gemm/tiled', 'int4_asym', 6],

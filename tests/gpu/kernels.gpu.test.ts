@@ -1,4 +1,5 @@
 // Every GPU kernel variant the adapter supports, on every scheme it supports, agrees with the f64 oracle within its documented bound.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
 import { ALL_SCHEMES, quantizedCase, seededMatrix } from './cases.js';
@@ -13,7 +14,7 @@ import type { LowbitGpu } from '../../src/gpu/device.js';
 import type { KernelTuning } from '../../src/gpu/tuning.js';
 
 /** K of `groups` groups for a scheme in the tests (group 32, or the scheme's fixed block). */
-function kFor(scheme: string, groups: number): number {
+function kFor(scheme: AnySchemeName, groups: number): number {
   const sc = getScheme(scheme);
   if (sc.fixedBlock !== undefined) return sc.fixedBlock * groups;
   // Channel / tensor schemes have one group per row whatever K is: pick K off every tile.
@@ -45,7 +46,7 @@ const PRIMARY = new Set(['dequant-gemv/plain', 'lut-gemv/f32']);
 const REPRESENTATIVE = new Set(['binary', 'ternary', 'int2_asym', 'int3', 'int4_asym', 'bitmod3', 'ant4', 'nvfp4', 'mxint8', 'fp8_e5m2', 'nf4']);
 const FULL = typeof process !== 'undefined' && process.env?.LOWBIT_GPU_FULL === '1';
 
-function schemesFor(v: GpuKernelVariant): string[] {
+function schemesFor(v: GpuKernelVariant): AnySchemeName[] {
   return ALL_SCHEMES.filter((s) => v.supports(s) === true && (FULL || PRIMARY.has(v.name) || REPRESENTATIVE.has(s)));
 }
 
@@ -85,7 +86,7 @@ describe('gpu kernels vs the f64 oracle', () => {
     { WG_SIZE: 32, TPR: 8, TILE_M: 3 },
     { WG_SIZE: 64, TPR: 1, TILE_M: 1 },
   ];
-  const SHAPE_CASES: readonly (readonly [string, string])[] = [
+  const SHAPE_CASES: readonly (readonly [string, AnySchemeName])[] = [
     ['dequant-gemv/plain', 'int4_asym'],
     ['dequant-gemv/subgroup', 'nf4'],
     ['dequant-gemv/dp4a', 'int4'],

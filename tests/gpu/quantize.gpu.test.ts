@@ -1,4 +1,5 @@
 // GPU quantize is bit-identical to the CPU quantize (codes, scale bits, zero points, ids, every field) for every scheme and option, on seeded, random-bit and adversarial weights.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useGpu } from './harness.js';
 import { seededMatrix } from './cases.js';
@@ -15,7 +16,7 @@ import { mulberry32, type Rng } from '../../src/io/random.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
 /** The schemes of the integer / MX kernel (quantize.wgsl); every other scheme runs quantize-general.wgsl. */
-const GPU_SCHEMES = ['int2', 'int3', 'int4', 'int8', 'mxfp4', 'mxfp6_e2m3', 'mxfp6_e3m2', 'mxfp8_e4m3', 'mxfp8_e5m2', 'mxint8'];
+const GPU_SCHEMES: readonly AnySchemeName[] = ['int2', 'int3', 'int4', 'int8', 'mxfp4', 'mxfp6_e2m3', 'mxfp6_e3m2', 'mxfp8_e4m3', 'mxfp8_e5m2', 'mxint8'];
 const GENERAL_SCHEMES = SCHEME_NAMES.filter((s) => !GPU_SCHEMES.includes(s));
 /** Largest finite f32: (2 - 2^-23) * 2^127. */
 const F32_MAX = (2 - 2 ** -23) * 2 ** 127;
@@ -33,7 +34,7 @@ const nextDown = (x: number): number => (x === 0 ? 0 : fromBits(f32Bits(x) - 1))
 const firstDifference = tensorDifference;
 
 /** Quantizes on both sides and expects identical tensors; returns the CPU tensor. */
-async function expectSameAsCpu(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, scheme: string, opts: GpuQuantizeOptions = {}, what = ''): Promise<QuantizedTensor> {
+async function expectSameAsCpu(gpu: LowbitGpu, w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: GpuQuantizeOptions = {}, what = ''): Promise<QuantizedTensor> {
   const { maxBindingBytes: _ignored, kernel, ...cpuOpts } = opts;
   const want = quantizeReference(w, rows, cols, scheme, cpuOpts);
   const got = await quantizeGpu(gpu, w, rows, cols, scheme, opts);
@@ -44,7 +45,7 @@ async function expectSameAsCpu(gpu: LowbitGpu, w: Float32Array, rows: number, co
 }
 
 /** Seeded group size for a scheme: MX blocks are fixed, the integer schemes use 32. */
-const groupOf = (scheme: string): QuantizeOptions => (getScheme(scheme).fixedBlock === undefined ? { group: 32 } : {});
+const groupOf = (scheme: AnySchemeName): QuantizeOptions => (getScheme(scheme).fixedBlock === undefined ? { group: 32 } : {});
 
 /**
  * Random finite f32 values: each group of `g` elements gets an exponent centre drawn from
@@ -91,7 +92,7 @@ function anchoredGroups(anchor: number, values: readonly number[], g: number): n
 const alternate = (vals: readonly number[]): number[] => vals.map((v, i) => (i % 2 === 0 ? v : -v));
 
 /** The stored scale the CPU picks for a group whose amax is `amax`. */
-function cpuScale(scheme: string, amax: number, opts: QuantizeOptions, g: number): number {
+function cpuScale(scheme: AnySchemeName, amax: number, opts: QuantizeOptions, g: number): number {
   const w = new Float32Array(g);
   w[0] = amax;
   return quantize(w, 1, g, scheme, { ...opts, group: g }).scales[0] as number;
@@ -103,7 +104,7 @@ function cpuScale(scheme: string, amax: number, opts: QuantizeOptions, g: number
  * are not exactly amax / qmax, the clamp, zero and -0 groups, subnormal amax (subnormal and zero
  * scales), values around 2^-126, and (f32 scales) values up to the f32 maximum.
  */
-function intAdversarial(scheme: string, opts: QuantizeOptions): number[][] {
+function intAdversarial(scheme: AnySchemeName, opts: QuantizeOptions): number[][] {
   const g = 32;
   const qmax = 2 ** (getDType(getScheme(scheme).elementTypes[0] as string).bits - 1) - 1;
   const f16 = (opts.scaleDType ?? getScheme(scheme).defaultScaleDType) === 'f16';
@@ -160,7 +161,7 @@ function intAdversarial(scheme: string, opts: QuantizeOptions): number[][] {
  * every midpoint between neighbours (exact ties), +-1 f32 ulp around each midpoint, values past
  * the largest element (saturation), half the smallest subnormal (ties to +-0), both signs.
  */
-function mxAdversarial(scheme: string): number[][] {
+function mxAdversarial(scheme: AnySchemeName): number[][] {
   const dt = getDType(getScheme(scheme).elementTypes[0] as string);
   const emax = dt.info.emax;
   const pos = Array.from(dt.values).filter((v) => v >= 0);
@@ -268,7 +269,7 @@ describe('gpu quantize', () => {
    * mode and storage type meets several schemes without the full cross product (test time).
    */
   const ROTATION: QuantizeOptions[] = [{ group: 0 }, { group: -1, scaleDType: 'f32' }, { scale: 'mse', group: 32 }, { scaleDType: 'f32', group: 64 }, { group: 0, scale: 'mse', scaleDType: 'f32' }, { group: -1, scale: 'mse' }];
-  const accepted = (scheme: string, opts: QuantizeOptions): boolean => {
+  const accepted = (scheme: AnySchemeName, opts: QuantizeOptions): boolean => {
     try {
       quantize(new Float32Array(64), 1, 64, scheme, opts);
       return true;
@@ -348,7 +349,7 @@ describe('gpu quantize', () => {
   });
 
   it('rejects bad input with the CPU quantizer errors', async (ctx) => {
-    const cpuError = (w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions = {}): string => {
+    const cpuError = (w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions = {}): string => {
       try {
         quantize(w, rows, cols, scheme, opts);
       } catch (err) {
@@ -357,7 +358,7 @@ describe('gpu quantize', () => {
       throw new Error(`test bug: the CPU quantize accepted ${scheme} ${JSON.stringify(opts)}`);
     };
     await fixture.scoped(ctx, async ({ gpu }) => {
-      const cases: [Float32Array, number, number, string, QuantizeOptions][] = [];
+      const cases: [Float32Array, number, number, AnySchemeName, QuantizeOptions][] = [];
       const nan = seededMatrix(3, 64, 5);
       nan[2 * 64 + 7] = Number.NaN;
       cases.push([nan, 3, 64, 'int4', { group: 32 }]);

@@ -1,4 +1,5 @@
 // The GPU-side slot layout of the codes (src/gpu/gpu-tensor.ts slotCodes): the QuantizedTensor's own stream where it already is one, and otherwise every code in its power-of-two slot, bit for bit.
+import { getScheme } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { slotCodes } from '../../src/gpu/gpu-tensor.js';
 import { blockLayout } from '../../src/wgsl/block-prelude.js';
@@ -19,7 +20,7 @@ describe('slotCodes', () => {
     ['int2', 2, 96],
     ['int8_asym', 2, 96],
   ])('%s [%i, %i]: every code in its slot, pads zero', (scheme, rows, cols) => {
-    const qt = quantizedCase(scheme, rows, cols, 11);
+    const qt = quantizedCase(getScheme(scheme).name, rows, cols, 11);
     const layout = blockLayout(qt.bits, qt.cols, qt.groupSize);
     const slots = slotCodes(qt, layout);
     expect(slots.length).toBe(rows * layout.wordsPerRow);

@@ -91,7 +91,7 @@ describe('seeded mutations of valid files (fuzz)', () => {
     handWrittenGguf().bytes,
     writeGguf(
       [['general.name', { type: 'string', value: 'fuzz' }], ['a', { type: 'array', value: { itemType: 'string', items: ['x', 'yy'] } }]],
-      ['q4_k', 'q6_k', 'tq1_0', 'mxfp4', 'q5_1'].map((s) => ggufTensorFromQuantized(s, quantize(w, 2, 256, s))),
+      (['q4_k', 'q6_k', 'tq1_0', 'mxfp4', 'q5_1'] as const).map((s) => ggufTensorFromQuantized(s, quantize(w, 2, 256, s))),
     ),
   ];
 

@@ -1,4 +1,5 @@
 // GGUF reader and writer: every metadata type in a hand-written file, byte-exact writing, and every ggml scheme round-tripping through a file.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { blobSource, bytesSource } from '../../src/io/byte-source.js';
 import { readGgufHeader, readGgufQuantized, readGgufTensorF32, type GgufValue } from '../../src/io/gguf.js';
@@ -86,7 +87,7 @@ describe('every ggml scheme round-trips through a GGUF file', () => {
   const rows = 4;
   const cols = 512;
   const w = sampleWeights({ rows, cols, seed: 21 }).data;
-  const schemes = [...GGML_SCHEME_NAMES, 'mxfp4'];
+  const schemes: readonly AnySchemeName[] = [...GGML_SCHEME_NAMES, 'mxfp4'];
   const qts = new Map(schemes.map((s) => [s, quantize(w, rows, cols, s)]));
   const file = writeGguf(
     [['general.name', { type: 'string', value: 'round trip' }]],

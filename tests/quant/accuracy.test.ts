@@ -1,4 +1,5 @@
 // Relative MSE on i.i.d. N(0,1) weights (64 x 4096, g = 128) against the sanity table in REFERENCES.md section 1.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { dequantize, quantize } from '../../src/quant/index.js';
 import { normals } from '../dtype/prng.js';
@@ -10,7 +11,7 @@ let variance = 0;
 for (const x of w) variance += x * x;
 variance /= w.length;
 
-function relMse(scheme: string): number {
+function relMse(scheme: AnySchemeName): number {
   const d = dequantize(quantize(w, ROWS, COLS, scheme, { group: 128 }));
   let e = 0;
   for (let i = 0; i < w.length; i++) e += ((d[i] as number) - (w[i] as number)) ** 2;
@@ -18,7 +19,7 @@ function relMse(scheme: string): number {
 }
 
 // REFERENCES.md section 1, "Expected relative error, MSE / variance, g = 128, absmax rule".
-const TABLE: Record<string, number> = {
+const TABLE: Partial<Record<AnySchemeName, number>> = {
   int3: 0.0749,
   fp3: 0.0569,
   fp3_er_pos: 0.0495,
@@ -38,7 +39,7 @@ const TABLE: Record<string, number> = {
 };
 
 describe('relative MSE within 10% of the REFERENCES sanity table', () => {
-  for (const [scheme, want] of Object.entries(TABLE)) {
+  for (const [scheme, want] of Object.entries(TABLE) as [AnySchemeName, number][]) {
     it(`${scheme} ~ ${want}`, () => {
       const got = relMse(scheme);
       expect(Math.abs(got - want) / want, `${scheme}: got ${got.toFixed(5)}, table ${want}`).toBeLessThan(0.1);

@@ -1,4 +1,5 @@
 /** Shared test data for the bit-exactness tests of the fast and threaded quantizers against the reference. */
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { expect } from 'vitest';
 import { getDType } from '../../src/dtype/registry.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
@@ -97,7 +98,7 @@ function maxAbsOf(sc: SchemeSpec, name: string): number {
  * both signs); groups whose amax / maxAbs is not a representable scale, with the midpoints of the
  * rounded scale; all-zero and -0 groups; subnormal groups; the f32 maximum.
  */
-export function adversarialGroups(scheme: string, g: number, opts: QuantizeOptions): number[][] {
+export function adversarialGroups(scheme: AnySchemeName, g: number, opts: QuantizeOptions): number[][] {
   const sc = getScheme(scheme);
   const sdt = opts.scaleDType ?? sc.defaultScaleDType;
   const f16 = sdt === 'f16';

@@ -1,4 +1,5 @@
 // The fast quantize (WebAssembly kernels and the JavaScript path) equals quantizeReference bit for bit on every scheme and option: ties, outliers, zeros, subnormals, odd shapes.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEME_NAMES, getScheme } from '../../src/quant/schemes.js';
 import { quantizeFast } from '../../src/quant/quantize-fast.js';
@@ -10,7 +11,7 @@ import { adversarialGroups, expectSameTensor, groupsToMatrix, randomBits, seeded
 import { mulberry32 } from '../dtype/prng.js';
 
 /** Every option combination a scheme accepts (granularity x scale mode x scale storage), small group sizes. */
-function optionSets(scheme: string, group: number): QuantizeOptions[] {
+function optionSets(scheme: AnySchemeName, group: number): QuantizeOptions[] {
   const sc = getScheme(scheme);
   const out: QuantizeOptions[] = [];
   const groups = sc.fixedBlock !== undefined ? [undefined] : [group, 0, -1].filter((g) => sc.granularities.includes(g > 0 ? 'group' : g === 0 ? 'channel' : 'tensor'));
@@ -27,7 +28,7 @@ function optionSets(scheme: string, group: number): QuantizeOptions[] {
 }
 
 /** Runs both quantizers; equal results, or equal error messages. */
-function expectSame(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions, what: string): void {
+function expectSame(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions, what: string): void {
   let want;
   try {
     want = quantizeReference(w, rows, cols, scheme, opts);
@@ -93,7 +94,7 @@ describe.each(['WebAssembly', 'JavaScript'])('fast quantize (%s) = reference', (
 
   it('quantize dispatches to the fast path (same result as the reference)', () => {
     const w = seededWeights(4, 256, 31);
-    for (const scheme of ['int4', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4', 'ternary']) expectSameTensor(quantize(w, 4, 256, scheme), quantizeReference(w, 4, 256, scheme), scheme);
+    for (const scheme of ['int4', 'bitmod4', 'nf4', 'mxfp4', 'nvfp4', 'ternary'] as const) expectSameTensor(quantize(w, 4, 256, scheme), quantizeReference(w, 4, 256, scheme), scheme);
   });
 
   it('mirrored groups: BitMoD +/- variants tie in exact arithmetic and the reference\'s rounding decides', () => {
@@ -113,7 +114,7 @@ describe.each(['WebAssembly', 'JavaScript'])('fast quantize (%s) = reference', (
       }
       w.set(all, k * g);
     }
-    for (const scheme of ['bitmod4', 'bitmod3']) {
+    for (const scheme of ['bitmod4', 'bitmod3'] as const) {
       for (const opts of [{}, { scaleDType: 'f32' as const }, { group: 64 }]) expectSame(w, groups, g, scheme, opts, 'mirrored');
     }
   });

@@ -1,4 +1,5 @@
 // quantizeParallel (worker_threads) returns the reference's tensor and errors, survives concurrent calls, and its idle workers let Node exit.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,7 +19,7 @@ afterAll(async () => {
 });
 
 /** The reference's error message for a call, or '' when it succeeds. */
-function referenceError(w: Float32Array, rows: number, cols: number, scheme: string, opts: QuantizeOptions): string {
+function referenceError(w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions): string {
   try {
     quantizeReference(w, rows, cols, scheme, opts);
     return '';
@@ -29,7 +30,7 @@ function referenceError(w: Float32Array, rows: number, cols: number, scheme: str
 
 describe('quantizeParallel', () => {
   const w = seededWeights(ROWS, COLS, 7);
-  const cases: [string, QuantizeOptions][] = [
+  const cases: [AnySchemeName, QuantizeOptions][] = [
     ['int4', {}],
     ['int4', { group: 0 }],
     ['int3', { group: -1 }],
@@ -63,7 +64,7 @@ describe('quantizeParallel', () => {
     nan[(ROWS - 3) * COLS + 17] = Number.NaN;
     const big = w.slice();
     big[200 * COLS + 5] = 1e9; // amax / 7 overflows f16 in row 200
-    const bad: [Float32Array, number, number, string, QuantizeOptions][] = [
+    const bad: [Float32Array, number, number, AnySchemeName, QuantizeOptions][] = [
       [nan, ROWS, COLS, 'int4', {}],
       [nan, ROWS, COLS, 'bitmod4', {}],
       [nan, ROWS, COLS, 'int4', { group: -1 }],
@@ -106,7 +107,7 @@ describe('quantizeParallel', () => {
     const shared = new Float32Array(new SharedArrayBuffer(w.byteLength));
     shared.set(w);
     const before = quantizeThreadsInfo();
-    for (const scheme of ['int4', 'nvfp4', 'int4_asym']) expectSameTensor(await quantizeParallel(shared, ROWS, COLS, scheme, { threads: 2 }), quantizeReference(w, ROWS, COLS, scheme), `${scheme} shared`);
+    for (const scheme of ['int4', 'nvfp4', 'int4_asym'] as const) expectSameTensor(await quantizeParallel(shared, ROWS, COLS, scheme, { threads: 2 }), quantizeReference(w, ROWS, COLS, scheme), `${scheme} shared`);
     expect(quantizeThreadsInfo().fallbacks).toBe(before.fallbacks);
     expect(quantizeThreadsInfo().blocksDone).toBeGreaterThan(before.blocksDone);
     // The caller's array is untouched.

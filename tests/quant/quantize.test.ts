@@ -1,4 +1,5 @@
 // quantize/dequantize: nearest-grid invariant, zero groups, scale storage, errors, granularity.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import {
   SCHEME_NAMES,
@@ -32,7 +33,7 @@ describe('scheme registry', () => {
   });
   it('unknown scheme lists the known ones', () => {
     expect(() => getScheme('int5')).toThrow(/Unknown scheme "int5".*bitmod4/);
-    expect(() => quantize(new Float32Array(4), 1, 4, 'q4_9')).toThrow(/Unknown scheme "q4_9"; did you mean q4_0.*Known schemes: .*bitmod4.*q4_0.*tq2_0/);
+    expect(() => quantize(new Float32Array(4), 1, 4, 'q4_9' as AnySchemeName)).toThrow(/Unknown scheme "q4_9"; did you mean q4_0.*Known schemes: .*bitmod4.*q4_0.*tq2_0/);
   });
   it('default groups from DESIGN.md / REFERENCES.md', () => {
     expect(getScheme('int4').defaultGroup).toBe(128);

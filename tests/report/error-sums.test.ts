@@ -1,4 +1,5 @@
 // Block-wise error sums equal errorMetrics on the full dequantized tensor, bit for bit, for every scheme; row slices dequantize like the whole.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { metricsFromSums, referenceSums, sliceRows, tensorErrorSums, ERROR_BLOCK_ELEMENTS } from '../../src/report/error-sums.js';
 import { dequantize, quantize } from '../../src/quant/quantize.js';
@@ -31,7 +32,7 @@ describe('tensorErrorSums', () => {
     // [scheme, rows, cols, group]: int4 g8 and channel with K = 24 read whole words; g4 and K = 20
     // leave groups that do not start on a word; int3 codes straddle words; int8 is computed per
     // element; asym schemes carry zero points; nvfp4 a tensor scale.
-    const cases: [string, number, number, number | undefined][] = [
+    const cases: [AnySchemeName, number, number, number | undefined][] = [
       ['int4', 5, 24, 8], ['int4', 5, 24, 4], ['int4', 5, 24, 0], ['int4', 3, 20, 0], ['int4', 3, 20, -1],
       ['int3', 4, 40, 8], ['int3_asym', 4, 40, 0], ['int2_asym', 3, 48, 16], ['ternary', 3, 40, undefined],
       ['int8', 3, 64, 16], ['int8_asym', 2, 64, 0], ['nvfp4', 3, 64, undefined], ['bitmod3', 2, 256, 128], ['binary', 3, 40, undefined],

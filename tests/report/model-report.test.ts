@@ -1,4 +1,5 @@
 // The model report runner on an in-memory model: rows vs evaluateScheme, refused rows, skipped tensors, totals, worst-first order, progress, abort, the quantizer hook, activations.
+import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/io/byte-source.js';
 import { openModel, type Model } from '../../src/io/model.js';
@@ -38,7 +39,7 @@ const data = new Map<string, [Float32Array, number, number]>([
   ['c.weight', [C, 4, 100]],
 ]);
 
-function ok(rows: readonly ReportRow[], tensor: string, scheme: string): ReportRowOk {
+function ok(rows: readonly ReportRow[], tensor: string, scheme: AnySchemeName): ReportRowOk {
   const r = rows.find((x) => x.tensor === tensor && x.scheme === scheme);
   if (r?.status !== 'ok') throw new Error(`${tensor} ${scheme}: ${r ? r.reason : 'missing'}`);
   return r;
@@ -54,7 +55,7 @@ describe('runModelReport', () => {
     expect(rep.skipped).toEqual([{ tensor: 'norm', shard: 'model-1.safetensors', dtype: 'F32', shape: [256], reason: expect.stringMatching(/1-D \[256\]/) as unknown as string }]);
     expect(rep.rows.length).toBe(4 * 3);
     for (const [name, [w, r, c]] of data) {
-      for (const s of ['int4', 'bitmod4', 'mxfp4']) {
+      for (const s of ['int4', 'bitmod4', 'mxfp4'] as const) {
         let expected;
         try {
           expected = evaluateScheme(w, r, c, s);

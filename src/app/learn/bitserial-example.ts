@@ -5,6 +5,7 @@
  * in the kernel's order and f32 roundings (src/cpu/bitserial.ts, bitSerialCore: four interleaved
  * lane sums per plane, planes added, one rescale by scale · unit), so y equals the kernel's.
  */
+import { getScheme } from '../../quant/schemes.js';
 import { bitSerialSupport, bitSerialTerms, matmulBitSerial, type BitSerialTable, type BitSerialTerm } from '../../cpu/bitserial.js';
 import { matmulRef } from '../../cpu/matmul-ref.js';
 import { unpackCodes } from '../../format/pack.js';
@@ -63,7 +64,7 @@ export interface BitSerialExample {
 export function bitSerialExample(scheme: string): BitSerialExample {
   const f = Math.fround;
   const w = sampleWeights({ rows: 1, cols: BS_K, seed: BS_SEED }).data;
-  const qt = quantize(w, 1, BS_K, scheme, { group: BS_K });
+  const qt = quantize(w, 1, BS_K, getScheme(scheme).name, { group: BS_K });
   const codes = unpackCodes(qt.codes, 1, BS_K, qt.bits);
   const elementType = qt.elementTypes[qt.dtypeIds ? (qt.dtypeIds[0] as number) : 0] as string;
   const table = bitSerialTerms(elementType);

@@ -78,7 +78,7 @@ function quantized(scheme: string): QuantizedTensor {
   let qt = cachedQuantized.get(scheme);
   if (!qt) {
     const s = sample();
-    qt = quantize(s.data, s.rows, s.cols, scheme);
+    qt = quantize(s.data, s.rows, s.cols, getScheme(scheme).name);
     cachedQuantized.set(scheme, qt);
   }
   return qt;

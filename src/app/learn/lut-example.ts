@@ -5,6 +5,7 @@
  * the lut-f32 kernel (src/cpu/lut.ts, lutF32Core: per plane, lookups summed left to right; planes
  * weighted by a_i; + c0 · Σx; × scale), so the walkthrough's y equals the kernel's bit for bit.
  */
+import { getScheme } from '../../quant/schemes.js';
 import { quantize, dequantize } from '../../quant/quantize.js';
 import { unpackCodes } from '../../format/pack.js';
 import { toBitPlanes } from '../../format/bitplanes.js';
@@ -95,7 +96,7 @@ export interface LutExample {
 export function lutExample(scheme: string): LutExample {
   const f = Math.fround;
   const w = sampleWeights({ rows: LUT_N, cols: LUT_K, seed: LUT_SEED }).data;
-  const qt = quantize(w, LUT_N, LUT_K, scheme, { group: LUT_K });
+  const qt = quantize(w, LUT_N, LUT_K, getScheme(scheme).name, { group: LUT_K });
   const elementType = qt.elementTypes[0] as string;
   const dec = lutDecode(elementType);
   if (typeof dec === 'string') throw new Error(dec);

@@ -48,14 +48,14 @@ function bitmodSteps(scheme: string, g: number): Step[] {
   const col0 = (g % perRow) * BM_G;
   const grp = smp.data.slice(row * smp.cols + col0, row * smp.cols + col0 + BM_G);
   const sc = getScheme(scheme);
-  const mixture = quantize(grp, 1, BM_G, scheme, { group: BM_G });
+  const mixture = quantize(grp, 1, BM_G, sc.name, { group: BM_G });
   const id = (mixture.dtypeIds as Uint8Array)[0] as number;
   const chosen = mixture.elementTypes[id] as string;
   let amax = 0;
   for (const v of grp) amax = Math.max(amax, Math.abs(v));
   const cands = sc.elementTypes.map((et, i) => {
     // Each candidate is a scheme of its own (the single BitMoD variant), same scale rule.
-    const ev = evaluateScheme(grp, 1, BM_G, et, { group: BM_G });
+    const ev = evaluateScheme(grp, 1, BM_G, getScheme(et).name, { group: BM_G });
     const grid = Array.from(getDType(et).values);
     const maxAbs = Math.max(...grid.map(Math.abs));
     const scale = ev.qt.scales[0] as number;
