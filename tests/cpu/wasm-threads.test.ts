@@ -1,0 +1,174 @@
+// The WebAssembly thread pool: a call's rows split at multiples of rowAlign over workers sharing one memory, each row written once, errors and bad input reported.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WasmArena, type WasmCall } from '../../src/cpu/wasm-arena.js';
+import { chunkRows, defaultWasmThreads, resolveWasmThreads, runCallOnThreads, terminateWasmThreads, wasmThreadsInfo, wasmThreadsStatus } from '../../src/cpu/wasm-threads.js';
+
+/**
+ * A test module built here with the same compiler and shared-memory flags as scripts/gen-wasm.mjs:
+ * test_fill(out, starts, counts, mul, work, n0, n1) writes, for each row r of [n0, n1), a value
+ * that depends only on r (an LCG run `work` steps from r * mul), the chunk's first row n0, and
+ * atomically adds one to counts[r]; test_trap_at(row, n0, n1) traps in the chunk holding `row`.
+ */
+const TEST_SOURCE = `
+export function heap_base(): usize {
+  return (__heap_base + 15) & ~(<usize>15);
+}
+export function test_fill(out: usize, starts: usize, counts: usize, mul: i32, work: i32, n0: i32, n1: i32): void {
+  for (let r = n0; r < n1; r++) {
+    let v: i32 = r * mul;
+    for (let i = 0; i < work; i++) v = v * 1103515245 + 12345;
+    store<i32>(out + (<usize>r << 2), v);
+    store<i32>(starts + (<usize>r << 2), n0);
+    atomic.add<i32>(counts + (<usize>r << 2), 1);
+  }
+}
+export function test_trap_at(row: i32, n0: i32, n1: i32): void {
+  if (row >= n0 && row < n1) unreachable();
+}
+`;
+
+/** The value test_fill writes for row r, computed here in JavaScript (i32 wrap-around). */
+function expectedValue(r: number, mul: number, work: number): number {
+  let v = Math.imul(r, mul);
+  for (let i = 0; i < work; i++) v = (Math.imul(v, 1103515245) + 12345) | 0;
+  return v;
+}
+
+let module: WebAssembly.Module;
+let arena: WasmArena;
+
+beforeAll(async () => {
+  const asc = await import('assemblyscript/asc');
+  const dir = mkdtempSync(join(tmpdir(), 'lowbit-threads-'));
+  try {
+    const src = join(dir, 'threads-test.ts');
+    writeFileSync(src, TEST_SOURCE);
+    let bytes: Uint8Array | undefined;
+    const { error, stderr } = await asc.main(
+      [src, '--enable', 'simd,threads', '--runtime', 'stub', '-O3', '--noAssert', '--importMemory', '--noExportMemory', '--sharedMemory', '--maximumMemory', '65536', '--outFile', 'test.wasm'],
+      {
+        writeFile: (name: string, contents: Uint8Array | string) => {
+          if (name === 'test.wasm') bytes = contents as Uint8Array;
+        },
+      },
+    );
+    if (error || !bytes) throw new Error(`the test module did not compile: ${error?.message ?? 'no output'}\n${stderr.toString()}`);
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => undefined } });
+  arena = new WasmArena(memory, instance.exports, 'shared');
+}, 60_000);
+
+afterAll(async () => {
+  await terminateWasmThreads();
+});
+
+/** Runs test_fill over `rows` rows on `threads` threads and returns what it wrote. */
+async function fill(rows: number, rowAlign: number, threads: number, callerShare = true, work = 3) {
+  const mark = arena.mark();
+  try {
+    const out = arena.alloc(rows * 4 + 4);
+    const starts = arena.alloc(rows * 4 + 4);
+    const counts = arena.alloc(rows * 4 + 4);
+    arena.u8(counts, rows * 4).fill(0);
+    const call: WasmCall = { fn: 'test_fill', args: [out, starts, counts, 7919, work], rows, rowAlign };
+    const used = await runCallOnThreads(arena, call, threads, { module, callerShare });
+    return { used, out: Int32Array.from(new Int32Array(arena.memory.buffer, out, rows)), starts: Int32Array.from(new Int32Array(arena.memory.buffer, starts, rows)), counts: Int32Array.from(new Int32Array(arena.memory.buffer, counts, rows)) };
+  } finally {
+    arena.release(mark);
+  }
+}
+
+describe('wasm threads', () => {
+  it('threads are available in Node', () => {
+    expect(wasmThreadsStatus()).toEqual({ available: true, reason: '' });
+    expect(defaultWasmThreads()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('chunks cover [0, rows) in order, split at multiples of rowAlign', () => {
+    for (const [rows, align, chunks] of [
+      [37, 4, 5],
+      [64, 16, 4],
+      [5, 8, 1],
+      [1000, 1, 7],
+    ] as const) {
+      let prev = 0;
+      for (let c = 0; c < chunks; c++) {
+        const [n0, n1] = chunkRows(c, chunks, rows, align);
+        expect(n0).toBe(prev);
+        expect(n0 % align).toBe(0);
+        expect(n1).toBeGreaterThanOrEqual(n0);
+        prev = n1;
+      }
+      expect(prev).toBe(rows);
+    }
+  });
+
+  it('writes every row exactly once with the one-thread values, for every thread count and with or without the caller', async () => {
+    for (const [rows, align] of [
+      [1, 1],
+      [37, 4],
+      [259, 16],
+      [4096, 8],
+    ] as const) {
+      const one = await fill(rows, align, 1);
+      expect(one.used).toBe(1);
+      for (let r = 0; r < rows; r++) expect(one.out[r]).toBe(expectedValue(r, 7919, 3));
+      for (const threads of [2, 3, 5]) {
+        for (const callerShare of [true, false]) {
+          const got = await fill(rows, align, threads, callerShare);
+          expect(got.counts.every((c) => c === 1)).toBe(true);
+          expect(got.starts.every((s) => s % align === 0)).toBe(true);
+          expect(got.out).toEqual(one.out);
+        }
+      }
+    }
+  });
+
+  it('runs chunks on the workers', async () => {
+    const before = wasmThreadsInfo();
+    const got = await fill(512, 4, 3, false, 2000);
+    expect(got.used).toBe(3);
+    const after = wasmThreadsInfo();
+    expect(after.chunksOnWorkers - before.chunksOnWorkers).toBe(3 * 4);
+    expect(after.workers).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a kernel that traps on a worker rejects the call with its message, and the pool keeps working', async () => {
+    const call: WasmCall = { fn: 'test_trap_at', args: [100], rows: 128, rowAlign: 1 };
+    await expect(runCallOnThreads(arena, call, 2, { module, callerShare: false })).rejects.toThrow(/test_trap_at failed on a worker thread: worker \d+: unreachable/);
+    await expect(runCallOnThreads(arena, { ...call, fn: 'no_such_kernel' }, 2, { module, callerShare: false })).rejects.toThrow(/no kernel no_such_kernel/);
+    const got = await fill(64, 4, 2);
+    expect(got.counts.every((c) => c === 1)).toBe(true);
+  });
+
+  it('a trap on the calling thread rejects after the workers finish', async () => {
+    const call: WasmCall = { fn: 'test_trap_at', args: [0], rows: 128, rowAlign: 1 };
+    await expect(runCallOnThreads(arena, call, 2, { module })).rejects.toThrow(/unreachable/);
+    const got = await fill(64, 4, 2);
+    expect(got.counts.every((c) => c === 1)).toBe(true);
+  });
+
+  it('starts fresh workers after terminateWasmThreads', async () => {
+    await fill(64, 4, 3, false);
+    await terminateWasmThreads();
+    expect(wasmThreadsInfo().workers).toBe(0);
+    const got = await fill(64, 4, 3, false, 5);
+    for (let r = 0; r < 64; r++) expect(got.out[r]).toBe(expectedValue(r, 7919, 5));
+  });
+
+  it('rejects bad thread counts and a plain memory', async () => {
+    expect(() => resolveWasmThreads(0)).toThrow(/threads must be a positive integer, got 0/);
+    expect(() => resolveWasmThreads(1.5)).toThrow(/threads must be a positive integer, got 1.5/);
+    expect(() => resolveWasmThreads(100000)).toThrow(/at most/);
+    const plain = WasmArena.createSync('plain');
+    await expect(runCallOnThreads(plain, { fn: 'heap_base', args: [], rows: 64, rowAlign: 1 }, 2)).rejects.toThrow(/shared memory/);
+    await expect(runCallOnThreads(arena, { fn: 'test_fill', args: [], rows: 64, rowAlign: 0 }, 2, { module })).rejects.toThrow(/rowAlign must be a positive integer/);
+  });
+});
