@@ -70,6 +70,7 @@ const D_N: usize = 16;
 const D_ROW_BYTES: usize = 17;
 const D_NSW: usize = 18;
 const D_XSCALES: usize = 19;
+const D_FOLD_ZERO: usize = 20;
 
 /** Codes per chunk, per half chunk (one i8x16 of codes), bytes per f32 and per v128. */
 const CHUNK: i32 = 32;
@@ -87,13 +88,13 @@ const BYTE_BITS: i32 = 8;
   return load<i32>(desc + f * 4);
 }
 
-/** int8 values of 16 codes (one per byte of c) for the integer modes. */
-@inline function lookupI8(mode: i32, c: v128, tp: usize, nsw: i32, sh: i32): v128 {
-  if (mode == MODE_SWIZZLE4) return i8x16.swizzle(v128.load(tp), c);
+/** int8 values of 16 codes (one per byte of c) for the integer modes; tv = the first table part. */
+@inline function lookupI8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, sh: i32): v128 {
+  if (mode == MODE_SWIZZLE4) return i8x16.swizzle(tv, c);
   if (mode == MODE_SEXT8) return i8x16.shr_s(i8x16.shl(c, sh), sh);
   if (mode == MODE_ZEXT8) return c;
   // MODE_SWIZZLE8: part j covers codes 16j .. 16j + 15; other indices wrap past 15 and give 0.
-  let q = i8x16.swizzle(v128.load(tp), c);
+  let q = i8x16.swizzle(tv, c);
   for (let j = 1; j < nsw; j++) {
     q = v128.or(q, i8x16.swizzle(v128.load(tp + <usize>j * V128_BYTES), i8x16.sub(c, i8x16.splat(<i8>(TABLE_PART * <i8>j)))));
   }
@@ -108,67 +109,9 @@ const BYTE_BITS: i32 = 8;
   return f32x4.replace_lane(v, 3, load<f32>(tp + <usize>(word >> 24) * F32_BYTES));
 }
 
-// The decoded values of the current 16 codes (set by decode16, read by the dot products).
-// Module globals are per instance, so every worker thread has its own.
-let w0: v128 = i32x4.splat(0);
-let w1: v128 = i32x4.splat(0);
-let w2: v128 = i32x4.splat(0);
-let w3: v128 = i32x4.splat(0);
-
-/** Decodes the 16 codes in the bytes of c into w0..w3 (values minus the zero point). */
-@inline function decode16(mode: i32, c: v128, tp: usize, nsw: i32, sh: i32, z16: v128, zf: v128, unit: v128, useUnit: bool): void {
-  if (mode == MODE_PLANES4) {
-    const b0 = i8x16.swizzle(v128.load(tp), c);
-    const b1 = i8x16.swizzle(v128.load(tp, 16), c);
-    const b2 = i8x16.swizzle(v128.load(tp, 32), c);
-    const b3 = i8x16.swizzle(v128.load(tp, 48), c);
-    // i16 lane j of lo01 = bytes 0, 1 of value j; of lo23 = bytes 2, 3 (little endian).
-    const lo01 = i8x16.shuffle(b0, b1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const lo23 = i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const hi01 = i8x16.shuffle(b0, b1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    const hi23 = i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    w0 = f32x4.sub(i16x8.shuffle(lo01, lo23, 0, 8, 1, 9, 2, 10, 3, 11), zf);
-    w1 = f32x4.sub(i16x8.shuffle(lo01, lo23, 4, 12, 5, 13, 6, 14, 7, 15), zf);
-    w2 = f32x4.sub(i16x8.shuffle(hi01, hi23, 0, 8, 1, 9, 2, 10, 3, 11), zf);
-    w3 = f32x4.sub(i16x8.shuffle(hi01, hi23, 4, 12, 5, 13, 6, 14, 7, 15), zf);
-    return;
-  }
-  if (mode == MODE_GATHER8) {
-    w0 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 0), tp), zf);
-    w1 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 1), tp), zf);
-    w2 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 2), tp), zf);
-    w3 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 3), tp), zf);
-    return;
-  }
-  const q = lookupI8(mode, c, tp, nsw, sh);
-  let h0: v128;
-  let h1: v128;
-  if (mode == MODE_ZEXT8) {
-    h0 = i16x8.sub(i16x8.extend_low_i8x16_u(q), z16);
-    h1 = i16x8.sub(i16x8.extend_high_i8x16_u(q), z16);
-  } else {
-    h0 = i16x8.sub(i16x8.extend_low_i8x16_s(q), z16);
-    h1 = i16x8.sub(i16x8.extend_high_i8x16_s(q), z16);
-  }
-  w0 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h0));
-  w1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h0));
-  w2 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h1));
-  w3 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h1));
-  if (useUnit) {
-    // value = q * unit, exact (a power-of-two unit times a small integer is the decode value).
-    w0 = f32x4.mul(w0, unit);
-    w1 = f32x4.mul(w1, unit);
-    w2 = f32x4.mul(w2, unit);
-    w3 = f32x4.mul(w3, unit);
-  }
-}
-
-/** a0 += w0 x0 + w2 x2 and a1 += w1 x1 + w3 x3, in that order (see the header). */
-@inline function mac0(a: v128, xp: usize): v128 {
-  return f32x4.add(f32x4.add(a, f32x4.mul(w0, v128.load(xp))), f32x4.mul(w2, v128.load(xp, 32)));
-}
-@inline function mac1(a: v128, xp: usize): v128 {
-  return f32x4.add(f32x4.add(a, f32x4.mul(w1, v128.load(xp, 16))), f32x4.mul(w3, v128.load(xp, 48)));
+/** a += w * x (one rounding for the product, one for the sum: baseline SIMD has no fused multiply-add). */
+@inline function mac(a: v128, w: v128, xp: usize): v128 {
+  return f32x4.add(a, f32x4.mul(w, v128.load(xp)));
 }
 
 /** (r0 + r2) + (r1 + r3). */
@@ -178,8 +121,8 @@ let w3: v128 = i32x4.splat(0);
 }
 
 /**
- * Output `y` of activation row m (its xsum row at xs) for weight row n: tensor scale, then the
- * offsets' second sum (both as the TypeScript reference orders them).
+ * Output `y` of activation row m for weight row n: tensor scale, then the offsets' second sum
+ * (both as the TypeScript reference orders them).
  */
 @inline function finish(desc: usize, y: f32, n: i32, m: i32, ng: i32): f32 {
   if (field(desc, D_USE_TS) != 0) y *= reinterpret<f32>(field(desc, D_TS));
@@ -195,11 +138,10 @@ let w3: v128 = i32x4.splat(0);
 }
 
 /**
- * f32 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: [M, NG * GP] padded f32
- * activations; out: Y [M, N] f32 row-major.
+ * The f32 kernel for one decode mode (a constant after inlining) and X tiles of up to `tile`
+ * rows (1: the GEMV loop; 4: up to four rows per decoded chunk).
  */
-export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
-  const mode = field(desc, D_MODE);
+@inline function rowsF32(mode: i32, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   const bits = field(desc, D_BITS);
   const ng = field(desc, D_NG);
   const gp = field(desc, D_GP);
@@ -211,20 +153,23 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
   const tstride = <usize>field(desc, D_TABLE_STRIDE);
   const units = <usize>field(desc, D_UNITS);
   const useUnit = field(desc, D_USE_UNIT) != 0;
+  const foldZero = field(desc, D_FOLD_ZERO) != 0;
   const nOut = field(desc, D_N);
   const rowBytes = <usize>field(desc, D_ROW_BYTES);
   const nsw = field(desc, D_NSW);
   const sh = BYTE_BITS - bits;
   const slot4 = mode == MODE_SWIZZLE4 || mode == MODE_PLANES4;
+  const integer = mode != MODE_PLANES4 && mode != MODE_GATHER8;
   const chunkBytes: usize = slot4 ? 16 : 32;
   const xStride = <usize>(ng * gp) * F32_BYTES;
   const chunks = gp / CHUNK;
   const nib = i8x16.splat(NIBBLE);
+  const yStride = <usize>nOut * F32_BYTES;
 
   for (let n = n0; n < n1; n++) {
     const rowCodes = codes + <usize>n * rowBytes;
-    for (let m0 = 0; m0 < m; m0 += M_TILE) {
-      const mt = min(M_TILE, m - m0);
+    for (let m0 = 0; m0 < m; m0 += tile) {
+      const mt = tile == 1 ? 1 : min(tile, m - m0);
       const x0 = x + <usize>m0 * xStride;
       const x1 = x0 + xStride;
       const x2 = x1 + xStride;
@@ -233,14 +178,23 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
       let r1 = f32x4.splat(0);
       let r2 = f32x4.splat(0);
       let r3 = f32x4.splat(0);
+      let cp = rowCodes;
+      let xo: usize = 0;
       for (let g = 0; g < ng; g++) {
         const gi = n * ng + g;
         const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
         const tp = tables + id * tstride;
-        const unit = f32x4.splat(useUnit ? load<f32>(units + id * F32_BYTES) : 1);
         const z = zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
-        const z16 = i16x8.splat(<i16>z);
+        // Zero point: folded into the int8 table (tv - z, when the glue found it fits int8),
+        // or subtracted in i16 (z16) or f32 (zf).
+        let tv = v128.load(tp);
+        let z16 = i16x8.splat(0);
+        if (integer) {
+          if (foldZero) tv = i8x16.sub(tv, i8x16.splat(<i8>z));
+          else z16 = i16x8.splat(<i16>z);
+        }
         const zf = f32x4.splat(<f32>z);
+        const unit = f32x4.splat(useUnit ? load<f32>(units + id * F32_BYTES) : 1);
         let a00 = f32x4.splat(0);
         let a01 = f32x4.splat(0);
         let a10 = f32x4.splat(0);
@@ -249,27 +203,81 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
         let a21 = f32x4.splat(0);
         let a30 = f32x4.splat(0);
         let a31 = f32x4.splat(0);
-        let cp = rowCodes + <usize>(g * chunks) * chunkBytes;
-        let xo = <usize>(g * gp) * F32_BYTES;
         for (let ch = 0; ch < chunks; ch++) {
           const v = v128.load(cp);
           for (let half = 0; half < 2; half++) {
             let c: v128;
             if (slot4) c = half == 0 ? v128.and(v, nib) : i8x16.shr_u(v, 4);
             else c = half == 0 ? v : v128.load(cp, 16);
-            decode16(mode, c, tp, nsw, sh, z16, zf, unit, useUnit);
-            a00 = mac0(a00, x0 + xo);
-            a01 = mac1(a01, x0 + xo);
-            if (mt > 1) {
-              a10 = mac0(a10, x1 + xo);
-              a11 = mac1(a11, x1 + xo);
+            let w0: v128;
+            let w1: v128;
+            let w2: v128;
+            let w3: v128;
+            if (mode == MODE_PLANES4) {
+              const b0 = i8x16.swizzle(tv, c);
+              const b1 = i8x16.swizzle(v128.load(tp, 16), c);
+              const b2 = i8x16.swizzle(v128.load(tp, 32), c);
+              const b3 = i8x16.swizzle(v128.load(tp, 48), c);
+              // i16 lane j of lo01 = bytes 0, 1 of value j; of lo23 = bytes 2, 3 (little endian).
+              const lo01 = i8x16.shuffle(b0, b1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+              const lo23 = i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+              const hi01 = i8x16.shuffle(b0, b1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+              const hi23 = i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+              w0 = f32x4.sub(i16x8.shuffle(lo01, lo23, 0, 8, 1, 9, 2, 10, 3, 11), zf);
+              w1 = f32x4.sub(i16x8.shuffle(lo01, lo23, 4, 12, 5, 13, 6, 14, 7, 15), zf);
+              w2 = f32x4.sub(i16x8.shuffle(hi01, hi23, 0, 8, 1, 9, 2, 10, 3, 11), zf);
+              w3 = f32x4.sub(i16x8.shuffle(hi01, hi23, 4, 12, 5, 13, 6, 14, 7, 15), zf);
+            } else if (mode == MODE_GATHER8) {
+              w0 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 0), tp), zf);
+              w1 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 1), tp), zf);
+              w2 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 2), tp), zf);
+              w3 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 3), tp), zf);
+            } else {
+              const q = lookupI8(mode, c, tv, tp, nsw, sh);
+              let h0: v128;
+              let h1: v128;
+              if (mode == MODE_ZEXT8) {
+                h0 = i16x8.extend_low_i8x16_u(q);
+                h1 = i16x8.extend_high_i8x16_u(q);
+              } else {
+                h0 = i16x8.extend_low_i8x16_s(q);
+                h1 = i16x8.extend_high_i8x16_s(q);
+              }
+              if (!foldZero) {
+                h0 = i16x8.sub(h0, z16);
+                h1 = i16x8.sub(h1, z16);
+              }
+              w0 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h0));
+              w1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h0));
+              w2 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h1));
+              w3 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h1));
+              if (useUnit) {
+                // value = q * unit: exact (the glue checked it equals the decode table's value).
+                w0 = f32x4.mul(w0, unit);
+                w1 = f32x4.mul(w1, unit);
+                w2 = f32x4.mul(w2, unit);
+                w3 = f32x4.mul(w3, unit);
+              }
+            }
+            // a0 += w0 x0; a1 += w1 x1; a0 += w2 x2; a1 += w3 x3 (the header's order).
+            const p0 = x0 + xo;
+            a00 = mac(mac(a00, w0, p0), w2, p0 + 32);
+            a01 = mac(mac(a01, w1, p0 + 16), w3, p0 + 48);
+            if (tile > 1) {
+              if (mt > 1) {
+                const p1 = x1 + xo;
+                a10 = mac(mac(a10, w0, p1), w2, p1 + 32);
+                a11 = mac(mac(a11, w1, p1 + 16), w3, p1 + 48);
+              }
               if (mt > 2) {
-                a20 = mac0(a20, x2 + xo);
-                a21 = mac1(a21, x2 + xo);
-                if (mt > 3) {
-                  a30 = mac0(a30, x3 + xo);
-                  a31 = mac1(a31, x3 + xo);
-                }
+                const p2 = x2 + xo;
+                a20 = mac(mac(a20, w0, p2), w2, p2 + 32);
+                a21 = mac(mac(a21, w1, p2 + 16), w3, p2 + 48);
+              }
+              if (mt > 3) {
+                const p3 = x3 + xo;
+                a30 = mac(mac(a30, w0, p3), w2, p3 + 32);
+                a31 = mac(mac(a31, w1, p3 + 16), w3, p3 + 48);
               }
             }
             xo += <usize>HALF * F32_BYTES;
@@ -278,16 +286,39 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
         }
         const sv = f32x4.splat(load<f32>(scales + <usize>gi * F32_BYTES));
         r0 = f32x4.add(r0, f32x4.mul(f32x4.add(a00, a01), sv));
-        r1 = f32x4.add(r1, f32x4.mul(f32x4.add(a10, a11), sv));
-        r2 = f32x4.add(r2, f32x4.mul(f32x4.add(a20, a21), sv));
-        r3 = f32x4.add(r3, f32x4.mul(f32x4.add(a30, a31), sv));
+        if (tile > 1) {
+          r1 = f32x4.add(r1, f32x4.mul(f32x4.add(a10, a11), sv));
+          r2 = f32x4.add(r2, f32x4.mul(f32x4.add(a20, a21), sv));
+          r3 = f32x4.add(r3, f32x4.mul(f32x4.add(a30, a31), sv));
+        }
       }
       const yp = out + <usize>(m0 * nOut + n) * F32_BYTES;
-      const yStride = <usize>nOut * F32_BYTES;
       store<f32>(yp, finish(desc, lanes(r0), n, m0, ng));
-      if (mt > 1) store<f32>(yp + yStride, finish(desc, lanes(r1), n, m0 + 1, ng));
-      if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, lanes(r2), n, m0 + 2, ng));
-      if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, lanes(r3), n, m0 + 3, ng));
+      if (tile > 1) {
+        if (mt > 1) store<f32>(yp + yStride, finish(desc, lanes(r1), n, m0 + 1, ng));
+        if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, lanes(r2), n, m0 + 2, ng));
+        if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, lanes(r3), n, m0 + 3, ng));
+      }
     }
   }
+}
+
+/** One decode mode: the GEMV loop for M = 1, tiles of four rows otherwise. */
+@inline function byTile(mode: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  if (m == 1) rowsF32(mode, 1, desc, x, out, m, n0, n1);
+  else rowsF32(mode, M_TILE, desc, x, out, m, n0, n1);
+}
+
+/**
+ * f32 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: [M, NG * GP] padded f32
+ * activations; out: Y [M, N] f32 row-major.
+ */
+export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const mode = field(desc, D_MODE);
+  if (mode == MODE_SWIZZLE4) byTile(MODE_SWIZZLE4, desc, x, out, m, n0, n1);
+  else if (mode == MODE_PLANES4) byTile(MODE_PLANES4, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SEXT8) byTile(MODE_SEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_ZEXT8) byTile(MODE_ZEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SWIZZLE8) byTile(MODE_SWIZZLE8, desc, x, out, m, n0, n1);
+  else byTile(MODE_GATHER8, desc, x, out, m, n0, n1);
 }

@@ -44,10 +44,10 @@ const INT8_MIN = -128;
 const INT8_MAX = 127;
 const F32_BYTES = 4;
 /** Descriptor words (wasm/dequant.ts D_*). */
-const DESC_WORDS = 20;
+const DESC_WORDS = 24;
 const D = {
   mode: 0, bits: 1, ng: 2, gp: 3, codes: 4, scales: 5, zeros: 6, ids: 7, tables: 8, tableStride: 9,
-  units: 10, useUnit: 11, ts: 12, useTs: 13, offsets: 14, xsum: 15, n: 16, rowBytes: 17, nsw: 18, xscales: 19,
+  units: 10, useUnit: 11, ts: 12, useTs: 13, offsets: 14, xsum: 15, n: 16, rowBytes: 17, nsw: 18, xscales: 19, foldZero: 20,
 } as const;
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 
@@ -70,6 +70,8 @@ export interface DequantPlan {
   readonly padCodes: Uint8Array;
   /** True when the weights are small integers times a unit (the int8-activation kernel can take them). */
   readonly integer: boolean;
+  /** True when the zero point is subtracted from the int8 table once per group (q - z fits int8). */
+  readonly foldZero: boolean;
 }
 
 /** The int8 grid of an element type: q per code with value = q * unit exactly in f32, or why not. */
@@ -150,9 +152,21 @@ export function dequantPlan(qt: QuantizedTensor, codes?: Uint8Array): DequantPla
     });
     return out;
   };
-  const base = { slot, gp, padCodes, units, useUnit, integer };
+  const base = { slot, gp, padCodes, units, useUnit, integer, foldZero: false };
   if (slot === 4) {
-    if (integer && fitsI8) return { ...base, mode: 'swizzle4', nsw: 1, tables: i8Table(), tableStride: PLANES_BYTES };
+    if (integer && fitsI8) {
+      let foldZero = false;
+      if (qt.zeros) {
+        let qmin = 0;
+        let qmax = 0;
+        for (const g of ints) for (const v of g.q) [qmin, qmax] = [Math.min(qmin, v), Math.max(qmax, v)];
+        let zmin = Infinity;
+        let zmax = -Infinity;
+        for (const z of qt.zeros) [zmin, zmax] = [Math.min(zmin, z), Math.max(zmax, z)];
+        foldZero = qmin - zmax >= INT8_MIN && qmax - zmin <= INT8_MAX;
+      }
+      return { ...base, foldZero, mode: 'swizzle4', nsw: 1, tables: i8Table(), tableStride: PLANES_BYTES };
+    }
     return { ...base, mode: 'planes4', nsw: 1, tables: f32Table(PLANES_BYTES, true), tableStride: PLANES_BYTES, units: units.fill(1), useUnit: false };
   }
   if (integer) {
@@ -248,6 +262,7 @@ export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor): WasmW
     rowBytes: rowBytesOf(qt, plan.slot, plan.gp),
     tableStride: plan.tableStride,
     useUnit: plan.useUnit ? 1 : 0,
+    foldZero: plan.foldZero ? 1 : 0,
     integer: plan.integer ? 1 : 0,
     codes: arena.put(layout),
     scales: arena.put(qt.scales),
@@ -308,6 +323,7 @@ export function writeDescriptor(arena: WasmArena, qt: QuantizedTensor, w: WasmWe
   d[D.rowBytes] = w.rowBytes as number;
   d[D.nsw] = w.nsw as number;
   d[D.xscales] = extra.xscales;
+  d[D.foldZero] = w.foldZero as number;
   return ptr;
 }
 
