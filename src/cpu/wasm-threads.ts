@@ -24,7 +24,7 @@
  * once ({@link wasmThreadsStatus} says why).
  */
 import { compileWasm } from './wasm-module.js';
-import type { WasmArena, WasmCall, WasmKernelImpl } from './wasm-arena.js';
+import { WasmArena, type WasmCall, type WasmKernelImpl } from './wasm-arena.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 
 /** Chunks per thread: more chunks than threads balance uneven progress (shared or busy cores). */
@@ -44,6 +44,8 @@ const CTRL_SEQ0 = 48;
 export const MAX_WASM_THREADS = 256;
 const CTRL_WORDS = CTRL_SEQ0 + MAX_WASM_THREADS;
 const I32_BYTES = 4;
+/** How long a failed call waits for the worker's error message (posted before it counted itself done). */
+const ERROR_MESSAGE_WAIT_MS = 2000;
 
 /**
  * The worker's script (plain JavaScript, run by Node's `eval` worker or from a Blob URL). It keeps
@@ -280,6 +282,33 @@ export function resolveWasmThreads(requested: number | undefined): number {
   return want;
 }
 
+/**
+ * Multiply-adds (M N K) below which a call with the default thread count runs on one thread:
+ * handing a call to the workers costs tens of microseconds (about 20-40 us measured on the
+ * 2-core development VM in Node and Chromium), about what a SIMD kernel needs for this much work.
+ */
+export const MIN_THREADED_MACS = 1 << 20;
+
+/**
+ * The thread count of a kernel call of `macs` multiply-adds: `requested` when given (validated),
+ * else the logical cores, or 1 below {@link MIN_THREADED_MACS}; 1 where threads cannot run.
+ */
+export function wasmThreadsFor(requested: number | undefined, macs: number): number {
+  if (requested === undefined && macs < MIN_THREADED_MACS) return 1;
+  return resolveWasmThreads(requested);
+}
+
+let sharedArena: Promise<WasmArena> | undefined;
+
+/** The shared-memory arena threaded calls share, created on first use. */
+export function sharedWasmArena(): Promise<WasmArena> {
+  if (!sharedArena) {
+    sharedArena = WasmArena.create('shared');
+    sharedArena.catch(() => (sharedArena = undefined));
+  }
+  return sharedArena;
+}
+
 function addSlot(index: number): Slot {
   const slot: Slot = { index, worker: undefined as unknown as PoolWorker, memory: undefined, module: undefined, dead: false };
   slot.worker = startWorker({
@@ -426,15 +455,20 @@ export async function runCallOnThreads(arena: WasmArena, call: WasmCall, threads
       }
     }
     await waitDone(f, mine.length);
-    inFlight = undefined;
     for (const s of mine) s.worker.hold(false);
     info.threadedCalls++;
     info.chunksOnCaller += callerChunks;
     info.chunksOnWorkers += Math.min(nChunks, Atomics.load(ctrl, CTRL_NEXT)) - callerChunks;
     if (callerError !== undefined) throw callerError;
     if (Atomics.load(ctrl, CTRL_ERR) !== 0) {
-      // A worker posts its error before counting itself done; give the message a turn to arrive.
-      for (let i = 0; i < 10 && f.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+      // A worker posts its error before counting itself done: the message is on its way.
+      const deadline = Date.now() + ERROR_MESSAGE_WAIT_MS;
+      while (f.errors.length === 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          f.wake = resolve;
+          setTimeout(resolve, ERROR_MESSAGE_WAIT_MS);
+        });
+      }
       throw new Error(`lowbit wasm: ${call.fn} failed on a worker thread: ${f.errors.join('; ') || 'no message arrived'}`);
     }
     return workerCount + (callerShare ? 1 : 0);

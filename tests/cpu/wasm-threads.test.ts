@@ -1,9 +1,11 @@
-// The WebAssembly thread pool: a call's rows split at multiples of rowAlign over workers sharing one memory, each row written once, errors and bad input reported.
+// The WebAssembly thread pool: a call's rows split at multiples of rowAlign over workers sharing one memory, each row written once, errors and bad input reported; every WASM kernel bit-identical on 1, 2 and 3 threads.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmArena, type WasmCall } from '../../src/cpu/wasm-arena.js';
+import { WASM_KERNELS, WASM_KERNEL_NAMES, checkWasmKernel, runWasmKernel, type WasmKernelName } from '../../src/cpu/wasm-kernels.js';
+import { SCHEME_NAMES, applies, makeCase, type Shape } from './helpers.js';
 import { chunkRows, defaultWasmThreads, resolveWasmThreads, runCallOnThreads, terminateWasmThreads, wasmThreadsInfo, wasmThreadsStatus } from '../../src/cpu/wasm-threads.js';
 
 /**
@@ -170,5 +172,51 @@ describe('wasm threads', () => {
     const plain = WasmArena.createSync('plain');
     await expect(runCallOnThreads(plain, { fn: 'heap_base', args: [], rows: 64, rowAlign: 1 }, 2)).rejects.toThrow(/shared memory/);
     await expect(runCallOnThreads(arena, { fn: 'test_fill', args: [], rows: 64, rowAlign: 0 }, 2, { module })).rejects.toThrow(/rowAlign must be a positive integer/);
+  });
+});
+
+describe('wasm kernels on threads', () => {
+  /** M = 1, 3, 8; N off every tile multiple; K of three groups of 32, and one group. */
+  const shapes: readonly Shape[] = [
+    { m: 1, n: 67, k: 96, group: 32, label: 'GEMV N=67 K=96' },
+    { m: 3, n: 203, k: 96, group: 32, label: 'M=3 N=203' },
+    { m: 8, n: 45, k: 32, group: 32, label: 'M=8 K = one group' },
+  ];
+
+  for (const name of WASM_KERNEL_NAMES) {
+    it(`${name}: 2 and 3 threads write the bits of 1 thread, within the kernel's bound`, async () => {
+      const impl = WASM_KERNELS[name];
+      let ran = 0;
+      for (const scheme of SCHEME_NAMES) {
+        if (impl.supports(scheme) !== true) continue;
+        for (const shape of shapes) {
+          if (!applies(scheme, shape)) continue;
+          const c = makeCase(scheme, shape, 11);
+          if (impl.supports(c.qt) !== true) continue;
+          const one = await runWasmKernel(name, c.x, shape.m, c.qt, { threads: 1 });
+          for (const threads of [2, 3]) {
+            const got = await runWasmKernel(name, c.x, shape.m, c.qt, { threads });
+            expect(new Uint32Array(got.buffer), `${name} ${scheme} ${shape.label} ${threads} threads`).toEqual(new Uint32Array(one.buffer));
+          }
+          const check = checkWasmKernel(impl, c.x, shape.m, c.qt, one, c.ref);
+          expect(check.ok, `${name} ${scheme} ${shape.label}: ${check.message}`).toBe(true);
+          ran++;
+        }
+      }
+      expect(ran).toBeGreaterThan(0);
+    });
+  }
+
+  it('runs on workers by default for a large call, and on one thread for a small one', async () => {
+    const impl = WASM_KERNELS[WASM_KERNEL_NAMES[0] as WasmKernelName];
+    const big = makeCase('int4', { m: 1, n: 1024, k: 1024, group: 32, label: 'big' });
+    const before = wasmThreadsInfo();
+    await runWasmKernel(impl, big.x, 1, big.qt);
+    const mid = wasmThreadsInfo();
+    expect(mid.threadedCalls - before.threadedCalls).toBe(defaultWasmThreads() > 1 ? 1 : 0);
+    const small = makeCase('int4', { m: 1, n: 16, k: 64, group: 32, label: 'small' });
+    await runWasmKernel(impl, small.x, 1, small.qt);
+    expect(wasmThreadsInfo().threadedCalls).toBe(mid.threadedCalls);
+    await expect(runWasmKernel(impl, small.x, 1, small.qt, { threads: 0 })).rejects.toThrow(/threads must be a positive integer, got 0/);
   });
 });
