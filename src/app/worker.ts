@@ -7,7 +7,8 @@ import { evaluateScheme } from '../quant/evaluate.js';
 import { sampleActivations } from '../io/sample.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { centralRange, histogram, histogramRange, representativeGroup, sumOfSquares } from './analysis.js';
-import { checkCpuKernels, checkGpuKernels, oracle } from './kernel-check.js';
+import { checkCpuKernels, checkGpuKernels, checkWasmKernels, oracle } from './kernel-check.js';
+import { wasmThreadsStatus } from '../cpu/wasm-threads.js';
 import { verifyMatrix } from '../gpu/verify.js';
 import { errorMessage } from './errors.js';
 import type { BenchRequest, ValidateRequest, VerifyRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
@@ -37,6 +38,10 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
     const g = await workerGpu();
     if (typeof g === 'string') post({ id, type: 'notice', text: `${g}. Checking the CPU kernels only.` });
     else gpu = g;
+  }
+  if (req.kernels) {
+    const threads = wasmThreadsStatus();
+    if (!threads.available) post({ id, type: 'notice', text: `The WebAssembly kernels run on one thread: ${threads.reason}.` });
   }
   const opts = {
     scale: req.scale,
@@ -85,6 +90,7 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
         const ctx = { tensor: t.name, scheme };
         const ref = oracle(x, ev.qt, req.m);
         for (const row of checkCpuKernels(ctx, ev.qt, x, req.m, ref)) post({ id, type: 'kernel', row });
+        for (const row of await checkWasmKernels(ctx, ev.qt, x, req.m, ref)) post({ id, type: 'kernel', row });
         if (gpu) await checkGpuKernels(ctx, gpu, ev.qt, ev.dequantized, x, req.m, ref, (row) => post({ id, type: 'kernel', row }));
       }
       done += 1;
