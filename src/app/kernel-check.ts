@@ -1,6 +1,6 @@
 /**
  * Runs lowbit's matmul kernels on one quantized tensor and checks each against the f64 oracle
- * (DESIGN.md correctness contract), for the Validate page: every CPU kernel of the registry
+ * (the correctness contract, docs/KERNELS.md), for the Validate page: every CPU kernel of the registry
  * (src/cpu/kernels.ts, judged by checkCpuKernel) and, with a device, every GPU kernel variant
  * through the GPU runner (runGpuKernel, gpuKernelBound), as `lowbit verify` does on the sample.
  * Nothing here re-implements a kernel.
