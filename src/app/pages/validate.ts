@@ -257,7 +257,7 @@ export function mountValidate(root: HTMLElement, env: AppEnv): void {
   const schemeFieldset = h('fieldset', { class: 'schemes' }, [h('legend', { text: 'Schemes' })]);
   const quick = h('div', { class: 'quick' }, [
     h('button', { type: 'button', class: 'button small', text: 'Defaults', on: { click: () => setSchemes(DEFAULT_SCHEMES) } }),
-    h('button', { type: 'button', class: 'button small', text: 'All', on: { click: () => setSchemes(ALL_SCHEME_NAMES) } }),
+    h('button', { type: 'button', class: 'button small', id: 'schemes-all', text: 'All', on: { click: () => setSchemes(ALL_SCHEME_NAMES) } }),
     h('button', { type: 'button', class: 'button small', id: 'schemes-none', text: 'None', on: { click: () => setSchemes([]) } }),
   ]);
   schemeFieldset.appendChild(quick);
