@@ -2,7 +2,8 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -526,6 +527,51 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 180_000);
+
+  it('takes a folder (webkitdirectory) and dropped files as one model', async () => {
+    // A folder holding a checkpoint: two .npy tensors, a .safetensors one, and files that are not weights.
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-app-folder-'));
+    const folder = join(dir, 'ckpt');
+    mkdirSync(folder);
+    const a = sampleWeights({ rows: 16, cols: 128, seed: 91 }).data;
+    const b = sampleWeights({ rows: 8, cols: 256, seed: 92 }).data;
+    writeFileSync(join(folder, 'a.npy'), writeNpy(a, [16, 128]));
+    writeFileSync(join(folder, 'b.safetensors'), writeSafetensors([{ name: 'b.weight', shape: [8, 256], data: b }]));
+    writeFileSync(join(folder, 'config.json'), '{}');
+    writeFileSync(join(folder, 'README.md'), 'not weights');
+    const page = await openPage(context, 'validate');
+    await page.setInputFiles('#weights-folder', folder);
+    await page.waitForSelector('#page-validate[data-load="ready"]');
+    expect(await page.locator('.source-info').textContent()).toContain('ckpt/');
+    expect(await page.locator('#tensor-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.tensor))).toEqual(['a', 'b.weight']);
+    expect(await page.locator('#tensor-table tr[data-tensor="a"] td.shard').textContent()).toBe('ckpt/a.npy');
+    await page.click('#schemes-none');
+    await page.check('input[data-scheme="int4"]');
+    await page.uncheck('input[data-testid="check-kernels"]');
+    await page.click('#run-validate');
+    await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
+    for (const [name, w, rows, cols] of [['a', a, 16, 128], ['b.weight', b, 8, 256]] as const) {
+      const e = evaluateScheme(w, rows, cols, 'int4');
+      expect(await page.locator(`#model-table tr[data-tensor="${name}"] [data-col="nmse"]`).getAttribute('title')).toBe(`exact: ${e.metrics.nmse}`);
+    }
+
+    // A drop of two files (a synthetic DataTransfer: no folder entries, so its file list is read).
+    const drop = await page.evaluateHandle(
+      ([x, y]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(x as number[])], 'x.npy'));
+        dt.items.add(new File([new Uint8Array(y as number[])], 'y.npy'));
+        return dt;
+      },
+      [Array.from(writeNpy(a, [16, 128])), Array.from(writeNpy(b, [8, 256]))],
+    );
+    await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer: drop });
+    await expect.poll(() => page.locator('#tensor-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.tensor))).toEqual(['x', 'y']);
+    expect(await page.locator('#tensor-count').textContent()).toMatch(/^2 of 2 tensors selected/);
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('runs the GPU verification matrix (lowbit verify) for a scheme and names every variant, skipped ones with a reason', async () => {
     const page = await openPage(context, 'validate');

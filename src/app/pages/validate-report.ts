@@ -38,6 +38,8 @@ export interface ReportOptions {
 }
 
 const FAMILIES = schemeCategories();
+/** Least milliseconds between two rebuilds of the model view while a run streams results. */
+const MODEL_REFRESH_MS = 1000;
 const FAMILY_OF = new Map(FAMILIES.flatMap((c) => c.schemes.map((s) => [s, c.title] as const)));
 const familyOf = (scheme: string): string => FAMILY_OF.get(scheme) ?? 'Other';
 const FAMILY_COLORS = FAMILIES.map((_, i) => seriesColor(i));
@@ -138,12 +140,18 @@ export function createReport(opts: ReportOptions): ReportHandle {
     });
   };
 
-  /** The model view: shown once results span several tensors. */
-  function renderModel(): void {
+  /**
+   * The model view: shown once results span several tensors. While results stream in it is
+   * rebuilt at most once a second (a large model has thousands of rows); `finish` always does.
+   */
+  let modelShownAt = -Infinity;
+  function renderModel(force = false): void {
     if (!req || tensors.size < 2) {
       modelView.reset();
       return;
     }
+    if (!force && performance.now() - modelShownAt < MODEL_REFRESH_MS) return;
+    modelShownAt = performance.now();
     const r = req;
     const qopts = { scale: r.scale, ...(r.group !== null ? { group: r.group } : {}), ...(r.scaleDType !== null ? { scaleDType: r.scaleDType } : {}) };
     modelView.show(modelReportOf(evals, r.schemes, { name: sourceName, tensors: r.tensors.length, tensorBytes: 0 }, qopts, performance.now() - t0.ms));
@@ -153,6 +161,7 @@ export function createReport(opts: ReportOptions): ReportHandle {
     req = r;
     sourceName = source;
     t0.ms = performance.now();
+    modelShownAt = -Infinity;
     modelView.reset();
     adapter = null;
     evals.length = 0;
@@ -455,7 +464,7 @@ export function createReport(opts: ReportOptions): ReportHandle {
     renderKernelSummary();
     renderSummary();
     renderPareto();
-    renderModel();
+    renderModel(true);
     applyFilter();
   }
 
