@@ -2,7 +2,7 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -570,6 +570,46 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     expect(await page.locator('#tensor-count').textContent()).toMatch(/^2 of 2 tensors selected/);
     await page.close();
     rmSync(dir, { recursive: true, force: true });
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('reads a tensor that lies beyond 2 GiB in a 2.1 GiB file (sparse), through Blob.slice: no size refusal, no whole-file read', async () => {
+    // A .safetensors whose first tensor (1-D U8, listed but not quantized) fills 2^31 + 4096 bytes;
+    // the weight matrix after it starts past the 2 GiB mark. The file is sparse: only its ends are written.
+    const w = sampleWeights({ rows: 16, cols: 128, seed: 95 }).data;
+    const pad = 2 ** 31 + 4096;
+    const headerJson = JSON.stringify({
+      'pad.buffer': { dtype: 'U8', shape: [pad], data_offsets: [0, pad] },
+      'layer.weight': { dtype: 'F32', shape: [16, 128], data_offsets: [pad, pad + w.byteLength] },
+    });
+    const headerBytes = new TextEncoder().encode(headerJson.padEnd(Math.ceil(headerJson.length / 8) * 8, ' '));
+    const lead = new Uint8Array(8 + headerBytes.length);
+    new DataView(lead.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+    lead.set(headerBytes, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-app-big-'));
+    const path = join(dir, 'big.safetensors');
+    const fd = openSync(path, 'w');
+    writeSync(fd, lead, 0, lead.length, 0);
+    writeSync(fd, new Uint8Array(w.buffer, w.byteOffset, w.byteLength), 0, w.byteLength, lead.length + pad);
+    closeSync(fd);
+    expect(statSync(path).size).toBeGreaterThan(2 ** 31);
+    try {
+      const page = await openPage(context, 'validate');
+      await page.setInputFiles('#weights-files', path);
+      await page.waitForSelector('#page-validate[data-load="ready"]', { timeout: 30_000 });
+      expect(await page.locator('.source-info').textContent()).toContain('2.0 GiB');
+      expect(await page.locator('#tensor-table tr[data-tensor="pad.buffer"]').textContent()).toContain('only 2-D weight matrices');
+      await page.click('#schemes-none');
+      await page.check('input[data-scheme="int4"]');
+      await page.uncheck('input[data-testid="check-kernels"]');
+      await page.click('#run-validate');
+      await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
+      const e = evaluateScheme(w, 16, 128, 'int4');
+      expect(await page.locator('.tensor-details table.metrics tr[data-scheme="int4"] td[data-col="nmse"]').getAttribute('title')).toBe(`exact: ${e.metrics.nmse}`);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(problems).toEqual([]);
   }, 90_000);
 
