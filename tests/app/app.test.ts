@@ -426,7 +426,14 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
       expect([await exact(tr, 'bits'), await exact(tr, 'nmse'), await exact(tr, 'cosine')], tot.scheme).toEqual([tot.bitsPerWeight, tot.nmse, tot.cosine].map((x) => `exact: ${x}`));
       expect(await tr.locator('[data-col="tensors"]').textContent()).toBe(tot.refused ? `${tot.tensors} (${tot.refused} refused)` : String(tot.tensors));
     }
-    // The bits budget: the library's plan on the library's report.
+    // The bits budget: a bad one is named; below every scheme there is no plan, and the page says why; then the library's plan.
+    await page.fill('#budget-input', '-1');
+    await page.click('#plan-budget');
+    expect(await page.locator('#budget-result [role="alert"]').textContent()).toContain('must be a positive number');
+    await page.fill('#budget-input', '1');
+    await page.click('#plan-budget');
+    expect(planBudget(lib, 1).error).toBeDefined();
+    expect(await page.locator('#budget-result [role="alert"]').textContent()).toContain(`No plan for 1 bits/weight: ${planBudget(lib, 1).error}`);
     await page.fill('#budget-input', '4.4');
     await page.click('#plan-budget');
     const plan = planBudget(lib, 4.4);
