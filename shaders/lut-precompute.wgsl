@@ -1,4 +1,4 @@
-// LUT precompute (LUT Tensor Core / T-MAC, REFERENCES.md section 2): for every activation row m
+// LUT precompute (LUT Tensor Core, ISCA 2025; T-MAC, EuroSys 2025): for every activation row m
 // and 4-group t (activations 4t..4t+3, zero past K) the symmetrized table
 //   T[idx] = sum_j s_j(idx) x_{4t+j},  s_j = +1 if bit j of idx is set, else -1,
 // built as the CPU buildLutF32 does: pair sums a = x0+x1, b = x0-x1, c = x2+x3, d = x2-x3, the 8

@@ -322,3 +322,164 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
   else if (mode == MODE_SWIZZLE8) byTile(MODE_SWIZZLE8, desc, x, out, m, n0, n1);
   else byTile(MODE_GATHER8, desc, x, out, m, n0, n1);
 }
+
+// ---- int8 activations (W4A8 / W8A8): dequant_i8 ----
+//
+// X is quantized per block of 32 activations within a quant group (the glue; the TypeScript
+// reference src/cpu/dequant-i8.ts holds the rule): xq [M, NG * GP] i16 (values -127..127, zero in
+// the padding), xscale [M, NG * GP / 32] f32. Weights are integers v = q - zero (the integer
+// modes only). Per output, group and block: isum = sum v * xq exactly in i32 (i32x4.dot_i16x8_s,
+// |isum| <= 32 * 127 * 510 < 2^24, so its f32 conversion is exact); then in f32, in this order:
+//   gsum = gsum + f32(isum) * xscale[block]        (per block of the group, in order)
+//   racc = racc + gsum * (scale * unit)            (per group, in order)
+//   y = racc [* tensorScale] [- offacc]            (as dequant_f32)
+// which is the reference's operation order, so the two agree bit for bit.
+
+/** Sum of the four i32 lanes (exact: integer). */
+@inline function isumLanes(v: v128): i32 {
+  const t = i32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1);
+}
+
+@inline function rowsI8(mode: i32, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const bits = field(desc, D_BITS);
+  const ng = field(desc, D_NG);
+  const gp = field(desc, D_GP);
+  const codes = <usize>field(desc, D_CODES);
+  const scales = <usize>field(desc, D_SCALES);
+  const zeros = <usize>field(desc, D_ZEROS);
+  const ids = <usize>field(desc, D_IDS);
+  const tables = <usize>field(desc, D_TABLES);
+  const tstride = <usize>field(desc, D_TABLE_STRIDE);
+  const units = <usize>field(desc, D_UNITS);
+  const useUnit = field(desc, D_USE_UNIT) != 0;
+  const foldZero = field(desc, D_FOLD_ZERO) != 0;
+  const nOut = field(desc, D_N);
+  const rowBytes = <usize>field(desc, D_ROW_BYTES);
+  const nsw = field(desc, D_NSW);
+  const xscales = <usize>field(desc, D_XSCALES);
+  const sh = BYTE_BITS - bits;
+  const slot4 = mode == MODE_SWIZZLE4;
+  const chunkBytes: usize = slot4 ? 16 : 32;
+  const I16_BYTES: usize = 2;
+  const xStride = <usize>(ng * gp) * I16_BYTES;
+  const chunks = gp / CHUNK;
+  const sStride = <usize>(ng * chunks) * F32_BYTES;
+  const nib = i8x16.splat(NIBBLE);
+  const yStride = <usize>nOut * F32_BYTES;
+
+  for (let n = n0; n < n1; n++) {
+    const rowCodes = codes + <usize>n * rowBytes;
+    for (let m0 = 0; m0 < m; m0 += tile) {
+      const mt = tile == 1 ? 1 : min(tile, m - m0);
+      const x0 = x + <usize>m0 * xStride;
+      const s0 = xscales + <usize>m0 * sStride;
+      let r0: f32 = 0;
+      let r1: f32 = 0;
+      let r2: f32 = 0;
+      let r3: f32 = 0;
+      let cp = rowCodes;
+      let xo: usize = 0;
+      let bo: usize = 0;
+      for (let g = 0; g < ng; g++) {
+        const gi = n * ng + g;
+        const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+        const tp = tables + id * tstride;
+        const z = zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
+        let tv = v128.load(tp);
+        let z16 = i16x8.splat(0);
+        if (foldZero) tv = i8x16.sub(tv, i8x16.splat(<i8>z));
+        else z16 = i16x8.splat(<i16>z);
+        let su = load<f32>(scales + <usize>gi * F32_BYTES);
+        if (useUnit) su *= load<f32>(units + id * F32_BYTES);
+        let g0: f32 = 0;
+        let g1: f32 = 0;
+        let g2: f32 = 0;
+        let g3: f32 = 0;
+        for (let ch = 0; ch < chunks; ch++) {
+          const v = v128.load(cp);
+          let i0 = i32x4.splat(0);
+          let i1 = i32x4.splat(0);
+          let i2 = i32x4.splat(0);
+          let i3 = i32x4.splat(0);
+          for (let half = 0; half < 2; half++) {
+            let c: v128;
+            if (slot4) c = half == 0 ? v128.and(v, nib) : i8x16.shr_u(v, 4);
+            else c = half == 0 ? v : v128.load(cp, 16);
+            const q = lookupI8(mode, c, tv, tp, nsw, sh);
+            let h0: v128;
+            let h1: v128;
+            if (mode == MODE_ZEXT8) {
+              h0 = i16x8.extend_low_i8x16_u(q);
+              h1 = i16x8.extend_high_i8x16_u(q);
+            } else {
+              h0 = i16x8.extend_low_i8x16_s(q);
+              h1 = i16x8.extend_high_i8x16_s(q);
+            }
+            if (!foldZero) {
+              h0 = i16x8.sub(h0, z16);
+              h1 = i16x8.sub(h1, z16);
+            }
+            const p0 = x0 + xo;
+            i0 = i32x4.add(i0, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p0)), i32x4.dot_i16x8_s(h1, v128.load(p0, 16))));
+            if (tile > 1) {
+              if (mt > 1) {
+                const p1 = p0 + xStride;
+                i1 = i32x4.add(i1, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p1)), i32x4.dot_i16x8_s(h1, v128.load(p1, 16))));
+              }
+              if (mt > 2) {
+                const p2 = p0 + 2 * xStride;
+                i2 = i32x4.add(i2, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p2)), i32x4.dot_i16x8_s(h1, v128.load(p2, 16))));
+              }
+              if (mt > 3) {
+                const p3 = p0 + 3 * xStride;
+                i3 = i32x4.add(i3, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p3)), i32x4.dot_i16x8_s(h1, v128.load(p3, 16))));
+              }
+            }
+            xo += <usize>HALF * I16_BYTES;
+          }
+          // One block of 32: its exact integer sum times its activation scale.
+          const sp = s0 + bo;
+          g0 += <f32>isumLanes(i0) * load<f32>(sp);
+          if (tile > 1) {
+            if (mt > 1) g1 += <f32>isumLanes(i1) * load<f32>(sp + sStride);
+            if (mt > 2) g2 += <f32>isumLanes(i2) * load<f32>(sp + 2 * sStride);
+            if (mt > 3) g3 += <f32>isumLanes(i3) * load<f32>(sp + 3 * sStride);
+          }
+          bo += F32_BYTES;
+          cp += chunkBytes;
+        }
+        r0 += g0 * su;
+        if (tile > 1) {
+          r1 += g1 * su;
+          r2 += g2 * su;
+          r3 += g3 * su;
+        }
+      }
+      const yp = out + <usize>(m0 * nOut + n) * F32_BYTES;
+      store<f32>(yp, finish(desc, r0, n, m0, ng));
+      if (tile > 1) {
+        if (mt > 1) store<f32>(yp + yStride, finish(desc, r1, n, m0 + 1, ng));
+        if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, r2, n, m0 + 2, ng));
+        if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, r3, n, m0 + 3, ng));
+      }
+    }
+  }
+}
+
+@inline function byTileI8(mode: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  if (m == 1) rowsI8(mode, 1, desc, x, out, m, n0, n1);
+  else rowsI8(mode, M_TILE, desc, x, out, m, n0, n1);
+}
+
+/**
+ * int8 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: xq [M, NG * GP] i16; the
+ * block scales at the descriptor's xscales; integer decode modes only.
+ */
+export function dequant_i8(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const mode = field(desc, D_MODE);
+  if (mode == MODE_SWIZZLE4) byTileI8(MODE_SWIZZLE4, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SEXT8) byTileI8(MODE_SEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_ZEXT8) byTileI8(MODE_ZEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SWIZZLE8) byTileI8(MODE_SWIZZLE8, desc, x, out, m, n0, n1);
+}

@@ -1,6 +1,6 @@
 /**
  * Runs lowbit's matmul kernels on one quantized tensor and checks each against the f64 oracle
- * (DESIGN.md correctness contract), for the Validate page: every CPU kernel of the registry
+ * (the correctness contract, docs/KERNELS.md), for the Validate page: every CPU kernel of the registry
  * (src/cpu/kernels.ts, judged by checkCpuKernel), every WebAssembly kernel (src/cpu/wasm-kernels.ts,
  * on every core when the page is cross-origin isolated, else on one thread) and, with a device,
  * every GPU kernel variant

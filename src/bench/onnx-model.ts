@@ -4,7 +4,7 @@
  *
  * Field numbers are those of onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto,
  * TensorProto, ValueInfoProto, TypeProto) and of the contrib op's schema in onnxruntime
- * (REFERENCES.md section 4): B uint8 [N, k_blocks, block_size * bits / 8], scales float
+ * (onnxruntime's contrib op MatMulNBits, docs/ContribOperators.md): B uint8 [N, k_blocks, block_size * bits / 8], scales float
  * [N * k_blocks], optional zero_points uint8 [N * ceil(k_blocks * bits / 8)], attributes K, N,
  * bits, block_size, accuracy_level.
  */

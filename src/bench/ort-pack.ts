@@ -1,5 +1,5 @@
 /**
- * Packs a lowbit QuantizedTensor into onnxruntime's MatMulNBits layout (REFERENCES.md section 4):
+ * Packs a lowbit QuantizedTensor into onnxruntime's MatMulNBits layout (onnxruntime's contrib op MatMulNBits, docs/ContribOperators.md):
  * W = (q - zp) * scale with unsigned q in 0..2^bits - 1, B uint8 [N, k_blocks, blockSize * bits / 8]
  * with element j of a block at bits [j * bits, (j + 1) * bits) of the block's bytes (low bits
  * first: for 4 bits, the low nibble is the even element), zero points packed the same way per row

@@ -28,11 +28,11 @@ import { timeAsync, timeSync } from './timers.js';
 import { caseTiming, type Layer } from './shapes.js';
 import type { RowStatus } from './types.js';
 
-/** MatMulNBits block size the peers run with (REFERENCES.md section 6 measured block 32). */
+/** MatMulNBits block size the peers run with (block 32, onnxruntime's common choice for int4 models). */
 export const PEER_BLOCK = 32;
 /** accuracy_level 0: f32 activations and accumulation (the WebGPU EP's default 4 quantizes A to int8). */
 export const PEER_ACCURACY_LEVEL = 0;
-/** Bound constant for a peer's f32 accumulation in any order (DESIGN.md contract, c = 2). */
+/** Bound constant for a peer's f32 accumulation in any order (the contract of docs/KERNELS.md, c = 2). */
 const PEER_BOUND_C = 2;
 
 /** Fewest samples of a threaded lowbit kernel (one call per sample: short calls need more). */

@@ -3,16 +3,15 @@
  * model.safetensors.index.json names) with their types, shapes, bits/weight and byte ranges,
  * read from the headers alone.
  */
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { openFileSource } from '../io/node-file-source.js';
 import { describeGgufValue, listSafetensorsHeader, listTensorFile, tensorFileFormat, type FileListing } from '../io/inspect.js';
 import type { GgufArray, GgufValue } from '../io/gguf.js';
+import { MAX_INDEX_BYTES, parseModelIndex, type ModelIndex } from '../io/model.js';
 import { parseWithPositionals, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { formatTable, sig } from './table.js';
 
-/** Largest model.safetensors.index.json read (its weight map lists tensor names only). */
-const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** Array items a --json listing carries per metadata array. */
 const JSON_ARRAY_HEAD = 16;
 
@@ -34,30 +33,21 @@ interface ShardListing {
 }
 
 /**
- * Lists every shard named by a model.safetensors.index.json (`weight_map`: tensor -> shard file
- * in the same directory). Shard names must be plain file names; a shard's header must hold the
- * tensors the index gives it.
+ * Lists every shard named by a model.safetensors.index.json (parsed and checked by the model
+ * reader's parseModelIndex: shards are plain .safetensors names beside the index). A shard's
+ * header must hold the tensors the index gives it; those it lacks are reported as missing.
  */
 async function listIndex(path: string): Promise<ShardListing[]> {
   const src = await openFileSource(path);
-  let json: unknown;
+  let index: ModelIndex;
   try {
-    if (src.size > MAX_INDEX_BYTES) throw new Error(`${path}: ${src.size} bytes is above the ${MAX_INDEX_BYTES}-byte limit for an index file`);
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await src.read(0, src.size)));
-  } catch (e) {
-    throw new Error(e instanceof SyntaxError ? `${path}: not valid JSON: ${e.message}` : (e as Error).message);
+    if (src.size > MAX_INDEX_BYTES) throw new Error(`cannot read '${path}': index: ${src.size} bytes, more than the ${MAX_INDEX_BYTES} an index may have`);
+    index = parseModelIndex(await src.read(0, src.size), path);
   } finally {
     await src.close();
   }
-  const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new Error(`${path}: no "weight_map" object (tensor name -> shard file)`);
-  const byShard = new Map<string, string[]>();
-  for (const [tensor, shard] of Object.entries(weightMap)) {
-    if (typeof shard !== 'string' || shard === '' || shard !== basename(shard) || shard === '..' || shard.includes('\\')) {
-      throw new Error(`${path}: tensor '${tensor}' maps to ${JSON.stringify(shard)}, not a file name in the index's directory`);
-    }
-    byShard.set(shard, [...(byShard.get(shard) ?? []), tensor]);
-  }
+  const byShard = new Map<string, string[]>(index.shards.map((s) => [s, []]));
+  for (const [tensor, shard] of index.weightMap) byShard.get(shard)?.push(tensor);
   const out: ShardListing[] = [];
   for (const [shard, tensors] of byShard) {
     const shardSrc = await openFileSource(join(dirname(path), shard));

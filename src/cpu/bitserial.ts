@@ -1,5 +1,5 @@
 /**
- * The `bitserial` kernel: BitMoD-style mpGEMM (REFERENCES.md section 1). Every weight is an
+ * The `bitserial` kernel: BitMoD-style mpGEMM (BitMoD, HPCA 2025; docs/KERNELS.md). Every weight is an
  * integer q of its element type's unit (value = q * unit, e.g. unit 0.5 for E2M1, 1 for the
  * BitMoD FP3/FP4 grids written in integer units) and q is a sum of a few signed power-of-two
  * terms sign * 2^shift. A group's partial sum is accumulated term by term, sign * x * 2^shift

@@ -8,7 +8,7 @@
  *
  *   |y - y_exact| <= gamma_n * sum_k |term_k|,   gamma_n = n u / (1 - n u),   u = 2^-24.
  *
- * DESIGN.md writes the contract as |y - y_ref| <= c * K * u * sum_k |x_k w_k|, so a kernel whose
+ * docs/KERNELS.md writes the contract as |y - y_ref| <= c * K * u * sum_k |x_k w_k|, so a kernel whose
  * terms pass through n roundings, and whose terms sum in magnitude to at most kappa times
  * sum_k |x_k w_k| (kappa = 1 unless a decomposition has terms of both signs), gets
  *
@@ -29,7 +29,7 @@ export function gamma(n: number, u: number = F32_UNIT_ROUNDOFF): number {
   return nu < 1 ? nu / (1 - nu) : Infinity;
 }
 
-/** The DESIGN.md constant c for a kernel whose terms pass through `roundings` f32 roundings. */
+/** The contract's constant c (docs/KERNELS.md) for a kernel whose terms pass through `roundings` f32 roundings. */
 export function boundConstant(roundings: number, k: number, kappa = 1): number {
   return (BOUND_SLACK * kappa * gamma(roundings)) / (k * F32_UNIT_ROUNDOFF);
 }

@@ -1,5 +1,5 @@
 /**
- * The matmul correctness contract (DESIGN.md): every output within
+ * The matmul correctness contract (docs/KERNELS.md): every output within
  *   |y - y_ref| <= c * K * u * sum_k |x_k w_k|
  * of the f64 oracle, u = 2^-24 for f32 accumulation. A failure names the first offending element.
  */
@@ -31,7 +31,7 @@ export interface BoundOptions {
   readonly extra?: Float64Array | ((index: number) => number);
 }
 
-/** Checks `got` (row-major [M, N]) against the oracle under the DESIGN.md bound. */
+/** Checks `got` (row-major [M, N]) against the oracle under the contract's bound (docs/KERNELS.md). */
 export function checkMatmulBound(got: ArrayLike<number>, ref: RefResult, m: number, n: number, k: number, opts: BoundOptions): BoundCheck {
   if (got.length !== m * n) throw new Error(`bound check: got ${got.length} outputs, expected M*N = ${m}*${n}`);
   const u = opts.u ?? F32_UNIT_ROUNDOFF;

@@ -11,5 +11,6 @@ export * from './bitserial.js';
 export * from './kernels.js';
 export { WasmArena, runWasmKernelSync, DEFAULT_WEIGHT_BUDGET, type WasmCall, type WasmWeights, type WasmKernelImpl } from './wasm-arena.js';
 export type { WasmBuild } from './wasm-module.js';
-export { wasmDequant, dequantPlan, wasmDequantRoundings, WASM_DEQUANT_C, type DequantPlan, type DequantMode } from './wasm-dequant.js';
+export * from './dequant-i8.js';
+export { wasmDequant, wasmDequantI8, dequantPlan, wasmDequantRoundings, WASM_DEQUANT_C, type DequantPlan, type DequantMode } from './wasm-dequant.js';
 export * from './wasm-kernels.js';

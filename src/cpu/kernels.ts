@@ -1,6 +1,6 @@
 /**
  * The CPU kernel registry: every mpGEMM kernel Y[M, N] = X[M, K] . W[N, K]^T by name, with its
- * family, what it supports, how to run it and the error bound it is held to (DESIGN.md
+ * family, what it supports, how to run it and the error bound it is held to (docs/KERNELS.md
  * correctness contract: |y - y_ref| <= c * K * u * sum_k |x_k w_k| + extra).
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
@@ -15,7 +15,7 @@ import { unknownNameMessage } from '../util/nearest.js';
 
 /** Names of the CPU kernels. */
 export type CpuKernelName = 'ref' | 'dequant' | 'lut-f32' | 'lut-i8' | 'bitserial';
-/** Kernel families (DESIGN.md kernel names). */
+/** Kernel families (docs/KERNELS.md). */
 export type CpuKernelFamily = 'ref' | 'dequant' | 'lut' | 'bitserial';
 
 /** One CPU kernel. */

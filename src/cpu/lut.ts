@@ -1,6 +1,6 @@
 /**
  * The `lut` kernels: LUT Tensor Core / T-MAC table-lookup mpGEMM over bit planes
- * (REFERENCES.md section 2), with f32 tables (`lut-f32`) or int8 tables (`lut-i8`).
+ * (LUT Tensor Core, ISCA 2025; T-MAC, EuroSys 2025; docs/KERNELS.md), with f32 tables (`lut-f32`) or int8 tables (`lut-i8`).
  *
  * Weights. Every supported element type decodes affinely from its unsigned (offset-binary) code
  * q_u (src/format/bitplanes.ts): value = alpha * q_u + beta - zero, with

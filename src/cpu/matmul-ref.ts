@@ -1,6 +1,6 @@
 /**
  * The f64 oracle: Y[M, N] = X[M, K] . W[N, K]^T accumulated in f64, plus the per-output magnitude
- * sum_k |x_k w_k| that the error bound of DESIGN.md scales with.
+ * sum_k |x_k w_k| that the error bound of docs/KERNELS.md scales with.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { dequantize } from '../quant/quantize.js';

@@ -26,6 +26,7 @@ import { unpackCodes } from '../format/pack.js';
 import { checkMatmulArgs } from './args.js';
 import { boundConstant } from './bound.js';
 import { absActivations, offsetExtraBound } from '../gpu/offset-bound.js';
+import { dequantI8BoundC, dequantI8ExtraBound, dequantI8Support, i8BlocksPerGroup, quantizeActivationBlocks } from './dequant-i8.js';
 
 /** Decode modes of wasm/dequant.ts (MODE_*). */
 export const DEQUANT_MODES = { swizzle4: 0, planes4: 1, sext8: 2, zext8: 3, swizzle8: 4, gather8: 5 } as const;
@@ -369,4 +370,43 @@ export const wasmDequant: WasmKernelImpl = {
   c: WASM_DEQUANT_C,
   boundC: (qt) => boundConstant(wasmDequantRoundings(qt), qt.cols),
   extraBound: (x, qt, m) => (qt.offsets ? offsetExtraBound(qt, m, absActivations(x), Math.max(wasmDequantRoundings(qt), qt.groupSize + qt.cols / qt.groupSize + 1)) : undefined),
+};
+
+/** Decode modes dequant_i8 takes (the integer ones). */
+const I8_MODES: readonly DequantMode[] = ['swizzle4', 'sext8', 'zext8', 'swizzle8'];
+const I16_BYTES = 2;
+
+/** The int8-activation WebAssembly dequant kernel (bit-exact with src/cpu/dequant-i8.ts). */
+export const wasmDequantI8: WasmKernelImpl = {
+  name: 'wasm-dequant-i8',
+  family: 'dequant',
+  description: 'WebAssembly SIMD W·A8: activations int8 per block of 32 (absmax scale), exact i32 block sums (i32x4.dot_i16x8_s), f32 block and group scales',
+  supports(target) {
+    const ok = dequantI8Support(target);
+    if (ok !== true || typeof target === 'string') return ok;
+    const mode = planOf(target).mode;
+    return I8_MODES.includes(mode) ? true : `${target.elementTypes.join('/')} decodes through f32 tables here (${mode}), not int8 tables`;
+  },
+  weightBytes: (qt) => weightParts(qt, planOf(qt)),
+  load: loadDequantWeights,
+  prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float32Array, m: number, outPtr: number): WasmCall {
+    checkMatmulArgs('wasm-dequant-i8', x, m, qt);
+    const { cols: k, groupSize: gs } = qt;
+    const ng = k / gs;
+    const gp = w.gp as number;
+    const xa = quantizeActivationBlocks(x, m, k, gs);
+    const stride = ng * gp;
+    const xPtr = arena.alloc(m * stride * I16_BYTES);
+    const xq = new Int16Array(arena.memory.buffer, xPtr, m * stride);
+    xq.fill(0);
+    for (let i = 0; i < m; i++) for (let g = 0; g < ng; g++) for (let t = 0; t < gs; t++) xq[i * stride + g * gp + t] = xa.q[i * k + g * gs + t] as number;
+    if (i8BlocksPerGroup(gs) !== gp / WASM_CHUNK) throw new Error('lowbit wasm: int8 blocks and padded groups disagree (internal error)');
+    const xscales = arena.put(xa.scales);
+    const xsum = qt.offsets ? arena.put(groupXSums(x, m, k, gs)) : 0;
+    const desc = writeDescriptor(arena, qt, w, { xsum, xscales });
+    return { fn: 'dequant_i8', args: [desc, xPtr, outPtr, m], rows: qt.rows, rowAlign: 1 };
+  },
+  c: WASM_DEQUANT_C,
+  boundC: dequantI8BoundC,
+  extraBound: dequantI8ExtraBound,
 };

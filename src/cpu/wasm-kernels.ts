@@ -8,7 +8,7 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.js';
 import { compileWasm } from './wasm-module.js';
 import { runWasmKernelThreaded, sharedWasmArena, wasmThreadsFor } from './wasm-threads.js';
-import { wasmDequant } from './wasm-dequant.js';
+import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
 import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -16,6 +16,7 @@ import { unknownNameMessage } from '../util/nearest.js';
 /** Every WebAssembly kernel, keyed by name. */
 export const WASM_KERNELS = {
   'wasm-dequant': wasmDequant,
+  'wasm-dequant-i8': wasmDequantI8,
 } as const satisfies Record<string, WasmKernelImpl>;
 
 /** Names of the WebAssembly kernels. */

@@ -35,13 +35,13 @@ function codebook(bits: number, values: readonly number[], ties: CodebookSpec['t
     : { kind: 'codebook', bits, values, ties, unit, description };
 }
 
-/** BitMoD FP3 magnitudes in integer units (REFERENCES.md section 1): 0 1 2 4. */
+/** BitMoD FP3 magnitudes in integer units (BitMoD, HPCA 2025): 0 1 2 4. */
 const FP3_MAGNITUDES = [0, 1, 2, 4] as const;
-/** BitMoD FP4 magnitudes in integer units: E2M1 values x2 (REFERENCES.md section 1). */
+/** BitMoD FP4 magnitudes in integer units: E2M1 values x2 (BitMoD, HPCA 2025). */
 const FP4_MAGNITUDES = [0, 1, 2, 3, 4, 6, 8, 12] as const;
-/** ANT flint4 magnitudes in integer units (REFERENCES.md section 1): FP4's 12 becomes 16. */
+/** ANT flint4 magnitudes in integer units (ANT, MICRO 2022; as BitMoD lists it): FP4's 12 becomes 16. */
 const FLINT4_MAGNITUDES = [0, 1, 2, 3, 4, 6, 8, 16] as const;
-/** bitsandbytes NF4 levels, ascending (REFERENCES.md section 4). */
+/** bitsandbytes NF4 levels, ascending (QLoRA, NeurIPS 2023; bitsandbytes). */
 const NF4_LEVELS = [
   -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
   -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,

@@ -1,6 +1,6 @@
 /**
- * Bit-plane view of a QuantizedTensor's codes, the layout LUT kernels (LUT Tensor Core, T-MAC;
- * REFERENCES.md section 2) read: plane i holds bit i of every element's unsigned code.
+ * Bit-plane view of a QuantizedTensor's codes, the layout LUT kernels (LUT Tensor Core, ISCA 2025;
+ * T-MAC, EuroSys 2025) read: plane i holds bit i of every element's unsigned code.
  *
  * Unsigned code q_u of an element:
  * - two's-complement element types (signed ints, and codebooks whose values are the two's

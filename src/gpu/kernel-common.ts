@@ -16,7 +16,7 @@ import type { GpuQuantizedTensor } from './gpu-tensor.js';
 import type { ComputeJob, SubmitOptions, TimerKind } from './timing.js';
 import type { KernelTuning, TunedFamily } from './tuning.js';
 
-/** Kernel families (DESIGN.md "Kernels"). */
+/** Kernel families (docs/KERNELS.md). */
 export type KernelFamily = 'dequant' | 'lut' | 'bitserial' | 'f32';
 
 /** An optional capability a variant needs. */

@@ -5,7 +5,7 @@
  * (gemv for any M, one workgroup per few weight rows; gemm tiled for M > 1) x flavour (plain
  * tree reduction, subgroup reduction, packed int8 dot product, f16 activations, ...). Each
  * entry says which optional capabilities it needs, which schemes it supports (true or a
- * reason), which CPU kernel it mirrors, and the error bound it is held to (DESIGN.md:
+ * reason), which CPU kernel it mirrors, and the error bound it is held to (docs/KERNELS.md:
  * |y - y_ref| <= c * K * u * sum_k |x_k w_k| (+ a documented extra term)).
  *
  * Every result names the variant that ran and the clock that timed it.

@@ -1,6 +1,6 @@
 /**
  * The scheme registry: element datatype(s) + scale rule + default group size + scale storage,
- * for every scheme name in DESIGN.md. `quantize` is driven entirely by these records.
+ * for every scheme name lowbit offers (docs/FORMATS.md). `quantize` is driven entirely by these records.
  */
 import { isDTypeName, type DTypeName } from '../dtype/registry.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -53,7 +53,7 @@ export interface SchemeSpec {
 
 const ALL: readonly Granularity[] = ['group', 'channel', 'tensor'];
 const F16_F32: readonly ScaleDType[] = ['f16', 'f32'];
-/** BitMoD's reference quantizer clamps every group scale to [1e-5, 1e4] (REFERENCES.md section 1). */
+/** BitMoD's reference quantizer clamps every group scale to [1e-5, 1e4] (BitMoD, HPCA 2025). */
 const BITMOD_CLAMP = [1e-5, 1e4] as const;
 const DEFAULT_GROUP = 128;
 

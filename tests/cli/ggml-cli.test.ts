@@ -83,7 +83,7 @@ describe('lowbit inspect', () => {
     expect(missing.code).toBe(1);
     expect(missing.out).toContain('MISSING from m-1.safetensors (named by the index): c.weight');
     writeFileSync(index, JSON.stringify({ weight_map: { 'a.weight': '../m-1.safetensors' } }));
-    expect((await run('inspect', index)).err).toContain(`tensor 'a.weight' maps to "../m-1.safetensors", not a file name in the index's directory`);
+    expect((await run('inspect', index)).err).toContain(`"weight_map" entry 'a.weight' names '../m-1.safetensors'; shards must be plain file names beside the index`);
   });
 
   it('usage errors: no file, an unknown extension', async () => {

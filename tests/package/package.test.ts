@@ -88,6 +88,26 @@ describe('the packed lowbit', () => {
     expect(existsSync(join(pkgDir, 'src', 'app'))).toBe(false);
   });
 
+  it('cites only documents it ships: no comment or doc points at design notes outside the package', () => {
+    const pkgDir = join(app, 'node_modules', 'lowbit');
+    const unshipped = /\b(DESIGN|REFERENCES|STYLE)\.md\b/;
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== 'node_modules') walk(p);
+        } else if (/\.(ts|js|mjs|md|wgsl|json)$/.test(e.name) && unshipped.test(readFileSync(p, 'utf8'))) {
+          offenders.push(p.slice(pkgDir.length + 1));
+        }
+      }
+    };
+    walk(pkgDir);
+    expect(offenders).toEqual([]);
+    // The documents the comments do cite are in the package.
+    for (const doc of ['docs/KERNELS.md', 'docs/FORMATS.md']) expect(existsSync(join(pkgDir, doc)), doc).toBe(true);
+  });
+
   it('runs the plain JavaScript example (import from "lowbit" in an .mjs)', async () => {
     const r = await sh('node', ['quickstart.mjs'], app);
     expectOk(r, 'node quickstart.mjs');
