@@ -10,6 +10,8 @@ import { matmulDequantI8 } from '../../src/cpu/dequant-i8.js';
 /** Readable TypeScript references a kernel's integer arithmetic equals bit for bit. */
 const BIT_EXACT: Readonly<Record<string, (x: Float32Array, m: number, qt: QuantizedTensor) => Float32Array>> = {
   'wasm-dequant-i8': (x, m, qt) => matmulDequantI8(x, m, qt),
+  'wasm-lut-i8': (x, m, qt) => CPU_KERNELS['lut-i8'].run(x, m, qt, new Float32Array(m * qt.rows)),
+  'wasm-bitserial': (x, m, qt) => CPU_KERNELS.bitserial.run(x, m, qt, new Float32Array(m * qt.rows)),
 };
 import { SCHEME_NAMES, applies, makeCase, type Shape } from './helpers.js';
 
