@@ -146,7 +146,7 @@ async function runWebgpu(kernel: CpuKernel, requested: string | undefined, x: Fl
     const v = chooseGpuVariant(gpu, kernel, qt, m, requested);
     const got = await runGpuKernel(gpu, v.name, x, m, qt);
     const w = dequantize(qt);
-    const bound = gpuKernelBound(v, { qt, m, x, w });
+    const bound = gpuKernelBound(v, { qt, m, x, w, tuning: got.tuning });
     const check = checkMatmulBound(got.y, matmulRefDense(x, w, m, qt.rows, qt.cols), m, qt.rows, qt.cols, bound);
     const timing = got.timer === 'timestamp-query' ? 'GPU timestamp-query, kernel passes only, one run' : 'wall clock from submit to done, one run';
     return { y: got.y, ms: got.gpuMs ?? NaN, timing, variant: got.variant, description: v.description, adapter: gpu.describe(), boundC: bound.c, extraBound: bound.extra !== undefined, check };
