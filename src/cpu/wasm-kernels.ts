@@ -90,6 +90,8 @@ export async function runWasmKernel(kernel: WasmKernelName | WasmKernelImpl, x: 
   const ok = impl.supports(qt);
   if (ok !== true) throw new Error(`kernel ${impl.name} does not support ${qt.scheme}: ${ok}`);
   if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
+  const { out } = opts;
+  if (out !== undefined && out.length !== m * qt.rows) throw new RangeError(`kernel ${impl.name}: out has ${out.length} elements, expected M*N = ${m}*${qt.rows} = ${m * qt.rows}`);
   const arena = opts.arena ?? (await defaultWasmArena());
   return runWasmKernelSync(impl, arena, x, m, qt, opts.out);
 }
