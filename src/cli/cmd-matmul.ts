@@ -255,7 +255,7 @@ export const matmulCommand: Command = {
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
-    if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new UsageError(`--backend must be ${BACKENDS.join(', ')}, got '${o.backend}'`);
+    if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new UsageError(`--backend must be cpu, wasm or webgpu, got '${o.backend}'`);
     const backend = o.backend as Backend;
     if (o.variant !== undefined && backend !== 'webgpu') throw new UsageError('--variant needs --backend webgpu');
     if (o.threads !== undefined && backend !== 'wasm') throw new UsageError('--threads needs --backend wasm');

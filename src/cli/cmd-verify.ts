@@ -48,7 +48,7 @@ export const verifyCommand: Command = {
       schemes: { type: 'string' },
       backend: { type: 'string', default: 'all' },
     });
-    if (!(BACKENDS as readonly string[]).includes(opts.backend)) throw new UsageError(`--backend must be ${BACKENDS.join(', ')}, got '${opts.backend}'`);
+    if (!(BACKENDS as readonly string[]).includes(opts.backend)) throw new UsageError(`--backend must be all, webgpu or wasm, got '${opts.backend}'`);
     const backend = opts.backend as (typeof BACKENDS)[number];
     const schemes = opts.schemes
       ?.split(',')

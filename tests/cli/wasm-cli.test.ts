@@ -48,7 +48,7 @@ describe('lowbit matmul --backend wasm', () => {
     expect(r.err).toContain('--threads must be a positive integer, got 0');
     r = await runCli('matmul', '--backend', 'wsam', '--scheme', 'int4');
     expect(r.code).toBe(2);
-    expect(r.err).toContain("--backend must be cpu, wasm, webgpu, got 'wsam'");
+    expect(r.err).toContain("--backend must be cpu, wasm or webgpu, got 'wsam'");
   });
 });
 
@@ -77,6 +77,6 @@ describe('lowbit verify --backend wasm', () => {
     expect(parsed.rows.find((x) => x.variant === 'wasm-dequant-i8')?.message).toBe('within bound, bit-exact with its TypeScript reference');
     const bad = await runCli('verify', '--backend', 'cuda');
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain("--backend must be all, webgpu, wasm, got 'cuda'");
+    expect(bad.err).toContain("--backend must be all, webgpu or wasm, got 'cuda'");
   });
 });
