@@ -375,6 +375,8 @@ export const wasmDequant: WasmKernelImpl = {
 /** Decode modes dequant_i8 takes (the integer ones). */
 const I8_MODES: readonly DequantMode[] = ['swizzle4', 'sext8', 'zext8', 'swizzle8'];
 const I16_BYTES = 2;
+/** Rows of X per tile in dequant_i8 (M_TILE). */
+const I8_M_TILE = 4;
 
 /** The int8-activation WebAssembly dequant kernel (bit-exact with src/cpu/dequant-i8.ts). */
 export const wasmDequantI8: WasmKernelImpl = {
@@ -401,7 +403,13 @@ export const wasmDequantI8: WasmKernelImpl = {
     xq.fill(0);
     for (let i = 0; i < m; i++) for (let g = 0; g < ng; g++) for (let t = 0; t < gs; t++) xq[i * stride + g * gp + t] = xa.q[i * k + g * gs + t] as number;
     if (i8BlocksPerGroup(gs) !== gp / WASM_CHUNK) throw new Error('lowbit wasm: int8 blocks and padded groups disagree (internal error)');
-    const xscales = arena.put(xa.scales);
+    // Block scales transposed to [block][MP] (wasm/dequant.ts): MP = 1 for M = 1, else M rounded up to 4.
+    const mp = m === 1 ? 1 : Math.ceil(m / I8_M_TILE) * I8_M_TILE;
+    const blocks = ng * (gp / WASM_CHUNK);
+    const xscales = arena.alloc(blocks * mp * F32_BYTES);
+    const xs = arena.f32(xscales, blocks * mp);
+    xs.fill(0);
+    for (let i = 0; i < m; i++) for (let b = 0; b < blocks; b++) xs[b * mp + i] = xa.scales[i * blocks + b] as number;
     const xsum = qt.offsets ? arena.put(groupXSums(x, m, k, gs)) : 0;
     const desc = writeDescriptor(arena, qt, w, { xsum, xscales });
     return { fn: 'dequant_i8', args: [desc, xPtr, outPtr, m], rows: qt.rows, rowAlign: 1 };
