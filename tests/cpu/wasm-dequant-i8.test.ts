@@ -109,6 +109,13 @@ describe('wasm-dequant-i8', () => {
     expect(dequantI8BoundC(i4)).toBe(boundConstant(10, 256));
     const nv = quantize(new Float32Array(32).fill(0.5), 1, 32, 'nvfp4');
     expect(dequantI8Roundings(nv)).toBe(1 + 2 + 4 + 2);
+    // The documented general constant covers every group layout once K >= 16.
+    for (const k of [16, 96, 4096]) {
+      for (const g of [1, 4, 16, 48, k]) {
+        if (k % g !== 0) continue;
+        expect(kernel.boundC(quantize(new Float32Array(k).fill(0.5), 1, k, 'int8', { group: g }))).toBeLessThanOrEqual(kernel.c);
+      }
+    }
     // With outlier channels the int8 rounding of X dominates: without the extra term the check fails.
     const { x, qt } = tensor('int4', { m: 2, n: 16, k: 256, group: 64, label: '' });
     const y = await runWasmKernel('wasm-dequant-i8', x, 2, qt);
