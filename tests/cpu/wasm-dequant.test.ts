@@ -1,7 +1,7 @@
 // The WebAssembly dequant kernel (f32 activations) against the f64 oracle and the TypeScript dequant kernel on every scheme, the GPU tests' shapes and awkward ones.
 import { describe, expect, it } from 'vitest';
 import { WASM_KERNELS, checkWasmKernel, getWasmKernel, runWasmKernel, wasmKernelsStatus, WASM_KERNEL_NAMES } from '../../src/cpu/wasm-kernels.js';
-import { WASM_CHUNK, WASM_DEQUANT_C, dequantLayout, dequantPlan, wasmDequantRoundings, type DequantMode } from '../../src/cpu/wasm-dequant.js';
+import { WASM_CHUNK, WASM_DEQUANT_C, dequantLayout, dequantLayoutPacked4, dequantPlan, wasmDequantRoundings, type DequantMode } from '../../src/cpu/wasm-dequant.js';
 import { CPU_KERNELS, checkCpuKernel } from '../../src/cpu/kernels.js';
 import { matmulDequant } from '../../src/cpu/dequant.js';
 import { boundConstant } from '../../src/cpu/bound.js';
@@ -123,10 +123,18 @@ describe('wasm-dequant', () => {
         }
       }
     }
+    // From the packed words directly (4-bit, groups of 32k) as from the unpacked codes.
+    for (const [scheme, group] of [['int4', 32], ['int4', 128], ['bitmod4', 64], ['nf4', 0]] as const) {
+      const t = quantize(sampleWeights({ rows: 5, cols: 256, seed: 4 }).data, 5, 256, scheme, { group });
+      const u = unpackCodes(t.codes, 5, 256, 4);
+      expect(Array.from(dequantLayoutPacked4(t)), `${scheme} g${group}`).toEqual(Array.from(dequantLayout(t, u, dequantPlan(t, u))));
+    }
     // 8-bit codes: one byte per code.
     const q8 = quantize(sampleWeights({ rows: 1, cols: 32, seed: 3 }).data, 1, 32, 'int8', { group: 32 });
     const c8 = unpackCodes(q8.codes, 1, 32, 8);
     expect(Array.from(dequantLayout(q8, c8, dequantPlan(q8, c8)))).toEqual(Array.from(c8));
+    // ... which are the packed words' bytes (what load copies for 8-bit codes in groups of 32k).
+    expect(Array.from(new Uint8Array(q8.codes.buffer, q8.codes.byteOffset, q8.codes.byteLength))).toEqual(Array.from(c8));
   });
 
   it('a code that decodes to NaN in use (ternary) takes the f32 path and gives NaN where the reference does', async () => {
