@@ -174,16 +174,14 @@ export function dequantPlan(qt: QuantizedTensor, codes?: Uint8Array): DequantPla
   }
   if (integer) {
     const half = 1 << (bits - 1);
-    const sext = ints.every((g) => g.q.every((v, c) => v === (c >= half ? c - entries : c) || v === 0));
-    const zext = ints.every((g) => g.q.every((v, c) => v === c || v === 0));
-    // Identity decodes must hold for every valid code (a 0 entry is an invalid code or code 0).
+    // An identity decode must hold for every valid code of every element type.
     const exact = (f: (c: number) => number): boolean =>
       elementTypes.every((t, i) => {
         const grid = getDType(t).grid!;
         return (ints[i] as { q: Int32Array }).q.every((v, c) => !grid.validCode[c] || v === f(c));
       });
-    if (sext && exact((c) => (c >= half ? c - entries : c))) return { ...base, mode: 'sext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
-    if (zext && exact((c) => c)) return { ...base, mode: 'zext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
+    if (exact((c) => (c >= half ? c - entries : c))) return { ...base, mode: 'sext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
+    if (exact((c) => c)) return { ...base, mode: 'zext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
     if (fitsI8 && bits <= 6) return { ...base, mode: 'swizzle8', nsw: entries / TABLE_PART_BYTES, tables: i8Table(), tableStride: PLANES_BYTES };
   }
   const stride = align16(entries * F32_BYTES);
