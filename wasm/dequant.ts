@@ -39,7 +39,9 @@
 // y -= offacc with offacc the serial f32 sum of fl(offset_g * xsum_g) (the TS reference's).
 //
 // Preconditions: every pointer 16-byte aligned (the glue's arena), GP a multiple of 32, codes
-// < 2^bits. Memory is the glue's; nothing is allocated here.
+// < 2^bits. Memory is the glue's; nothing is allocated here, and the kernels keep no module
+// state (no globals), so threads sharing the memory may run disjoint row ranges at once: each
+// writes only Y[., n] for its own n.
 
 /** Decode modes (see the header). */
 const MODE_SWIZZLE4: i32 = 0;
