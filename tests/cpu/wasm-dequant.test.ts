@@ -1,5 +1,6 @@
 // The WebAssembly dequant kernel (f32 activations) against the f64 oracle and the TypeScript dequant kernel on every scheme, the GPU tests' shapes and awkward ones.
 import { describe, expect, it } from 'vitest';
+import { WasmArena } from '../../src/cpu/wasm-arena.js';
 import { WASM_KERNELS, checkWasmKernel, getWasmKernel, runWasmKernel, wasmKernelsStatus, WASM_KERNEL_NAMES } from '../../src/cpu/wasm-kernels.js';
 import { WASM_CHUNK, WASM_DEQUANT_C, dequantLayout, dequantLayoutPacked4, dequantPlan, wasmDequantRoundings, type DequantMode } from '../../src/cpu/wasm-dequant.js';
 import { CPU_KERNELS, checkCpuKernel } from '../../src/cpu/kernels.js';
@@ -93,6 +94,25 @@ describe('wasm-dequant', () => {
         const one = await runWasmKernel('wasm-dequant', x.slice(i * k, (i + 1) * k), 1, qt);
         expect(Array.from(one), `${scheme} row ${i}`).toEqual(Array.from(all.subarray(i * 11, (i + 1) * 11)));
       }
+    }
+  });
+
+  it('a shared-memory arena (the thread pool\'s build) and calls split over row ranges give the same Y bit for bit', async () => {
+    const shared = await WasmArena.create('shared');
+    for (const name of WASM_KERNEL_NAMES) {
+      const impl = WASM_KERNELS[name];
+      const { x, qt } = tensor('int4_asym', { m: 5, n: 23, k: 96, group: 32, label: '' });
+      const whole = await runWasmKernel(name, x, 5, qt);
+      expect(Array.from(await runWasmKernel(name, x, 5, qt, { arena: shared })), name).toEqual(Array.from(whole));
+      // As threads would: one prepared call, rows [0, 7), [7, 16), [16, 23) run separately.
+      const w = shared.weights(qt, impl.name, impl.weightBytes(qt), (a) => impl.load(a, qt));
+      const mark = shared.mark();
+      const outPtr = shared.alloc(5 * 23 * 4);
+      const call = impl.prepare(shared, qt, w, x, 5, outPtr);
+      expect(call.rows).toBe(23);
+      for (const [n0, n1] of [[7, 16], [0, 7], [16, 23]] as const) shared.run(call, n0, n1);
+      expect(Array.from(shared.f32(outPtr, 5 * 23)), name).toEqual(Array.from(whole));
+      shared.release(mark);
     }
   });
 
