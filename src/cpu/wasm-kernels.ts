@@ -8,6 +8,7 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.js';
 import { compileWasm } from './wasm-module.js';
 import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
+import { matmulDequantI8 } from './dequant-i8.js';
 import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -17,6 +18,14 @@ export const WASM_KERNELS = {
   'wasm-dequant': wasmDequant,
   'wasm-dequant-i8': wasmDequantI8,
 } as const satisfies Record<string, WasmKernelImpl>;
+
+/**
+ * The TypeScript references the kernels whose arithmetic is bit-exact match bit for bit
+ * (tests and `lowbit verify` compare them); kernels judged by their bound only are absent.
+ */
+export const WASM_REFERENCES: Partial<Record<WasmKernelName, (x: Float32Array, m: number, qt: QuantizedTensor) => Float32Array>> = {
+  'wasm-dequant-i8': matmulDequantI8,
+};
 
 /** Names of the WebAssembly kernels. */
 export type WasmKernelName = keyof typeof WASM_KERNELS;
@@ -81,6 +90,8 @@ export async function runWasmKernel(kernel: WasmKernelName | WasmKernelImpl, x: 
   const ok = impl.supports(qt);
   if (ok !== true) throw new Error(`kernel ${impl.name} does not support ${qt.scheme}: ${ok}`);
   if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
+  const { out } = opts;
+  if (out !== undefined && out.length !== m * qt.rows) throw new RangeError(`kernel ${impl.name}: out has ${out.length} elements, expected M*N = ${m}*${qt.rows} = ${m * qt.rows}`);
   const arena = opts.arena ?? (await defaultWasmArena());
   return runWasmKernelSync(impl, arena, x, m, qt, opts.out);
 }
