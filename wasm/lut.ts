@@ -1,0 +1,172 @@
+// lowbit WebAssembly kernel: lut (T-MAC table lookup over bit planes, int8 tables), the SIMD twin of
+// lut-i8 (src/cpu/lut.ts; docs/KERNELS.md "lut-f32 and lut-i8", "wasm-lut-i8").
+//
+// Y[M, N] = X[M, K] . W[N, K]^T for 1-4 bit weights that decode affinely from their bit planes.
+// Integer lookup sums are bit-exact with lut-i8, and the f32 epilogue runs the reference's
+// operations in its order (f64 where the reference computes in f64, one f32 rounding where it
+// rounds), so every output equals matmulLutI8's bit for bit.
+//
+// Layout (all written by the glue, src/cpu/wasm-lut.ts):
+//   slots     K is split into 4-groups t; a segment is the part of a quant group inside one table
+//             block (64 activations = 16 4-groups). Each segment's 4-groups take consecutive slots,
+//             padded to an even count with an empty slot, so a pair of slots never spans two
+//             segments. P = number of slot pairs per row.
+//   weights   tiles of TILE = 16 output rows; tile r, pair j, plane i is one v128 at
+//             w + ((r * P + j) * bits + i) * 16: byte l = nibble of row 16 r + l for slot 2 j (low
+//             4 bits) | nibble for slot 2 j + 1 (high 4 bits); a nibble is the plane's 4 bits of the
+//             4-group (the table index). Rows past N and empty slots hold 0.
+//   scales    f32 [tiles][ng][16] (0 past N); c0 (asymmetric only) f32 [tiles][ng][16]: the
+//             per-row constant c0 = alpha (2^b - 1)/2 + beta - zero; without it c0Base for all.
+//   segs      i32 x 4 per segment: first pair, pairs, table block, 2 g + (1 if last of group g).
+//   tables    i8 [M][2 P][16]: the int8 table of each slot's 4-group (an empty slot: zeros).
+//   ls        f32 [M][blocks]: table scale per block; xs f32 [M][ng]: sum of x per quant group.
+//   out       f32 [M][N].
+// Tile: 16 rows x one slot pair x all M rows; a tile's weights (P * bits * 16 bytes) are read from
+// memory once and from cache for the other rows of X.
+//
+// Arithmetic per (row of X, output row, segment): lookups of slot pair j and plane i are two
+// i8x16.swizzle's (one per slot) of the slot's table by the 16 rows' nibbles, widened to i16 and
+// added with weight 2^i. Precondition: a segment holds at most 16 4-groups, so
+// |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
+//   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum))
+//   grp = f32(f64(p) * halfAlpha + f64(c0) * f64(xs_g))       per quant group
+//   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(acc * ts) : acc.
+// Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
+
+const TILE: i32 = 16;
+const V128_BYTES: usize = 16;
+const F32_BYTES: usize = 4;
+const SEG_I32S: usize = 4;
+const NIBBLE_MASK: i8 = 0x0f;
+const NIBBLE_BITS: u32 = 4;
+
+/** p + ls * isum for four rows (f64 arithmetic, one f32 rounding per lane). */
+@inline function segUpdate(p: v128, isum: v128, lsv: v128): v128 {
+  const lo = f64x2.add(f64x2.promote_low_f32x4(p), f64x2.mul(f64x2.convert_low_i32x4_s(isum), lsv));
+  const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
+  const iHi = i32x4.shuffle(isum, isum, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.promote_low_f32x4(pHi), f64x2.mul(f64x2.convert_low_i32x4_s(iHi), lsv));
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** acc + f32(f32(p * halfAlpha + c0 * xs) * scale) for four rows. */
+@inline function groupUpdate(acc: v128, p: v128, c0: v128, scale: v128, hav: v128, xsv: v128): v128 {
+  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), f64x2.mul(f64x2.promote_low_f32x4(c0), xsv));
+  const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
+  const cHi = i32x4.shuffle(c0, c0, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(pHi), hav), f64x2.mul(f64x2.promote_low_f32x4(cHi), xsv));
+  const grp = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+  return f32x4.add(acc, f32x4.mul(grp, scale));
+}
+
+/** Stores four outputs at `o` (rows row .. row + 3), only those below n1. */
+@inline function storeRows(o: usize, v: v128, row: i32, n1: i32): void {
+  if (row + 4 <= n1) {
+    v128.store(o, v);
+    return;
+  }
+  if (row < n1) store<f32>(o, f32x4.extract_lane(v, 0));
+  if (row + 1 < n1) store<f32>(o, f32x4.extract_lane(v, 1), 4);
+  if (row + 2 < n1) store<f32>(o, f32x4.extract_lane(v, 2), 8);
+}
+
+/**
+ * Rows [n0, n1) of Y for every row of X (file comment). `c0` = 0 means no per-row constants:
+ * c0Base for every row. useTs != 0 multiplies each output by ts once.
+ */
+export function lut_i8_gemm(
+  w: usize, pairs: i32, bits: i32, scales: usize, c0: usize, c0Base: f32, ng: i32,
+  segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, m: i32,
+  out: usize, n: i32, halfAlpha: f64, ts: f32, useTs: i32, n0: i32, n1: i32,
+): void {
+  const mask = i8x16.splat(NIBBLE_MASK);
+  const hav = f64x2.splat(halfAlpha);
+  const tsv = f32x4.splat(ts);
+  const c0v = f32x4.splat(c0Base);
+  const tileBytes = <usize>pairs * <usize>bits * V128_BYTES;
+  const tableRowBytes = <usize>pairs * 2 * V128_BYTES;
+  const groupBytes = <usize>TILE * F32_BYTES;
+  for (let r = n0 / TILE; r * TILE < n1; r++) {
+    const wTile = w + <usize>r * tileBytes;
+    const sTile = scales + <usize>r * <usize>ng * groupBytes;
+    const cTile = c0 + <usize>r * <usize>ng * groupBytes;
+    const row = r * TILE;
+    for (let i = 0; i < m; i++) {
+      const tRow = tables + <usize>i * tableRowBytes;
+      const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
+      const xsRow = xs + <usize>(i * ng) * F32_BYTES;
+      let p0 = f32x4.splat(0);
+      let p1 = p0;
+      let p2 = p0;
+      let p3 = p0;
+      let a0 = p0;
+      let a1 = p0;
+      let a2 = p0;
+      let a3 = p0;
+      for (let s = 0; s < nseg; s++) {
+        const sp = segs + <usize>s * SEG_I32S * 4;
+        const first = load<i32>(sp);
+        const cnt = load<i32>(sp, 4);
+        const blk = load<i32>(sp, 8);
+        const gl = load<i32>(sp, 12);
+        let lo = i16x8.splat(0);
+        let hi = lo;
+        let tp = tRow + <usize>first * 2 * V128_BYTES;
+        let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
+        for (let j = 0; j < cnt; j++) {
+          const tl = v128.load(tp);
+          const th = v128.load(tp, V128_BYTES);
+          tp += 2 * V128_BYTES;
+          for (let pl = 0; pl < bits; pl++) {
+            const wv = v128.load(wp);
+            wp += V128_BYTES;
+            const l = i8x16.swizzle(tl, v128.and(wv, mask));
+            const h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+            // Plane pl weighs 2^pl: each lane's two lookups (<= 254 in magnitude) shifted by pl.
+            const sl = i16x8.shl(i16x8.add(i16x8.extend_low_i8x16_s(l), i16x8.extend_low_i8x16_s(h)), pl);
+            const sh = i16x8.shl(i16x8.add(i16x8.extend_high_i8x16_s(l), i16x8.extend_high_i8x16_s(h)), pl);
+            lo = i16x8.add(lo, sl);
+            hi = i16x8.add(hi, sh);
+          }
+        }
+        const lsv = f64x2.splat(<f64>load<f32>(lsRow + <usize>blk * F32_BYTES));
+        p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
+        p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
+        p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
+        p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
+        if (gl & 1) {
+          const g = gl >> 1;
+          const xsv = f64x2.splat(<f64>load<f32>(xsRow + <usize>g * F32_BYTES));
+          const sg = sTile + <usize>g * groupBytes;
+          if (c0 != 0) {
+            const cg = cTile + <usize>g * groupBytes;
+            a0 = groupUpdate(a0, p0, v128.load(cg), v128.load(sg), hav, xsv);
+            a1 = groupUpdate(a1, p1, v128.load(cg, 16), v128.load(sg, 16), hav, xsv);
+            a2 = groupUpdate(a2, p2, v128.load(cg, 32), v128.load(sg, 32), hav, xsv);
+            a3 = groupUpdate(a3, p3, v128.load(cg, 48), v128.load(sg, 48), hav, xsv);
+          } else {
+            a0 = groupUpdate(a0, p0, c0v, v128.load(sg), hav, xsv);
+            a1 = groupUpdate(a1, p1, c0v, v128.load(sg, 16), hav, xsv);
+            a2 = groupUpdate(a2, p2, c0v, v128.load(sg, 32), hav, xsv);
+            a3 = groupUpdate(a3, p3, c0v, v128.load(sg, 48), hav, xsv);
+          }
+          p0 = f32x4.splat(0);
+          p1 = p0;
+          p2 = p0;
+          p3 = p0;
+        }
+      }
+      if (useTs) {
+        a0 = f32x4.mul(a0, tsv);
+        a1 = f32x4.mul(a1, tsv);
+        a2 = f32x4.mul(a2, tsv);
+        a3 = f32x4.mul(a3, tsv);
+      }
+      const o = out + <usize>(i * n + row) * F32_BYTES;
+      storeRows(o, a0, row, n1);
+      storeRows(o + 16, a1, row + 4, n1);
+      storeRows(o + 32, a2, row + 8, n1);
+      storeRows(o + 48, a3, row + 12, n1);
+    }
+  }
+}
