@@ -30,7 +30,7 @@
 // |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
 //   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum))
 //   grp = f32(f64(p) * halfAlpha + f64(c0) * f64(xs_g))       per quant group
-//   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(acc * ts) : acc.
+//   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(f64(acc) * ts) : acc.
 // Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
 
 const TILE: i32 = 16;
@@ -59,6 +59,13 @@ const NIBBLE_BITS: u32 = 4;
   return f32x4.add(acc, f32x4.mul(grp, scale));
 }
 
+/** f32(f64(acc) * ts) for four rows (ts need not be an f32). */
+@inline function scaleBy(acc: v128, tsv: v128): v128 {
+  const lo = f64x2.mul(f64x2.promote_low_f32x4(acc), tsv);
+  const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1)), tsv);
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
 /** Stores four outputs at `o` (rows row .. row + 3), only those below n1. */
 @inline function storeRows(o: usize, v: v128, row: i32, n1: i32): void {
   if (row + 4 <= n1) {
@@ -77,11 +84,11 @@ const NIBBLE_BITS: u32 = 4;
 export function lut_i8_gemm(
   w: usize, pairs: i32, bits: i32, scales: usize, c0: usize, c0Base: f32, ng: i32,
   segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, m: i32,
-  out: usize, n: i32, halfAlpha: f64, ts: f32, useTs: i32, n0: i32, n1: i32,
+  out: usize, n: i32, halfAlpha: f64, ts: f64, useTs: i32, n0: i32, n1: i32,
 ): void {
   const mask = i8x16.splat(NIBBLE_MASK);
   const hav = f64x2.splat(halfAlpha);
-  const tsv = f32x4.splat(ts);
+  const tsv = f64x2.splat(ts);
   const c0v = f32x4.splat(c0Base);
   const tileBytes = <usize>pairs * <usize>bits * V128_BYTES;
   const tableRowBytes = <usize>pairs * 2 * V128_BYTES;
@@ -157,10 +164,10 @@ export function lut_i8_gemm(
         }
       }
       if (useTs) {
-        a0 = f32x4.mul(a0, tsv);
-        a1 = f32x4.mul(a1, tsv);
-        a2 = f32x4.mul(a2, tsv);
-        a3 = f32x4.mul(a3, tsv);
+        a0 = scaleBy(a0, tsv);
+        a1 = scaleBy(a1, tsv);
+        a2 = scaleBy(a2, tsv);
+        a3 = scaleBy(a3, tsv);
       }
       const o = out + <usize>(i * n + row) * F32_BYTES;
       storeRows(o, a0, row, n1);

@@ -1,0 +1,103 @@
+// lowbit WebAssembly kernel: bitserial (BitMoD signed power-of-two terms), the SIMD twin of the
+// bitserial reference (src/cpu/bitserial.ts; docs/KERNELS.md "bitserial", "wasm-bitserial").
+//
+// Y[M, N] = X[M, K] . W[N, K]^T for weights with codes of at most 4 bits whose values are small
+// integer multiples q of a power-of-two unit, q a sum of signed power-of-two terms. It keeps the
+// reference's order exactly, so every output equals matmulBitSerial's bit for bit:
+//   per row of X, output row, quant group g and term plane p: four f32 partial sums s_j over the
+//   elements k = 4 i + j (k < G - G mod 4) of x_k * term_p(k) (a product by +-2^shift: exact in
+//   f32), the G mod 4 tail elements added to s_0 in order, then
+//     grp = f32(grp + f32(f32(s_0 + s_1) + f32(s_2 + s_3)))           (planes in order)
+//     acc = f32(acc + f32(f64(grp) * su_g))   su_g = scale_g * unit (f64, exact)
+//     y   = useTs ? f32(f64(acc) * ts) : acc.
+// The four partial sums are the four lanes of one f32x4, so the SIMD loop is the reference's loop.
+//
+// Layout (written by the glue, src/cpu/wasm-bitserial.ts):
+//   codes   per row, per quant group, ceil(G / 16) chunks of 8 bytes: element 16 c + e of the
+//           group in byte e (low nibble) for e < 8, byte e - 8 (high nibble) for e >= 8.
+//           groupBytes = 8 * ceil(G / 16); the row stride is ng * groupBytes.
+//   groups  16 bytes per (row, group): su f64 at +0, table offset i32 at +8 (bytes into `terms`).
+//   terms   i8 tables: the term-p multiplier (sign * 2^shift, or 0) of each code is at
+//           terms + offset + p * planeStride + code (the offset selects the element type, and for
+//           zero points the window of q - zero; at least 16 readable bytes from each start).
+//   x f32 [M][K]; out f32 [M][N].
+// Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) for every row of X; each
+// row's terms are decoded per (row of X, plane) with one i8x16.swizzle per 16 weights.
+
+const CHUNK: i32 = 16;
+const CHUNK_BYTES: usize = 8;
+const HALF: i32 = 8;
+const LANES: i32 = 4;
+const F32_BYTES: usize = 4;
+const GROUP_REC_BYTES: usize = 16;
+const NIBBLE_MASK: i8 = 0x0f;
+const NIBBLE_BITS: u32 = 4;
+
+/** Code of element e of a group whose chunks start at `p`. */
+@inline function codeAt(p: usize, e: i32): i32 {
+  const b = <i32>load<u8>(p + <usize>((e >> NIBBLE_BITS) * <i32>CHUNK_BYTES + (e & (HALF - 1))));
+  return (b >> (((e >> 3) & 1) * NIBBLE_BITS)) & NIBBLE_MASK;
+}
+
+/**
+ * Output rows [n0, n1) of Y (file comment). gs = G; planes = T (terms per weight).
+ */
+export function bitserial_gemm(
+  codes: usize, groups: usize, terms: usize, planeStride: i32, planes: i32, ng: i32, gs: i32, groupBytes: i32,
+  x: usize, m: i32, k: i32, out: usize, n: i32, ts: f64, useTs: i32, n0: i32, n1: i32,
+): void {
+  const mask = i8x16.splat(NIBBLE_MASK);
+  const g4 = gs - (gs & (LANES - 1));
+  const full = g4 / CHUNK; // chunks whose 16 elements all lie in the SIMD part
+  const rowBytes = <usize>ng * <usize>groupBytes;
+  for (let r = n0; r < n1; r++) {
+    const cRow = codes + <usize>r * rowBytes;
+    const gRow = groups + <usize>r * <usize>ng * GROUP_REC_BYTES;
+    for (let i = 0; i < m; i++) {
+      const xRow = x + <usize>(i * k) * F32_BYTES;
+      let acc: f32 = 0;
+      for (let g = 0; g < ng; g++) {
+        const rec = gRow + <usize>g * GROUP_REC_BYTES;
+        const su = load<f64>(rec);
+        const tOff = terms + <usize>load<i32>(rec, 8);
+        const cg = cRow + <usize>g * <usize>groupBytes;
+        const xg = xRow + <usize>(g * gs) * F32_BYTES;
+        let grp: f32 = 0;
+        for (let p = 0; p < planes; p++) {
+          const tp = tOff + <usize>(p * planeStride);
+          const tbl = v128.load(tp);
+          let s = f32x4.splat(0);
+          for (let c = 0; c < full; c++) {
+            const v = v128.load64_zero(cg + <usize>c * CHUNK_BYTES);
+            // Bytes 0..7: elements 0..7 (low nibbles), bytes 8..15: elements 8..15 (high nibbles).
+            const idx = i8x16.shuffle(v128.and(v, mask), i8x16.shr_u(v, NIBBLE_BITS), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+            const mul = i8x16.swizzle(tbl, idx);
+            const lo = i16x8.extend_low_i8x16_s(mul);
+            const hi = i16x8.extend_high_i8x16_s(mul);
+            const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
+            s = f32x4.add(s, f32x4.mul(v128.load(xp), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo))));
+            s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo))));
+            s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi))));
+            s = f32x4.add(s, f32x4.mul(v128.load(xp, 48), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi))));
+          }
+          let s0 = f32x4.extract_lane(s, 0);
+          let s1 = f32x4.extract_lane(s, 1);
+          let s2 = f32x4.extract_lane(s, 2);
+          let s3 = f32x4.extract_lane(s, 3);
+          // The rest of the SIMD part (fewer than 16 elements), four lanes at a time, in scalars.
+          for (let e = full * CHUNK; e < g4; e += LANES) {
+            const xp = xg + <usize>e * F32_BYTES;
+            s0 += load<f32>(xp) * <f32>load<i8>(tp + <usize>codeAt(cg, e));
+            s1 += load<f32>(xp, 4) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 1));
+            s2 += load<f32>(xp, 8) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 2));
+            s3 += load<f32>(xp, 12) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 3));
+          }
+          for (let e = g4; e < gs; e++) s0 += load<f32>(xg + <usize>e * F32_BYTES) * <f32>load<i8>(tp + <usize>codeAt(cg, e));
+          grp += (s0 + s1) + (s2 + s3);
+        }
+        acc += <f32>(<f64>grp * su);
+      }
+      store<f32>(out + <usize>(i * n + r) * F32_BYTES, useTs ? <f32>(<f64>acc * ts) : acc);
+    }
+  }
+}
