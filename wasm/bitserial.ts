@@ -20,6 +20,9 @@
 //   terms   i8 tables: the term-p multiplier (sign * 2^shift, or 0) of each code is at
 //           terms + offset + p * planeStride + code (the offset selects the element type, and for
 //           zero points the window of q - zero; at least 16 readable bytes from each start).
+//           hiTerms bytes after each i8 entry: byte 3 of the f32 sign * 2^shift (0 for no term);
+//           2 hiTerms bytes after it: byte 2 (bytes 0 and 1 of such an f32 are 0). Groups with at
+//           most two planes build their f32 multipliers from these (two swizzles and unpacks).
 //   x f32 [M][K]; out f32 [M][N].
 // Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) for every row of X; each
 // row's terms are decoded per (row of X, plane) with one i8x16.swizzle per 16 weights.
@@ -39,12 +42,106 @@ const NIBBLE_BITS: u32 = 4;
   return (b >> (((e >> 3) & 1) * NIBBLE_BITS)) & NIBBLE_MASK;
 }
 
+
+/** Multipliers of 16 weights as four f32x4 from their f32 bit bytes: b2 = byte 2, b3 = byte 3 (bytes 0, 1 are 0). */
+@inline function mulBits(b2: v128, b3: v128, zero: v128, q: i32): v128 {
+  // i16 lanes b2 | b3 << 8 (the high half of each f32), then zero low halves: unpack instructions.
+  if (q == 0) return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+  if (q == 1) return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+  if (q == 2) return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+  return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/** Table indices (codes) of the 16 weights of chunk c: bytes 0..7 low nibbles, 8..15 high nibbles. */
+@inline function chunkIdx(cg: usize, c: i32, mask: v128): v128 {
+  const v = v128.load64_zero(cg + <usize>c * CHUNK_BYTES);
+  return i8x16.shuffle(v128.and(v, mask), i8x16.shr_u(v, NIBBLE_BITS), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
+/** The part of a plane's sum past the full chunks, in scalars, and the plane's f32(f32(s0 + s1) + f32(s2 + s3)). */
+@inline function finishPlane(s: v128, cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32): f32 {
+  let s0 = f32x4.extract_lane(s, 0);
+  let s1 = f32x4.extract_lane(s, 1);
+  let s2 = f32x4.extract_lane(s, 2);
+  let s3 = f32x4.extract_lane(s, 3);
+  // The rest of the SIMD part (fewer than 16 elements), four lanes at a time, then the tail into s0.
+  for (let e = full * CHUNK; e < g4; e += LANES) {
+    const xp = xg + <usize>e * F32_BYTES;
+    s0 += load<f32>(xp) * <f32>load<i8>(tp + <usize>codeAt(cg, e));
+    s1 += load<f32>(xp, 4) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 1));
+    s2 += load<f32>(xp, 8) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 2));
+    s3 += load<f32>(xp, 12) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 3));
+  }
+  for (let e = g4; e < gs; e++) s0 += load<f32>(xg + <usize>e * F32_BYTES) * <f32>load<i8>(tp + <usize>codeAt(cg, e));
+  return (s0 + s1) + (s2 + s3);
+}
+
+/** One term plane of one group (any number of planes): i8 multipliers widened and converted. */
+function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mask: v128): f32 {
+  const tbl = v128.load(tp);
+  let s = f32x4.splat(0);
+  for (let c = 0; c < full; c++) {
+    const mul = i8x16.swizzle(tbl, chunkIdx(cg, c, mask));
+    const lo = i16x8.extend_low_i8x16_s(mul);
+    const hi = i16x8.extend_high_i8x16_s(mul);
+    const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
+    s = f32x4.add(s, f32x4.mul(v128.load(xp), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo))));
+    s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo))));
+    s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi))));
+    s = f32x4.add(s, f32x4.mul(v128.load(xp, 48), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi))));
+  }
+  return finishPlane(s, cg, xg, tp, gs, g4, full);
+}
+
+/**
+ * One group with one or two term planes: each chunk's codes and x are loaded once for both
+ * planes, and the multipliers are built from their f32 bit bytes (byte 3 of sign * 2^shift at
+ * hiTerms past each i8 table entry, byte 2 at 2 hiTerms).
+ */
+@inline function twoPlanes(cg: usize, xg: usize, tOff: usize, planeStride: i32, hiTerms: i32, planes: i32, gs: i32, g4: i32, full: i32, mask: v128): f32 {
+  const zero = i32x4.splat(0);
+  const tp1 = tOff + <usize>planeStride;
+  const a3 = v128.load(tOff + <usize>hiTerms);
+  const a2 = v128.load(tOff + 2 * <usize>hiTerms);
+  const b3 = v128.load(tp1 + <usize>hiTerms);
+  const b2 = v128.load(tp1 + 2 * <usize>hiTerms);
+  let s = f32x4.splat(0);
+  let t = s;
+  const two = planes == 2;
+  for (let c = 0; c < full; c++) {
+    const idx = chunkIdx(cg, c, mask);
+    const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
+    const x0 = v128.load(xp);
+    const x1 = v128.load(xp, 16);
+    const x2 = v128.load(xp, 32);
+    const x3 = v128.load(xp, 48);
+    const h = i8x16.swizzle(a3, idx);
+    const l = i8x16.swizzle(a2, idx);
+    s = f32x4.add(s, f32x4.mul(x0, mulBits(l, h, zero, 0)));
+    s = f32x4.add(s, f32x4.mul(x1, mulBits(l, h, zero, 1)));
+    s = f32x4.add(s, f32x4.mul(x2, mulBits(l, h, zero, 2)));
+    s = f32x4.add(s, f32x4.mul(x3, mulBits(l, h, zero, 3)));
+    if (two) {
+      const h1 = i8x16.swizzle(b3, idx);
+      const l1 = i8x16.swizzle(b2, idx);
+      t = f32x4.add(t, f32x4.mul(x0, mulBits(l1, h1, zero, 0)));
+      t = f32x4.add(t, f32x4.mul(x1, mulBits(l1, h1, zero, 1)));
+      t = f32x4.add(t, f32x4.mul(x2, mulBits(l1, h1, zero, 2)));
+      t = f32x4.add(t, f32x4.mul(x3, mulBits(l1, h1, zero, 3)));
+    }
+  }
+  let grp: f32 = 0;
+  grp += finishPlane(s, cg, xg, tOff, gs, g4, full);
+  if (two) grp += finishPlane(t, cg, xg, tp1, gs, g4, full);
+  return grp;
+}
+
 /**
  * Output rows [n0, n1) of Y (file comment). gs = G; planes = T (terms per weight).
  */
 export function bitserial_gemm(
   codes: usize, groups: usize, terms: usize, planeStride: i32, planes: i32, ng: i32, gs: i32, groupBytes: i32,
-  x: usize, m: i32, k: i32, out: usize, n: i32, ts: f64, useTs: i32, n0: i32, n1: i32,
+  x: usize, m: i32, k: i32, out: usize, n: i32, ts: f64, useTs: i32, hiTerms: i32, n0: i32, n1: i32,
 ): void {
   const mask = i8x16.splat(NIBBLE_MASK);
   const g4 = gs - (gs & (LANES - 1));
@@ -63,37 +160,10 @@ export function bitserial_gemm(
         const cg = cRow + <usize>g * <usize>groupBytes;
         const xg = xRow + <usize>(g * gs) * F32_BYTES;
         let grp: f32 = 0;
-        for (let p = 0; p < planes; p++) {
-          const tp = tOff + <usize>(p * planeStride);
-          const tbl = v128.load(tp);
-          let s = f32x4.splat(0);
-          for (let c = 0; c < full; c++) {
-            const v = v128.load64_zero(cg + <usize>c * CHUNK_BYTES);
-            // Bytes 0..7: elements 0..7 (low nibbles), bytes 8..15: elements 8..15 (high nibbles).
-            const idx = i8x16.shuffle(v128.and(v, mask), i8x16.shr_u(v, NIBBLE_BITS), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-            const mul = i8x16.swizzle(tbl, idx);
-            const lo = i16x8.extend_low_i8x16_s(mul);
-            const hi = i16x8.extend_high_i8x16_s(mul);
-            const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
-            s = f32x4.add(s, f32x4.mul(v128.load(xp), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo))));
-            s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo))));
-            s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi))));
-            s = f32x4.add(s, f32x4.mul(v128.load(xp, 48), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi))));
-          }
-          let s0 = f32x4.extract_lane(s, 0);
-          let s1 = f32x4.extract_lane(s, 1);
-          let s2 = f32x4.extract_lane(s, 2);
-          let s3 = f32x4.extract_lane(s, 3);
-          // The rest of the SIMD part (fewer than 16 elements), four lanes at a time, in scalars.
-          for (let e = full * CHUNK; e < g4; e += LANES) {
-            const xp = xg + <usize>e * F32_BYTES;
-            s0 += load<f32>(xp) * <f32>load<i8>(tp + <usize>codeAt(cg, e));
-            s1 += load<f32>(xp, 4) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 1));
-            s2 += load<f32>(xp, 8) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 2));
-            s3 += load<f32>(xp, 12) * <f32>load<i8>(tp + <usize>codeAt(cg, e + 3));
-          }
-          for (let e = g4; e < gs; e++) s0 += load<f32>(xg + <usize>e * F32_BYTES) * <f32>load<i8>(tp + <usize>codeAt(cg, e));
-          grp += (s0 + s1) + (s2 + s3);
+        if (planes <= 2) {
+          grp = twoPlanes(cg, xg, tOff, planeStride, hiTerms, planes, gs, g4, full, mask);
+        } else {
+          for (let p = 0; p < planes; p++) grp += plane(cg, xg, tOff + <usize>(p * planeStride), gs, g4, full, mask);
         }
         acc += <f32>(<f64>grp * su);
       }

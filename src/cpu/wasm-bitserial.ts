@@ -69,6 +69,8 @@ function requireSupport(qt: QuantizedTensor): void {
 interface TermLayout {
   readonly planes: number;
   readonly planeStride: number;
+  /** Bytes from an i8 multiplier to byte 3 of its f32 (byte 2 at twice that). */
+  readonly hiTerms: number;
   readonly bytes: Int8Array;
 }
 
@@ -79,15 +81,26 @@ function termLayout(qt: QuantizedTensor): TermLayout {
   // each plane padded so that a 16-byte window from any start stays inside the buffer.
   const entries = qt.zeros ? tt.lists[0]!.length : TABLE;
   const planeStride = entries + TABLE;
-  const bytes = new Int8Array(tt.lists.length * T * planeStride);
+  // Three sections of hi bytes each: the i8 multipliers, then bytes 3 and 2 of the same values as f32.
+  const hi = tt.lists.length * T * planeStride;
+  const bytes = new Int8Array(3 * hi);
+  const f32 = new Float32Array(1);
+  const f32Bytes = new Uint8Array(f32.buffer);
   tt.lists.forEach((list, e) => {
     for (let entry = 0; entry < entries; entry++) {
       const src = qt.zeros ? entry : tt.codeIndex[e][entry];
       if (src === undefined || src >= list.length) continue;
-      list[src].forEach((t, p) => (bytes[(e * T + p) * planeStride + entry] = t.sign * 2 ** t.shift));
+      list[src].forEach((t, p) => {
+        const at = (e * T + p) * planeStride + entry;
+        f32[0] = t.sign * 2 ** t.shift;
+        bytes[at] = f32[0];
+        // Little-endian f32 bytes; bytes 0 and 1 of +-2^shift are 0.
+        bytes[hi + at] = f32Bytes[3] << 24 >> 24;
+        bytes[2 * hi + at] = f32Bytes[2] << 24 >> 24;
+      });
     }
   });
-  return { planes: T, planeStride, bytes };
+  return { planes: T, planeStride, hiTerms: hi, bytes };
 }
 
 function groupBytesOf(gs: number): number {
@@ -136,7 +149,7 @@ function load(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
   }
   const termsPtr = arena.alloc(tl.bytes.byteLength + TABLE);
   arena.i8(termsPtr, tl.bytes.byteLength + TABLE).fill(0).set(tl.bytes);
-  return { codes: codesPtr, groups: recPtr, terms: termsPtr, planes: tl.planes, planeStride: tl.planeStride };
+  return { codes: codesPtr, groups: recPtr, terms: termsPtr, planes: tl.planes, planeStride: tl.planeStride, hiTerms: tl.hiTerms };
 }
 
 function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float32Array, m: number, outPtr: number): WasmCall {
@@ -147,7 +160,7 @@ function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float
   const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
   return {
     fn: 'bitserial_gemm',
-    args: [w.codes, w.groups, w.terms, w.planeStride, w.planes, k / gs, gs, groupBytesOf(gs), xPtr, m, k, outPtr, n, qt.tensorScale, useTs ? 1 : 0],
+    args: [w.codes, w.groups, w.terms, w.planeStride, w.planes, k / gs, gs, groupBytesOf(gs), xPtr, m, k, outPtr, n, qt.tensorScale, useTs ? 1 : 0, w.hiTerms],
     rows: n,
     rowAlign: 1,
   };
