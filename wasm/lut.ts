@@ -177,3 +177,94 @@ export function lut_i8_gemm(
     }
   }
 }
+
+// ---- tables: the reference's buildLutF32, lutI8Scales and quantizeLutI8, bit for bit ----
+
+const LUT_GROUP: i32 = 4;
+const BLOCK_GROUPS: i32 = 16; // 4-groups per table block (64 activations)
+const LUT_I8_MAX: f32 = 127;
+const HALF_ENTRY: f64 = 0.5;
+const F32_SIGN: i32 = -2147483648; // 0x80000000
+
+/** x[k0 + j] of one activation row, 0 past K. */
+@inline function xAt(row: usize, k0: i32, j: i32, k: i32): f32 {
+  return k0 + j < k ? load<f32>(row + <usize>(k0 + j) * F32_BYTES) : 0;
+}
+
+/** Q = sat(round half away from zero(f64(T) / ls)) of two f32 entries (lanes 0, 1 of e), as i32 lanes 0, 1. */
+@inline function quantPair(e: v128, lsv: v128, maxv: v128): v128 {
+  const v = f64x2.div(f64x2.promote_low_f32x4(e), lsv);
+  // -floor(0.5 - v) for v < 0 and floor(v + 0.5) otherwise: floor(|v| + 0.5) with v's sign.
+  const r = f64x2.floor(f64x2.add(f64x2.abs(v), f64x2.splat(HALF_ENTRY)));
+  const q = f64x2.min(r, maxv); // saturate (the magnitude): then the sign
+  return i32x4.trunc_sat_f64x2_s_zero(v128.bitselect(f64x2.neg(q), q, f64x2.lt(v, f64x2.splat(0))));
+}
+
+/**
+ * Int8 tables of every slot (file comment) for M rows of X: table scales ls [M][nblk], tables
+ * [M][nslot][16] (slots with 4-group -1 get zeros) and the serial f32 sums xs [M][ng] of x per
+ * quant group of gs activations.
+ */
+export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots: usize, nslot: i32, nblk: i32, tables: usize, ls: usize, xs: usize): void {
+  const nt = (k + LUT_GROUP - 1) / LUT_GROUP;
+  const maxv = f64x2.splat(<f64>LUT_I8_MAX);
+  const negLanes = i32x4(F32_SIGN, 0, F32_SIGN, 0); // [-a, b, -b, a] from [a, b, b, a]
+  for (let i = 0; i < m; i++) {
+    const row = x + <usize>(i * k) * F32_BYTES;
+    const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
+    // lutI8Scales: per block, max over its 4-groups of the serial f32 sum of |x|, over 127.
+    for (let b = 0; b < nblk; b++) {
+      let mx: f32 = 0;
+      const t1 = min<i32>(nt, (b + 1) * BLOCK_GROUPS);
+      for (let t = b * BLOCK_GROUPS; t < t1; t++) {
+        const k0 = t * LUT_GROUP;
+        let s: f32 = 0;
+        for (let j = 0; j < LUT_GROUP && k0 + j < k; j++) s += abs<f32>(load<f32>(row + <usize>(k0 + j) * F32_BYTES));
+        if (s > mx) mx = s;
+      }
+      store<f32>(lsRow + <usize>b * F32_BYTES, mx / LUT_I8_MAX);
+    }
+    const tRow = tables + <usize>(i * nslot) * V128_BYTES;
+    for (let sl = 0; sl < nslot; sl++) {
+      const t = load<i32>(slots + <usize>sl * 4);
+      const lsT: f32 = t < 0 ? 0 : load<f32>(lsRow + <usize>(t / BLOCK_GROUPS) * F32_BYTES);
+      if (!(lsT > 0)) {
+        v128.store(tRow + <usize>sl * V128_BYTES, i32x4.splat(0));
+        continue;
+      }
+      const k0 = t * LUT_GROUP;
+      const x0 = xAt(row, k0, 0, k);
+      const x1 = xAt(row, k0, 1, k);
+      const x2 = xAt(row, k0, 2, k);
+      const x3 = xAt(row, k0, 3, k);
+      // buildLutF32: a = x0 + x1, b = x0 - x1, c = x2 + x3, d = x2 - x3 (f32), then
+      // e0..3 = [-a, b, -b, a] - c and e4..7 = d + [-a, b, -b, a], one rounding each.
+      const a = x0 + x1;
+      const bb = x0 - x1;
+      const c = x2 + x3;
+      const d = x2 - x3;
+      const v = v128.xor(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(a), 1, bb), 2, bb), negLanes);
+      const eLo = f32x4.sub(v, f32x4.splat(c));
+      const eHi = f32x4.add(f32x4.splat(d), v);
+      const lsv = f64x2.splat(<f64>lsT);
+      const q01 = quantPair(eLo, lsv, maxv);
+      const q23 = quantPair(i32x4.shuffle(eLo, eLo, 2, 3, 0, 1), lsv, maxv);
+      const q45 = quantPair(eHi, lsv, maxv);
+      const q67 = quantPair(i32x4.shuffle(eHi, eHi, 2, 3, 0, 1), lsv, maxv);
+      const q0123 = i32x4.shuffle(q01, q23, 0, 1, 4, 5);
+      const q4567 = i32x4.shuffle(q45, q67, 0, 1, 4, 5);
+      const h = i16x8.narrow_i32x4_s(q0123, q4567); // |q| <= 127: exact
+      const q8 = i8x16.narrow_i16x8_s(h, i16x8.neg(h)); // bytes 0..7 = q, 8..15 = -q
+      // T[15 - idx] = -T[idx]: bytes 8..15 are -q7 .. -q0.
+      v128.store(tRow + <usize>sl * V128_BYTES, i8x16.shuffle(q8, q8, 0, 1, 2, 3, 4, 5, 6, 7, 15, 14, 13, 12, 11, 10, 9, 8));
+    }
+    // The reference's serial f32 sum of x per quant group.
+    const xsRow = xs + <usize>(i * ng) * F32_BYTES;
+    for (let g = 0; g < ng; g++) {
+      let s: f32 = 0;
+      const base = row + <usize>(g * gs) * F32_BYTES;
+      for (let j = 0; j < gs; j++) s += load<f32>(base + <usize>j * F32_BYTES);
+      store<f32>(xsRow + <usize>g * F32_BYTES, s);
+    }
+  }
+}

@@ -5,8 +5,9 @@
  * load: the tensor's bit planes are re-laid out into 16-row tiles of slot pairs (one v128 = the
  * plane nibbles of 16 rows for two 4-groups), with per-tile scales (and per-row constants c0 for
  * asymmetric schemes) and the segment list (file comment of wasm/lut.ts).
- * prepare: per activation row, the reference's own table builders (buildLutF32, lutI8Scales,
- * quantizeLutI8) fill the int8 tables in slot order, the table scales and the per-group sums of x.
+ * prepare: X is copied in and lut_i8_tables (wasm/lut.ts) builds, per activation row, the int8
+ * tables in slot order, the table scales and the per-group sums of x, bit for bit as the
+ * reference's buildLutF32, lutI8Scales and quantizeLutI8 (tested against them).
  *
  * There is no wasm lut-f32: f32 tables need a 32-bit gather per lookup, which SIMD128 lacks
  * (i8x16.swizzle indexes bytes), so a table lookup in f32 costs more than decoding the weight.
@@ -16,8 +17,7 @@ import { toBitPlanes } from '../format/bitplanes.js';
 import { WORD_BITS } from '../format/pack.js';
 import { checkMatmulArgs } from './args.js';
 import {
-  buildLutF32, lutBoundC, lutDecode, lutI8ErrorBound, lutI8Scales, lutSupport, quantizeLutI8,
-  LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP, type LutDecode,
+  lutBoundC, lutDecode, lutI8ErrorBound, lutSupport, LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP, type LutDecode,
 } from './lut.js';
 import type { WasmArena, WasmCall, WasmKernelImpl, WasmWeights } from './wasm-arena.js';
 
@@ -102,7 +102,7 @@ function sizes(qt: QuantizedTensor): { tiles: number; w: number; per: number } {
 function weightBytes(qt: QuantizedTensor): number {
   const L = lutSlotLayout(qt.cols, qt.groupSize);
   const s = sizes(qt);
-  return s.w + s.per * (qt.zeros ? 2 : 1) + L.segs.byteLength + 4 * V128_BYTES;
+  return s.w + s.per * (qt.zeros ? 2 : 1) + L.segs.byteLength + L.slotGroup.byteLength + 4 * V128_BYTES;
 }
 
 function load(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
@@ -147,7 +147,8 @@ function load(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
   const zeros = qt.zeros;
   const c0Ptr = zeros ? arena.put(perTile((gi) => c0Base - zeros[gi])) : 0;
   const segsPtr = arena.put(new Uint32Array(L.segs.buffer, L.segs.byteOffset, L.segs.length));
-  return { w: wPtr, scales: scalesPtr, c0: c0Ptr, segs: segsPtr, tiles };
+  const slotsPtr = arena.put(new Uint32Array(L.slotGroup.buffer, L.slotGroup.byteOffset, L.slotGroup.length));
+  return { w: wPtr, scales: scalesPtr, c0: c0Ptr, segs: segsPtr, slots: slotsPtr, tiles };
 }
 
 function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float32Array, m: number, outPtr: number): WasmCall {
@@ -161,35 +162,8 @@ function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float
   const tablesPtr = arena.alloc(m * nslot * LUT_ENTRIES);
   const lsPtr = arena.alloc(m * L.nblk * WORD_BYTES);
   const xsPtr = arena.alloc(m * L.ng * WORD_BYTES);
-  const Q = arena.i8(tablesPtr, m * nslot * LUT_ENTRIES);
-  const lsAll = arena.f32(lsPtr, m * L.nblk);
-  const xsAll = arena.f32(xsPtr, m * L.ng);
-  const T = new Float32Array(LUT_ENTRIES);
-  const ls = new Float32Array(L.nblk);
-  const f = Math.fround;
-  for (let i = 0; i < m; i++) {
-    const xo = i * k;
-    lutI8Scales(x, i, k, LUT_DEFAULT_BLOCK, ls);
-    lsAll.set(ls, i * L.nblk);
-    const qBase = i * nslot * LUT_ENTRIES;
-    for (let s = 0; s < nslot; s++) {
-      const t = L.slotGroup[s];
-      const q = qBase + s * LUT_ENTRIES;
-      if (t < 0) {
-        Q.fill(0, q, q + LUT_ENTRIES);
-        continue;
-      }
-      const k0 = t * LUT_GROUP;
-      buildLutF32(x, xo + k0, Math.min(LUT_GROUP, k - k0), T, 0);
-      quantizeLutI8(T, 0, ls[Math.floor(t / BLOCK_GROUPS)], Q, q);
-    }
-    // The reference's serial f32 sum of x per quant group.
-    for (let g = 0; g < L.ng; g++) {
-      let s = 0;
-      for (let kk = g * gs, end = kk + gs; kk < end; kk++) s = f(s + x[xo + kk]);
-      xsAll[i * L.ng + g] = s;
-    }
-  }
+  const xPtr = arena.put(x);
+  arena.fn('lut_i8_tables')(xPtr, m, k, gs, L.ng, w.slots, nslot, L.nblk, tablesPtr, lsPtr, xsPtr);
   const c0Base = (dec.alpha * ((1 << dec.bits) - 1)) / 2 + dec.beta;
   const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
   return {

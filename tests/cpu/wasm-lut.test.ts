@@ -3,7 +3,7 @@ import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { WasmArena, runWasmKernelSync } from '../../src/cpu/wasm-arena.js';
 import { WASM_LUT_I8, WASM_LUT_TILE, lutSlotLayout } from '../../src/cpu/wasm-lut.js';
-import { lutSchemes, matmulLutI8 } from '../../src/cpu/lut.js';
+import { buildLutF32, lutI8Scales, lutSchemes, matmulLutI8, quantizeLutI8 } from '../../src/cpu/lut.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
 import { quantize } from '../../src/quant/quantize.js';
@@ -88,6 +88,43 @@ describe('wasm-lut-i8', () => {
         expect(cnt).toBeLessThanOrEqual(8); // <= 16 4-groups: the i16 sums cannot overflow
       }
       expect(seen.size).toBe(Math.ceil(k / 4));
+    }
+  });
+
+  it('lut_i8_tables builds the reference tables, scales and group sums bit for bit', () => {
+    const arena = WasmArena.createSync('plain');
+    for (const [m, k, gs] of [[3, 301, 301], [2, 256, 32], [1, 36, 12]] as const) {
+      const x = seededMatrix(m, k, k, 60);
+      x.fill(0, 0, Math.min(k, 70)); // a zero block: scale 0, zero tables
+      x[k - 1] = 1e-30; // tiny values next to outliers
+      const L = lutSlotLayout(k, gs);
+      const nslot = L.slotGroup.length;
+      const slots = arena.put(new Uint32Array(L.slotGroup.buffer));
+      const xp = arena.put(x);
+      const tp = arena.alloc(m * nslot * 16);
+      const lp = arena.alloc(m * L.nblk * 4);
+      const sp = arena.alloc(m * L.ng * 4);
+      arena.fn('lut_i8_tables')(xp, m, k, gs, L.ng, slots, nslot, L.nblk, tp, lp, sp);
+      const T = new Float32Array(16);
+      const want = new Int8Array(16);
+      for (let i = 0; i < m; i++) {
+        const ls = lutI8Scales(x, i, k, 64);
+        expect([...arena.f32(lp + i * L.nblk * 4, L.nblk)]).toEqual([...ls]);
+        for (let s = 0; s < nslot; s++) {
+          const t = L.slotGroup[s];
+          want.fill(0);
+          if (t >= 0) {
+            buildLutF32(x, i * k + 4 * t, Math.min(4, k - 4 * t), T, 0);
+            quantizeLutI8(T, 0, ls[Math.floor(t / 16)], want, 0);
+          }
+          expect([...arena.i8(tp + (i * nslot + s) * 16, 16)], `row ${i} slot ${s} (4-group ${t})`).toEqual([...want]);
+        }
+        for (let g = 0; g < L.ng; g++) {
+          let s = 0;
+          for (let kk = g * gs; kk < (g + 1) * gs; kk++) s = Math.fround(s + x[i * k + kk]);
+          expect(arena.f32(sp + (i * L.ng + g) * 4, 1)[0]).toBe(s);
+        }
+      }
     }
   });
 
