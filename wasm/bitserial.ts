@@ -150,24 +150,33 @@ export function bitserial_gemm(
   for (let r = n0; r < n1; r++) {
     const cRow = codes + <usize>r * rowBytes;
     const gRow = groups + <usize>r * <usize>ng * GROUP_REC_BYTES;
-    for (let i = 0; i < m; i++) {
-      const xRow = x + <usize>(i * k) * F32_BYTES;
-      let acc: f32 = 0;
-      for (let g = 0; g < ng; g++) {
-        const rec = gRow + <usize>g * GROUP_REC_BYTES;
-        const su = load<f64>(rec);
-        const tOff = terms + <usize>load<i32>(rec, 8);
-        const cg = cRow + <usize>g * <usize>groupBytes;
-        const xg = xRow + <usize>(g * gs) * F32_BYTES;
+    const oCol = out + <usize>r * F32_BYTES;
+    const oStride = <usize>n * F32_BYTES;
+    // acc of each row of X lives in its output (f32, as the reference's acc); groups outer, rows
+    // of X inner, so a group's codes and the M rows' x stay in cache.
+    for (let i = 0; i < m; i++) store<f32>(oCol + <usize>i * oStride, 0);
+    for (let g = 0; g < ng; g++) {
+      const rec = gRow + <usize>g * GROUP_REC_BYTES;
+      const su = load<f64>(rec);
+      const tOff = terms + <usize>load<i32>(rec, 8);
+      const cg = cRow + <usize>g * <usize>groupBytes;
+      for (let i = 0; i < m; i++) {
+        const xg = x + <usize>(i * k + g * gs) * F32_BYTES;
         let grp: f32 = 0;
         if (planes <= 2) {
           grp = twoPlanes(cg, xg, tOff, planeStride, hiTerms, planes, gs, g4, full, mask);
         } else {
           for (let p = 0; p < planes; p++) grp += plane(cg, xg, tOff + <usize>(p * planeStride), gs, g4, full, mask);
         }
-        acc += <f32>(<f64>grp * su);
+        const o = oCol + <usize>i * oStride;
+        store<f32>(o, load<f32>(o) + <f32>(<f64>grp * su));
       }
-      store<f32>(out + <usize>(i * n + r) * F32_BYTES, useTs ? <f32>(<f64>acc * ts) : acc);
+    }
+    if (useTs) {
+      for (let i = 0; i < m; i++) {
+        const o = oCol + <usize>i * oStride;
+        store<f32>(o, <f32>(<f64>load<f32>(o) * ts));
+      }
     }
   }
 }
