@@ -33,6 +33,7 @@ const HALF: i32 = 8;
 const LANES: i32 = 4;
 const F32_BYTES: usize = 4;
 const GROUP_REC_BYTES: usize = 16;
+const ROW_BLOCK: i32 = 16; // output rows sharing one pass over a group's x
 const NIBBLE_MASK: i8 = 0x0f;
 const NIBBLE_BITS: u32 = 4;
 
@@ -147,35 +148,39 @@ export function bitserial_gemm(
   const g4 = gs - (gs & (LANES - 1));
   const full = g4 / CHUNK; // chunks whose 16 elements all lie in the SIMD part
   const rowBytes = <usize>ng * <usize>groupBytes;
-  for (let r = n0; r < n1; r++) {
-    const cRow = codes + <usize>r * rowBytes;
-    const gRow = groups + <usize>r * <usize>ng * GROUP_REC_BYTES;
-    const oCol = out + <usize>r * F32_BYTES;
-    const oStride = <usize>n * F32_BYTES;
-    // acc of each row of X lives in its output (f32, as the reference's acc); groups outer, rows
-    // of X inner, so a group's codes and the M rows' x stay in cache.
-    for (let i = 0; i < m; i++) store<f32>(oCol + <usize>i * oStride, 0);
+  const oStride = <usize>n * F32_BYTES;
+  for (let rb = n0; rb < n1; rb += ROW_BLOCK) {
+    const re = min<i32>(rb + ROW_BLOCK, n1);
+    // acc of each (row of X, output row) lives in its output (f32, as the reference's acc).
+    for (let i = 0; i < m; i++) for (let r = rb; r < re; r++) store<f32>(out + <usize>i * oStride + <usize>r * F32_BYTES, 0);
+    // Groups outside the block's rows and the rows of X: a group's x (M rows) stays in cache
+    // for the ROW_BLOCK output rows.
     for (let g = 0; g < ng; g++) {
-      const rec = gRow + <usize>g * GROUP_REC_BYTES;
-      const su = load<f64>(rec);
-      const tOff = terms + <usize>load<i32>(rec, 8);
-      const cg = cRow + <usize>g * <usize>groupBytes;
-      for (let i = 0; i < m; i++) {
-        const xg = x + <usize>(i * k + g * gs) * F32_BYTES;
-        let grp: f32 = 0;
-        if (planes <= 2) {
-          grp = twoPlanes(cg, xg, tOff, planeStride, hiTerms, planes, gs, g4, full, mask);
-        } else {
-          for (let p = 0; p < planes; p++) grp += plane(cg, xg, tOff + <usize>(p * planeStride), gs, g4, full, mask);
+      for (let r = rb; r < re; r++) {
+        const rec = groups + (<usize>r * <usize>ng + <usize>g) * GROUP_REC_BYTES;
+        const su = load<f64>(rec);
+        const tOff = terms + <usize>load<i32>(rec, 8);
+        const cg = codes + <usize>r * rowBytes + <usize>g * <usize>groupBytes;
+        const oCol = out + <usize>r * F32_BYTES;
+        for (let i = 0; i < m; i++) {
+          const xg = x + <usize>(i * k + g * gs) * F32_BYTES;
+          let grp: f32 = 0;
+          if (planes <= 2) {
+            grp = twoPlanes(cg, xg, tOff, planeStride, hiTerms, planes, gs, g4, full, mask);
+          } else {
+            for (let p = 0; p < planes; p++) grp += plane(cg, xg, tOff + <usize>(p * planeStride), gs, g4, full, mask);
+          }
+          const o = oCol + <usize>i * oStride;
+          store<f32>(o, load<f32>(o) + <f32>(<f64>grp * su));
         }
-        const o = oCol + <usize>i * oStride;
-        store<f32>(o, load<f32>(o) + <f32>(<f64>grp * su));
       }
     }
     if (useTs) {
       for (let i = 0; i < m; i++) {
-        const o = oCol + <usize>i * oStride;
-        store<f32>(o, <f32>(<f64>load<f32>(o) * ts));
+        for (let r = rb; r < re; r++) {
+          const o = out + <usize>i * oStride + <usize>r * F32_BYTES;
+          store<f32>(o, <f32>(<f64>load<f32>(o) * ts));
+        }
       }
     }
   }
