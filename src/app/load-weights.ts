@@ -1,92 +1,164 @@
 /**
- * Reading weight files picked or dropped by the user: .npy (one array) and .safetensors (a list
- * of tensors to choose from). Pure parsing through src/io; the bytes never leave the page.
+ * Weight files picked or dropped by the user, as one model: a single .npy / .safetensors / .gguf,
+ * several files, or a folder (shards and their `model.safetensors.index.json`). Built on the
+ * library's model (src/io/model.ts, `openModelFromFiles`): only headers are read when the files
+ * are opened, and a tensor is read later through Blob.slice, only its byte range, so files of any
+ * size work (no 2 GiB limit, no whole-file read). GGUF tensors in ggml block formats (q4_k, ...)
+ * are dequantized to f32 by the library's GGUF reader (ggml's dequantize_row_*), row chunk by row
+ * chunk. Runs in the page (listing) and in the workers (reading); the bytes never leave the machine.
  */
-import { parseNpy } from '../io/npy.js';
-import { listSafetensors, readSafetensorsTensor, parseSafetensorsHeader } from '../io/safetensors.js';
-import type { TensorInput } from './protocol.js';
+import { blobSource, type ByteSource } from '../io/byte-source.js';
+import { ggmlTypeNamed, ggufTypeReadable, readGgufHeader, readGgufTensorF32, type GgufHeader } from '../io/gguf.js';
+import { matrixShapeOf, openModelFromFiles, type Model, type ModelTensor, type NamedBlob } from '../io/model.js';
+import type { ModelFile } from './protocol.js';
 
-/** A tensor found in a file, loadable when it is a 2-D matrix of a readable dtype. */
+/** A tensor of the picked model, as the tensor list shows it. */
 export interface TensorEntry {
   readonly name: string;
   readonly shape: readonly number[];
+  /** The stored type as its file names it ('BF16', '<f4', 'q4_k', ...). */
   readonly dtype: string;
-  /** true, or why this tensor cannot be quantized. */
-  readonly usable: true | string;
-  load(): TensorInput;
-}
-
-/** A parsed file. */
-export interface LoadedFile {
-  readonly fileName: string;
+  /** The file holding it (its path within a picked folder). */
+  readonly shard: string;
+  /** Stored bytes. */
   readonly bytes: number;
+  readonly elements: number;
+  /** true when it is a 2-D matrix lowbit can read as f32, else why it is not quantized. */
+  readonly usable: true | string;
+  /** [rows, cols] when usable. */
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A picked model, opened (headers only). */
+export interface PickedModel {
+  /** What the page calls it: a file name, or "N files" / the folder name. */
+  readonly label: string;
+  /** The index that defined it, when one did. */
+  readonly index: string | undefined;
+  readonly shards: readonly { readonly name: string; readonly size: number; readonly format: string }[];
   readonly entries: readonly TensorEntry[];
+  /** The files, as the workers receive them. */
+  readonly files: readonly ModelFile[];
+  /** Reads one tensor as f32 (its byte range only); block-format GGUF tensors dequantized. */
+  read(name: string): Promise<Float32Array>;
+  close(): Promise<void>;
 }
 
-/** Largest file the app reads (browsers cap single ArrayBuffers near 2 GiB). */
-export const MAX_FILE_BYTES = 2 ** 31 - 1;
-const READABLE = ['F32', 'F16', 'BF16', 'F64'];
-
-/** Why a shape is not a weight matrix, or true. */
-export function matrixReason(shape: readonly number[]): true | string {
-  if (shape.length !== 2) {
-    return `${shape.length}-D [${shape.join(', ')}]: only 2-D weight matrices [N, K] (nn.Linear layout) can be quantized`;
+/** True for a ggml block type the library's GGUF reader dequantizes (q4_0 ... tq2_0, mxfp4). */
+function ggmlBlockReadable(t: ModelTensor): boolean {
+  if (t.format !== 'gguf' || t.kind !== undefined) return false;
+  try {
+    return ggufTypeReadable(ggmlTypeNamed(t.dtype));
+  } catch {
+    return false;
   }
-  if (shape[0] === 0 || shape[1] === 0) return `empty matrix [${shape.join(', ')}]`;
-  return true;
 }
 
-/** Parses file bytes by extension: .npy or .safetensors. Throws a message naming the file. */
-export function parseWeightFile(fileName: string, bytes: Uint8Array): LoadedFile {
-  const lower = fileName.toLowerCase();
-  if (lower.endsWith('.npy')) {
-    let arr;
-    try {
-      arr = parseNpy(bytes);
-    } catch (err) {
-      throw new Error(`${fileName}: ${(err as Error).message}`);
-    }
-    const usable = matrixReason(arr.shape);
-    const entry: TensorEntry = {
-      name: fileName,
-      shape: arr.shape,
-      dtype: arr.dtype,
-      usable,
-      load: () => ({ name: fileName, rows: arr.shape[0] as number, cols: arr.shape[1] as number, data: arr.data }),
+/** Why a tensor is not quantized, or its [rows, cols]. */
+export function entryShape(t: ModelTensor): { rows: number; cols: number } | string {
+  // A block-format GGUF tensor is read (dequantized) as f32: judge its shape as an f32 one.
+  return matrixShapeOf(ggmlBlockReadable(t) ? { shape: t.shape, kind: 'f32', dtype: t.dtype } : t);
+}
+
+/** A File as the model reader sees it, named by its path within a picked folder. */
+function namedBlob(f: ModelFile): NamedBlob {
+  return { name: f.file.name, webkitRelativePath: f.path === f.file.name ? '' : f.path, size: f.file.size, slice: (start, end) => f.file.slice(start, end) };
+}
+
+/** The label of a set of picked files: the file's name, or the folder's, or "N files". */
+function labelOf(files: readonly ModelFile[]): string {
+  if (files.length === 1) return files[0]!.path;
+  const tops = new Set(files.map((f) => (f.path.includes('/') ? f.path.slice(0, f.path.indexOf('/')) : '')));
+  const [top] = tops;
+  return tops.size === 1 && top !== '' && top !== undefined ? `${top}/ (${files.length} files)` : `${files.length} files`;
+}
+
+/**
+ * Opens picked files as one model (see the module comment). Rejects with a message naming the
+ * file and the problem (a corrupt header, an index naming a shard that was not picked, ...).
+ */
+export async function openPickedModel(files: readonly ModelFile[]): Promise<PickedModel> {
+  if (files.length === 0) throw new Error('no files were picked');
+  const label = labelOf(files);
+  const model: Model = await openModelFromFiles(files.map(namedBlob), label);
+  const byPath = new Map(files.map((f) => [f.path, f.file] as const));
+  const ggufHeaders = new Map<string, Promise<{ src: ByteSource; header: GgufHeader }>>();
+  const entries = model.tensors.map((t): TensorEntry => {
+    const m = entryShape(t);
+    return {
+      name: t.name,
+      shape: t.shape,
+      dtype: t.dtype,
+      shard: t.shard,
+      bytes: t.byteRange.end - t.byteRange.start,
+      elements: t.elements,
+      usable: typeof m === 'string' ? m : true,
+      rows: typeof m === 'string' ? 0 : m.rows,
+      cols: typeof m === 'string' ? 0 : m.cols,
     };
-    return { fileName, bytes: bytes.length, entries: [entry] };
-  }
-  if (lower.endsWith('.safetensors')) {
-    let header;
-    try {
-      header = parseSafetensorsHeader(bytes);
-    } catch (err) {
-      throw new Error(`${fileName}: ${(err as Error).message}`);
+  });
+  const gguf = (shard: string): Promise<{ src: ByteSource; header: GgufHeader }> => {
+    let p = ggufHeaders.get(shard);
+    if (p === undefined) {
+      const file = byPath.get(shard);
+      if (file === undefined) return Promise.reject(new Error(`no picked file is named '${shard}'`));
+      const src = blobSource(file, shard);
+      p = readGgufHeader(src).then((header) => ({ src, header }));
+      ggufHeaders.set(shard, p);
     }
-    const infos = listSafetensors(bytes);
-    const entries = infos.map((info): TensorEntry => {
-      const shapeOk = matrixReason(info.shape);
-      const usable = shapeOk !== true ? shapeOk : READABLE.includes(info.dtype) ? true : `dtype ${info.dtype}: readable dtypes are ${READABLE.join(', ')}`;
-      return {
-        name: info.name,
-        shape: info.shape,
-        dtype: info.dtype,
-        usable,
-        load: () => {
-          const t = readSafetensorsTensor(bytes, info.name, header);
-          return { name: info.name, rows: t.shape[0] as number, cols: t.shape[1] as number, data: t.data };
-        },
-      };
-    });
-    return { fileName, bytes: bytes.length, entries };
-  }
-  throw new Error(`${fileName}: unknown file type; lowbit reads .npy and .safetensors weight files`);
+    return p;
+  };
+  return {
+    label,
+    index: model.index,
+    shards: model.shards.map((s) => ({ name: s.name, size: s.size, format: s.format })),
+    entries,
+    files,
+    async read(name) {
+      const t = model.get(name);
+      if (!ggmlBlockReadable(t)) return model.read(t);
+      const { src, header } = await gguf(t.shard);
+      return (await readGgufTensorF32(src, header, name)).data;
+    },
+    close: () => model.close(),
+  };
 }
 
-/** Reads a File from a picker or a drop. */
-export async function readWeightFile(file: File): Promise<LoadedFile> {
-  if (file.size > MAX_FILE_BYTES) {
-    throw new Error(`${file.name} is ${(file.size / 2 ** 30).toFixed(1)} GiB; the browser app reads whole files into memory and takes files under 2 GiB (save the tensor you want on its own)`);
+/** Picked files from an <input type="file" multiple> (with `webkitdirectory`, their folder paths). */
+export function filesOfInput(list: FileList | null): ModelFile[] {
+  return Array.from(list ?? [], (file) => ({ file, path: file.webkitRelativePath || file.name }));
+}
+
+/** Reads every entry of a dropped folder (readEntries returns them in batches until empty). */
+async function readDirectory(dir: FileSystemDirectoryEntry, prefix: string, out: ModelFile[]): Promise<void> {
+  const reader = dir.createReader();
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((ok, fail) => reader.readEntries(ok, fail));
+    if (batch.length === 0) return;
+    for (const e of batch) await collectEntry(e, prefix, out);
   }
-  return parseWeightFile(file.name, new Uint8Array(await file.arrayBuffer()));
+}
+
+async function collectEntry(entry: FileSystemEntry, prefix: string, out: ModelFile[]): Promise<void> {
+  const path = `${prefix}${entry.name}`;
+  if (entry.isFile) {
+    const file = await new Promise<File>((ok, fail) => (entry as FileSystemFileEntry).file(ok, fail));
+    out.push({ file, path });
+  } else if (entry.isDirectory) {
+    await readDirectory(entry as FileSystemDirectoryEntry, `${path}/`, out);
+  }
+}
+
+/** The files of a drop: plain files, and every file inside dropped folders (with their paths). */
+export async function filesOfDrop(dt: DataTransfer): Promise<ModelFile[]> {
+  const entries = Array.from(dt.items ?? [])
+    .filter((it) => it.kind === 'file')
+    .map((it) => (typeof it.webkitGetAsEntry === 'function' ? it.webkitGetAsEntry() : null));
+  if (entries.length > 0 && entries.every((e) => e !== null)) {
+    const out: ModelFile[] = [];
+    for (const e of entries) await collectEntry(e as FileSystemEntry, '', out);
+    return out;
+  }
+  return filesOfInput(dt.files);
 }

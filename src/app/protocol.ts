@@ -6,19 +6,42 @@ import type { ErrorMetrics } from '../quant/metrics.js';
 import type { ScaleDType } from '../format/quantized-tensor.js';
 import type { BenchRow } from '../bench/types.js';
 import type { VerifyRow } from '../gpu/verify.js';
+import type { ErrorSums } from '../report/error-sums.js';
 
-/** A 2-D weight matrix [rows, cols], row-major. */
+/**
+ * A 2-D weight matrix [rows, cols], row-major: its values (`data`), or a tensor of the request's
+ * model that the worker reads itself (only its byte range, through Blob.slice).
+ */
 export interface TensorInput {
   readonly name: string;
   readonly rows: number;
   readonly cols: number;
-  readonly data: Float32Array;
+  /** Stored type ('f32', 'BF16', 'q4_k', ...). */
+  readonly dtype: string;
+  /** The file holding it ('' for in-memory weights such as the sample). */
+  readonly shard: string;
+  /** The values; absent for a model tensor, which the worker reads from the request's `model`. */
+  readonly data?: Float32Array;
+}
+
+/** One picked file: the File and its path within a picked folder (its name otherwise). */
+export interface ModelFile {
+  readonly file: File;
+  readonly path: string;
+}
+
+/** The picked files of a model; `id` lets a worker keep the model open across jobs. */
+export interface ModelFiles {
+  readonly id: number;
+  readonly files: readonly ModelFile[];
 }
 
 /** Quantize-and-measure every (tensor, scheme) pair, optionally checking the matmul kernels. */
 export interface ValidateRequest {
   readonly kind: 'validate';
   readonly tensors: readonly TensorInput[];
+  /** Where tensors without `data` are read from. */
+  readonly model?: ModelFiles;
   readonly schemes: readonly string[];
   /** null: each scheme's default group. */
   readonly group: number | null;
@@ -89,13 +112,19 @@ export interface EvalOk {
   readonly ok: true;
   readonly tensor: string;
   readonly scheme: string;
+  readonly shard: string;
+  readonly dtype: string;
   readonly rows: number;
   readonly cols: number;
   readonly groupSize: number;
   readonly granularity: 'group' | 'channel' | 'tensor';
   readonly scaleDType: ScaleDType;
   readonly bitsPerWeight: number;
+  /** Total stored bits (codes and every piece of metadata), an integer. */
+  readonly totalBits: number;
   readonly metrics: ErrorMetrics;
+  /** The error sums behind `metrics` (the model report's, src/report/error-sums.ts). */
+  readonly sums: ErrorSums;
   /** Σ w² of the original tensor (f64), to pool NMSE over tensors. */
   readonly sumSquares: number;
   readonly variants: Readonly<Record<string, number>>;
@@ -109,6 +138,10 @@ export interface EvalFail {
   readonly ok: false;
   readonly tensor: string;
   readonly scheme: string;
+  readonly shard: string;
+  readonly dtype: string;
+  readonly rows: number;
+  readonly cols: number;
   readonly error: string;
 }
 

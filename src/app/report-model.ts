@@ -1,9 +1,13 @@
 /**
  * The Validate report's model, pure TS: one summary per scheme over every tensor evaluated
  * (bits/weight and error pooled by tensor size, the kernel checks tallied), the short reason of a
- * kernel that did not run, and the filter that decides what the report shows.
+ * kernel that did not run, and the filter that decides what the report shows; the results as
+ * the library's model report (for its totals and bits-budget plan) and the per-tensor table's sort.
  */
 import type { EvalFail, EvalOk, EvalRow, KernelRow } from './protocol.js';
+import type { AnySchemeName } from '../quant/schemes.js';
+import type { QuantizeOptions } from '../quant/quantize.js';
+import { schemeTotals, worstFirst, type ModelReport, type ReportRow } from '../report/model-report.js';
 
 /** Kernel check outcomes of a set of kernel rows. */
 export interface KernelTally {
@@ -153,4 +157,75 @@ export function pairVisibility(filter: ReportFilter, pair: { tensor: string; sch
   // A pair shown for its own names lists every kernel row the problem filter lets through.
   const rows = nameMatch ? kernels.map((k) => !filter.problemsOnly || kernelIsProblem(k)) : kernelShown;
   return { visible, kernels: rows };
+}
+
+/** An app result as a row of the library's model report (src/report/model-report.ts). */
+export function reportRowOf(e: EvalRow): ReportRow {
+  const base = { tensor: e.tensor, shard: e.shard, dtype: e.dtype, rows: e.rows, cols: e.cols, elements: e.rows * e.cols, scheme: e.scheme as AnySchemeName };
+  if (!e.ok) return { ...base, status: 'refused', reason: e.error };
+  return {
+    ...base,
+    status: 'ok',
+    groupSize: e.groupSize,
+    granularity: e.granularity,
+    scaleDType: e.scaleDType,
+    bitsPerWeight: e.bitsPerWeight,
+    totalBits: e.totalBits,
+    metrics: e.metrics,
+    sums: e.sums,
+    variants: e.variants,
+    quantizeMs: e.quantizeMs,
+  };
+}
+
+/** The results as the library's ModelReport (rows worst tensor first, totals per scheme), for planBudget and the export. */
+export function modelReportOf(evals: readonly EvalRow[], schemes: readonly string[], model: { name: string; tensors: number; tensorBytes: number }, quantizeOptions: QuantizeOptions, wallMs: number): ModelReport {
+  const rows = evals.map(reportRowOf);
+  const names = schemes as readonly AnySchemeName[];
+  return {
+    model: { name: model.name, index: undefined, shards: [], tensors: model.tensors, selected: new Set(rows.map((r) => r.tensor)).size, tensorBytes: model.tensorBytes },
+    schemes: names,
+    quantizeOptions,
+    rows: worstFirst(rows),
+    skipped: [],
+    totals: names.map((s) => schemeTotals(s, rows)),
+    bytesRead: 0,
+    readMs: 0,
+    wallMs,
+  };
+}
+
+/** Columns the per-tensor table sorts by. */
+export type SortKey = 'tensor' | 'scheme' | 'elements' | 'bits' | 'nmse' | 'sqnr' | 'maxerr' | 'cosine' | 'ms';
+
+function sortValue(r: ReportRow, key: SortKey): number | string {
+  switch (key) {
+    case 'tensor':
+      return r.tensor;
+    case 'scheme':
+      return r.scheme;
+    case 'elements':
+      return r.elements;
+    default:
+      if (r.status !== 'ok') return NaN;
+      return key === 'bits' ? r.bitsPerWeight : key === 'nmse' ? r.metrics.nmse : key === 'sqnr' ? r.metrics.sqnrDb : key === 'maxerr' ? r.metrics.maxAbsErr : key === 'cosine' ? r.metrics.cosine : r.quantizeMs;
+  }
+}
+
+/**
+ * Rows sorted by `key` (ascending or descending); refused rows (no number) and NaN last either
+ * way; ties keep their order (a stable sort), so sorting by scheme then by NMSE groups nothing away.
+ */
+export function sortRows(rows: readonly ReportRow[], key: SortKey, dir: 'asc' | 'desc'): ReportRow[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  return rows
+    .map((r, i) => ({ r, i, v: sortValue(r, key) }))
+    .sort((a, b) => {
+      const an = typeof a.v === 'number' && Number.isNaN(a.v);
+      const bn = typeof b.v === 'number' && Number.isNaN(b.v);
+      if (an || bn) return an === bn ? a.i - b.i : an ? 1 : -1;
+      const c = typeof a.v === 'string' ? a.v.localeCompare(b.v as string) : (a.v as number) - (b.v as number);
+      return c !== 0 ? sign * c : a.i - b.i;
+    })
+    .map((x) => x.r);
 }

@@ -1,5 +1,9 @@
-/** Scheme names grouped for the pickers, from the registry (a new scheme lands in "Other"). */
-import { SCHEME_NAMES, getScheme } from '../quant/schemes.js';
+/**
+ * Scheme names grouped for the pickers, from the registry (a new scheme lands in "Other"):
+ * lowbit's own schemes by family, then llama.cpp's block formats (q4_0 ... tq2_0) under a
+ * heading of their own.
+ */
+import { ALL_SCHEME_NAMES, SCHEME_NAMES, getScheme, isGgmlSchemeName } from '../quant/schemes.js';
 
 /** A titled list of schemes. */
 export interface SchemeCategory {
@@ -18,6 +22,9 @@ const RULES: readonly (readonly [string, (name: string) => boolean])[] = [
   ['Ternary and binary', (n) => n === 'ternary' || n === 'binary'],
 ];
 
+/** The heading of llama.cpp's formats (the ggml quant types as lowbit schemes). */
+export const GGML_CATEGORY = 'llama.cpp block formats (GGUF)';
+
 /** Every scheme in one category, in registry order. */
 export function schemeCategories(): SchemeCategory[] {
   const used = new Set<string>();
@@ -27,6 +34,8 @@ export function schemeCategories(): SchemeCategory[] {
     for (const s of schemes) used.add(s);
     if (schemes.length) out.push({ title, schemes });
   }
+  const ggml = ALL_SCHEME_NAMES.filter((n) => isGgmlSchemeName(n));
+  if (ggml.length) out.push({ title: GGML_CATEGORY, schemes: ggml });
   const rest = SCHEME_NAMES.filter((n) => !used.has(n));
   if (rest.length) out.push({ title: 'Other', schemes: rest });
   return out;

@@ -68,3 +68,65 @@ export class WorkerClient {
     this.finish({ kind: 'cancelled' });
   }
 }
+
+/** How a pool run ended: as a job ends, plus how many jobs finished. */
+export type PoolOutcome = JobOutcome & { readonly finished: number };
+
+/**
+ * A pool of workers running a list of jobs, each job on the next free worker (so a worker holds
+ * one job's tensor at a time and a slow tensor does not hold up the others). Messages reach the
+ * page with the index of their job. The first job that fails stops the run (the other workers
+ * are stopped); Cancel stops every worker at once.
+ */
+export class WorkerPool {
+  private readonly clients: WorkerClient[] = [];
+  private running = false;
+  private stopped: JobOutcome | undefined;
+
+  /** True while a run is in progress. */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** Runs `requests` on at most `size` workers; resolves when every job ended, one failed, or Cancel was pressed. */
+  async run(requests: readonly WorkerRequest[], size: number, onMessage: (msg: WorkerMessage, job: number) => void): Promise<PoolOutcome> {
+    if (this.running) return { kind: 'error', message: 'another job is running', finished: 0 };
+    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`WorkerPool.run: size must be a positive integer, got ${size}`);
+    this.running = true;
+    this.stopped = undefined;
+    while (this.clients.length < Math.min(size, requests.length)) this.clients.push(new WorkerClient());
+    let next = 0;
+    let finished = 0;
+    let adapter: string | null = null;
+    const lane = async (client: WorkerClient): Promise<void> => {
+      while (this.stopped === undefined && next < requests.length) {
+        const job = next++;
+        const outcome = await client.run(requests[job] as WorkerRequest, { onMessage: (msg) => onMessage(msg, job) });
+        if (outcome.kind === 'done') {
+          finished += 1;
+          adapter = outcome.adapter ?? adapter;
+        } else if (this.stopped === undefined) {
+          this.stopped = outcome;
+          this.stopAll();
+        }
+      }
+    };
+    try {
+      await Promise.all(this.clients.slice(0, Math.min(size, requests.length)).map(lane));
+    } finally {
+      this.running = false;
+    }
+    return { ...(this.stopped ?? { kind: 'done', adapter }), finished };
+  }
+
+  private stopAll(): void {
+    for (const c of this.clients) if (c.busy) c.cancel();
+  }
+
+  /** Stops every worker at once (the next run starts new ones). */
+  cancel(): void {
+    if (!this.running) return;
+    this.stopped ??= { kind: 'cancelled' };
+    this.stopAll();
+  }
+}

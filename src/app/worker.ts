@@ -1,16 +1,23 @@
 /**
  * The app's Web Worker: quantization, metrics, kernel checks and GPU benchmarks run here so the
  * page stays responsive; the page cancels a job by terminating the worker and starting a new one.
+ * The page runs several of these as a pool, one tensor per job: a worker reads its tensor itself
+ * from the picked files (only that tensor's bytes), so each worker holds one tensor at a time.
  */
 import { getScheme } from '../quant/schemes.js';
-import { evaluateScheme } from '../quant/evaluate.js';
+import { dequantize, quantize, type QuantizeOptions } from '../quant/quantize.js';
+import { bitsBreakdown } from '../format/bits.js';
+import { variantHistogram } from '../quant/mixture.js';
+import { metricsFromSums, referenceSums, tensorErrorSums } from '../report/error-sums.js';
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { openPickedModel, type PickedModel } from './load-weights.js';
 import { sampleActivations } from '../io/sample.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
-import { centralRange, histogram, histogramRange, representativeGroup, sumOfSquares } from './analysis.js';
+import { centralRange, histogram, histogramRange, representativeGroup } from './analysis.js';
 import { checkCpuKernels, checkGpuKernels, oracle } from './kernel-check.js';
 import { verifyMatrix } from '../gpu/verify.js';
 import { errorMessage } from './errors.js';
-import type { BenchRequest, ValidateRequest, VerifyRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
+import type { BenchRequest, ModelFiles, ValidateRequest, VerifyRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
 
 /** The part of DedicatedWorkerGlobalScope this file uses (tsconfig has the DOM lib, not WebWorker). */
 interface WorkerScope {
@@ -29,6 +36,20 @@ function workerGpu(): Promise<LowbitGpu | string> {
   return gpuPromise;
 }
 
+let openModel: { readonly id: number; readonly model: Promise<PickedModel> } | undefined;
+
+/** The request's model, opened once per model (headers only) and kept for the next jobs. */
+function modelOf(m: ModelFiles): Promise<PickedModel> {
+  if (openModel?.id !== m.id) {
+    const prev = openModel;
+    openModel = { id: m.id, model: openPickedModel(m.files) };
+    void prev?.model.then((p) => p.close()).catch(() => undefined);
+  }
+  return openModel.model;
+}
+
+const now = (): number => performance.now();
+
 async function validate(id: number, req: ValidateRequest): Promise<void> {
   const total = req.tensors.length * req.schemes.length;
   let done = 0;
@@ -38,54 +59,75 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
     if (typeof g === 'string') post({ id, type: 'notice', text: `${g}. Checking the CPU kernels only.` });
     else gpu = g;
   }
-  const opts = {
+  const opts: QuantizeOptions = {
     scale: req.scale,
     ...(req.group !== null ? { group: req.group } : {}),
     ...(req.scaleDType !== null ? { scaleDType: req.scaleDType } : {}),
   };
   for (const t of req.tensors) {
-    const central = centralRange(t.data);
-    const sumSquares = sumOfSquares(t.data);
+    const where = { tensor: t.name, shard: t.shard, dtype: t.dtype, rows: t.rows, cols: t.cols };
+    let data = t.data;
+    if (data === undefined) {
+      post({ id, type: 'progress', done, total, label: `${t.name}: reading` });
+      try {
+        if (!req.model) throw new Error('no model files were sent with the request');
+        data = await (await modelOf(req.model)).read(t.name);
+      } catch (err) {
+        // The tensor cannot be read: every scheme's row says why, and the run goes on.
+        for (const scheme of req.schemes) post({ id, type: 'eval', row: { ok: false, ...where, scheme, error: `cannot read the tensor: ${errorMessage(err)}` } });
+        done += req.schemes.length;
+        continue;
+      }
+    }
+    const w = data;
+    const central = centralRange(w);
+    const ref = referenceSums(w);
     const x = req.kernels ? sampleActivations(req.m, t.cols).data : undefined;
     for (const scheme of req.schemes) {
       post({ id, type: 'progress', done, total, label: `${t.name}: quantizing with ${scheme}` });
-      let ev;
+      let qt: QuantizedTensor;
+      let quantizeMs: number;
       try {
-        ev = evaluateScheme(t.data, t.rows, t.cols, getScheme(scheme).name, opts);
+        const t0 = now();
+        qt = quantize(w, t.rows, t.cols, getScheme(scheme).name, opts);
+        quantizeMs = now() - t0;
       } catch (err) {
-        post({ id, type: 'eval', row: { ok: false, tensor: t.name, scheme, error: errorMessage(err) } });
+        post({ id, type: 'eval', row: { ok: false, ...where, scheme, error: errorMessage(err) } });
         done += 1;
         continue;
       }
-      const rep = representativeGroup(ev.qt);
+      // The model report's error pass: the same sums and metrics as `lowbit report`, no dequantized copy.
+      const sums = tensorErrorSums(w, qt, ref);
+      const bits = bitsBreakdown(qt);
+      const rep = representativeGroup(qt);
       const range = histogramRange(central, rep.levels);
       post({
         id,
         type: 'eval',
         row: {
           ok: true,
-          tensor: t.name,
+          ...where,
           scheme,
-          rows: ev.rows,
-          cols: ev.cols,
-          groupSize: ev.groupSize,
-          granularity: ev.granularity,
-          scaleDType: ev.scaleDType,
-          bitsPerWeight: ev.bitsPerWeight,
-          metrics: ev.metrics,
-          sumSquares,
-          variants: ev.variants,
-          quantizeMs: ev.quantizeMs,
-          hist: histogram(t.data, range.lo, range.hi),
+          groupSize: qt.groupSize,
+          granularity: qt.granularity,
+          scaleDType: qt.scaleDType,
+          bitsPerWeight: bits.perWeight,
+          totalBits: bits.total,
+          metrics: metricsFromSums(sums, ref),
+          sums,
+          sumSquares: ref.sumRef2,
+          variants: variantHistogram(qt),
+          quantizeMs,
+          hist: histogram(w, range.lo, range.hi),
           rep,
         },
       });
       if (x) {
         post({ id, type: 'progress', done: done + 0.5, total, label: `${t.name}: checking ${scheme} kernels against the f64 oracle` });
         const ctx = { tensor: t.name, scheme };
-        const ref = oracle(x, ev.qt, req.m);
-        for (const row of checkCpuKernels(ctx, ev.qt, x, req.m, ref)) post({ id, type: 'kernel', row });
-        if (gpu) await checkGpuKernels(ctx, gpu, ev.qt, ev.dequantized, x, req.m, ref, (row) => post({ id, type: 'kernel', row }));
+        const oracleY = oracle(x, qt, req.m);
+        for (const row of checkCpuKernels(ctx, qt, x, req.m, oracleY)) post({ id, type: 'kernel', row });
+        if (gpu) await checkGpuKernels(ctx, gpu, qt, dequantize(qt), x, req.m, oracleY, (row) => post({ id, type: 'kernel', row }));
       }
       done += 1;
     }

@@ -1,4 +1,7 @@
-/** CPU mpGEMM: the f64 oracle, the bound check, and the dequant, lut and bitserial kernels with their registry. */
+/**
+ * CPU mpGEMM: the f64 oracle, the bound check, the dequant, lut and bitserial kernels with their
+ * registry (TypeScript references), and the WebAssembly SIMD kernels with theirs.
+ */
 export * from './matmul-ref.js';
 export * from './compare.js';
 export * from './bound.js';
@@ -6,3 +9,8 @@ export * from './dequant.js';
 export * from './lut.js';
 export * from './bitserial.js';
 export * from './kernels.js';
+export { WasmArena, runWasmKernelSync, DEFAULT_WEIGHT_BUDGET, type WasmCall, type WasmWeights, type WasmKernelImpl } from './wasm-arena.js';
+export type { WasmBuild } from './wasm-module.js';
+export * from './dequant-i8.js';
+export { wasmDequant, wasmDequantI8, dequantPlan, wasmDequantRoundings, WASM_DEQUANT_C, type DequantPlan, type DequantMode } from './wasm-dequant.js';
+export * from './wasm-kernels.js';

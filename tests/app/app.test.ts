@@ -2,7 +2,8 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -11,6 +12,14 @@ import { SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES } from '../../src/cpu/kernels.js';
 import { sampleWeights } from '../../src/io/sample.js';
 import { writeNpy } from '../../src/io/npy.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
+import { ggufTensorFromF32, ggufTensorFromQuantized, writeGguf } from '../../src/io/gguf-writer.js';
+import { ggufTensor, readGgufHeader, readGgufTensorF32 } from '../../src/io/gguf.js';
+import { bytesSource } from '../../src/io/byte-source.js';
+import { openModelFromFiles } from '../../src/io/model.js';
+import { runModelReport } from '../../src/report/model-report.js';
+import { planBudget } from '../../src/report/budget-plan.js';
+import { sig } from '../../src/cli/table.js';
 import { schemeTable } from '../../src/cli/cmd-quantize.js';
 import { schemeCategories } from '../../src/app/scheme-groups.js';
 import { decode, encode } from '../../src/dtype/codec.js';
@@ -305,8 +314,9 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
   it('reads an uploaded .npy, refuses a 3-D one clearly, and cancels a running job', async () => {
     const page = await openPage(context, 'validate');
     const w = sampleWeights({ rows: 64, cols: 128, seed: 5 });
-    await page.setInputFiles('input[type="file"]', { name: 'layer.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(w.data, [64, 128])) });
-    await expect.poll(() => page.locator('.tensor-list').textContent()).toContain('layer.npy [64 × 128]');
+    await page.setInputFiles('#weights-files', { name: 'layer.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(w.data, [64, 128])) });
+    // A .npy is one tensor named after its file.
+    await expect.poll(() => page.locator('#tensor-table tr[data-tensor="layer"]').textContent()).toContain('[64 × 128]');
     await page.uncheck('input[data-testid="check-kernels"]');
     await page.click('#schemes-none');
     await page.check('input[data-scheme="int4"]');
@@ -316,14 +326,14 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     expect(await page.locator('#summary-table tr[data-scheme="int4"] td[data-col="nmse"]').textContent()).toBe(want[3]);
     expect(await page.locator('#summary-table tr[data-scheme="int4"] td[data-col="bits"]').textContent()).toBe(want[2]);
 
-    await page.setInputFiles('input[type="file"]', { name: 'cube.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(new Float32Array(24), [2, 3, 4])) });
+    await page.setInputFiles('#weights-files', { name: 'cube.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(new Float32Array(24), [2, 3, 4])) });
     await expect.poll(() => page.locator('#page-validate').textContent()).toContain('only 2-D weight matrices');
     expect(await page.locator('#run-validate').isDisabled()).toBe(true);
 
     // Cancel: every scheme on the sample with the kernel checks takes seconds (quantizing alone no
     // longer does); Cancel ends it at once and a new run works.
     await page.click('#use-sample');
-    await page.click('button:text("All")');
+    await page.click('#schemes-all');
     await page.check('input[data-testid="check-kernels"]');
     await page.click('#run-validate');
     await page.waitForSelector('#page-validate[data-state="running"]');
@@ -339,6 +349,276 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('loads a sharded model (two shards + index) and a .gguf through the file input: select all 2-D, numbers equal the library, totals, budget, sort, CSV, cancel, failed loads clear', async () => {
+    // A synthetic checkpoint: two safetensors shards and their index, a 1-D norm among the weights.
+    const mats: Record<string, readonly [number, number]> = {
+      'model.layers.0.mlp.up_proj.weight': [64, 256],
+      'model.layers.0.self_attn.q_proj.weight': [32, 256],
+      'model.layers.1.mlp.down_proj.weight': [48, 128],
+    };
+    const data = new Map(Object.entries(mats).map(([name, [r, c]], i) => [name, sampleWeights({ rows: r, cols: c, seed: 70 + i }).data] as const));
+    const t = (name: string) => ({ name, shape: mats[name] as readonly number[], data: data.get(name) as Float32Array });
+    const norm = { name: 'model.layers.0.input_layernorm.weight', shape: [256], data: sampleWeights({ rows: 1, cols: 256, seed: 79 }).data };
+    const shard1 = writeSafetensors([t('model.layers.0.mlp.up_proj.weight'), norm]);
+    const shard2 = writeSafetensors([t('model.layers.0.self_attn.q_proj.weight'), t('model.layers.1.mlp.down_proj.weight')]);
+    const s1 = 'model-00001-of-00002.safetensors';
+    const s2 = 'model-00002-of-00002.safetensors';
+    const index = JSON.stringify({
+      metadata: { total_size: shard1.length + shard2.length },
+      weight_map: { 'model.layers.0.mlp.up_proj.weight': s1, [norm.name]: s1, 'model.layers.0.self_attn.q_proj.weight': s2, 'model.layers.1.mlp.down_proj.weight': s2 },
+    });
+    const ckpt = [
+      { name: s1, bytes: shard1 },
+      { name: s2, bytes: shard2 },
+      { name: 'model.safetensors.index.json', bytes: new TextEncoder().encode(index) },
+      { name: 'config.json', bytes: new TextEncoder().encode('{}') },
+    ];
+    const payload = (files: readonly { name: string; bytes: Uint8Array }[]) => files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: Buffer.from(f.bytes) }));
+    // q4_k takes K = 256 only (its super-block): the [48, 128] tensor gives a refused row.
+    const schemes: readonly AnySchemeName[] = ['int4', 'bitmod4', 'q4_k'];
+
+    // The library's report over the same files (Node's File through the same Blob.slice reader).
+    const libModel = await openModelFromFiles(ckpt.map((f) => new File([f.bytes as Uint8Array<ArrayBuffer>], f.name)));
+    const lib = await runModelReport(libModel, { schemes });
+    await libModel.close();
+
+    const page = await openPage(context, 'validate');
+    await page.setInputFiles('#weights-files', payload(ckpt));
+    await page.waitForSelector('#page-validate[data-load="ready"]');
+    expect(await page.locator('#tensor-table tbody tr').count()).toBe(4);
+    expect(await page.locator(`#tensor-table tr[data-tensor="${norm.name}"]`).textContent()).toContain('only 2-D weight matrices');
+    expect(await page.locator(`#tensor-table tr[data-tensor="${norm.name}"] input`).isDisabled()).toBe(true);
+    // The name filter and "Select all 2-D": the two mlp tensors, then every 2-D one.
+    await page.click('#select-none');
+    expect(await page.locator('#tensor-count').textContent()).toMatch(/^0 of 4 tensors selected/);
+    await page.fill('#tensor-filter', 'mlp');
+    expect(await page.locator('#tensor-table tbody tr:visible').count()).toBe(2);
+    await page.click('#select-2d');
+    expect(await page.locator('#tensor-count').textContent()).toMatch(/^2 of 4 tensors selected \(22,528 weights\)/);
+    await page.fill('#tensor-filter', '');
+    await page.click('#select-2d');
+    expect(await page.locator('#tensor-count').textContent()).toMatch(/^3 of 4 tensors selected/);
+
+    await page.click('#schemes-none');
+    for (const s of schemes) await page.check(`input[data-scheme="${s}"]`);
+    await page.uncheck('input[data-testid="check-kernels"]');
+    await page.selectOption('#workers', '2');
+    await page.click('#run-validate');
+    await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 90_000 });
+    expect(await page.locator('#validate-status').textContent()).toContain('1 refused');
+
+    // Every row and total is the library's number, exactly (the cell's title holds the exact value).
+    const exact = (loc: ReturnType<Page['locator']>, col: string) => loc.locator(`[data-col="${col}"]`).getAttribute('title');
+    expect(await page.locator('#model-table tbody tr').count()).toBe(lib.rows.length);
+    for (const r of lib.rows) {
+      const tr = page.locator(`#model-table tr[data-tensor="${r.tensor}"][data-scheme="${r.scheme}"]`);
+      if (r.status === 'refused') {
+        expect(await tr.textContent(), `${r.tensor} ${r.scheme}`).toContain('refused');
+        continue;
+      }
+      const want = [r.bitsPerWeight, r.metrics.nmse, r.metrics.sqnrDb, r.metrics.maxAbsErr, r.metrics.cosine].map((x) => `exact: ${x}`);
+      expect([await exact(tr, 'bits'), await exact(tr, 'nmse'), await exact(tr, 'sqnr'), await exact(tr, 'maxerr'), await exact(tr, 'cosine')], `${r.tensor} ${r.scheme}`).toEqual(want);
+      expect(await tr.locator('[data-col="nmse"]').textContent()).toBe(sig(r.metrics.nmse, 3));
+    }
+    for (const tot of lib.totals) {
+      const tr = page.locator(`#totals-table tr[data-scheme="${tot.scheme}"]`);
+      expect([await exact(tr, 'bits'), await exact(tr, 'nmse'), await exact(tr, 'cosine')], tot.scheme).toEqual([tot.bitsPerWeight, tot.nmse, tot.cosine].map((x) => `exact: ${x}`));
+      expect(await tr.locator('[data-col="tensors"]').textContent()).toBe(tot.refused ? `${tot.tensors} (${tot.refused} refused)` : String(tot.tensors));
+    }
+    // The bits budget: a bad one is named; below every scheme there is no plan, and the page says why; then the library's plan.
+    await page.fill('#budget-input', '-1');
+    await page.click('#plan-budget');
+    expect(await page.locator('#budget-result [role="alert"]').textContent()).toContain('must be a positive number');
+    await page.fill('#budget-input', '1');
+    await page.click('#plan-budget');
+    expect(planBudget(lib, 1).error).toBeDefined();
+    expect(await page.locator('#budget-result [role="alert"]').textContent()).toContain(`No plan for 1 bits/weight: ${planBudget(lib, 1).error}`);
+    await page.fill('#budget-input', '4.4');
+    await page.click('#plan-budget');
+    const plan = planBudget(lib, 4.4);
+    expect(plan.error).toBeUndefined();
+    expect(Number(await page.locator('#plan-line').getAttribute('data-bits'))).toBe(plan.bitsPerWeight);
+    const planned = await page.locator('#plan-table tbody tr').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.tensor}=${(tr as HTMLElement).dataset.scheme}`));
+    expect(planned).toEqual(plan.choices?.map((c) => `${c.tensor}=${c.scheme}`));
+
+    // Sort by NMSE (largest first, then smallest first); refused rows stay last.
+    const nmses = async () => page.locator('#model-table tbody tr:not(.refused) [data-col="nmse"]').evaluateAll((tds) => tds.map((td) => Number((td.getAttribute('title') ?? '').slice(7))));
+    await page.click('#model-table button[data-sort="nmse"]');
+    const down = await nmses();
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    expect(await page.locator('#model-table th[aria-sort="descending"] button').getAttribute('data-sort')).toBe('nmse');
+    await page.click('#model-table button[data-sort="nmse"]');
+    expect(await nmses()).toEqual([...down].reverse());
+    expect(await page.locator('#model-table tbody tr').last().getAttribute('class')).toBe('refused');
+    await screenshot(page, 'validate-model');
+
+    // CSV: one line per tensor x scheme with the shard, the dtype and the library's numbers.
+    const csvDownload = page.waitForEvent('download');
+    await page.click('#export-csv');
+    const lines = readFileSync(await (await csvDownload).path(), 'utf8').trim().split('\n');
+    const head = (lines[0] as string).split(',');
+    expect(lines.length).toBe(1 + lib.rows.length);
+    for (const line of lines.slice(1)) {
+      const cells = line.split(',');
+      const get = (k: string) => cells[head.indexOf(k)] as string;
+      const r = lib.rows.find((x) => x.tensor === get('tensor') && x.scheme === get('scheme'));
+      expect(r, line).toBeDefined();
+      expect(get('shard')).toBe(r?.shard);
+      if (r?.status === 'ok') expect(Number(get('nmse'))).toBe(r.metrics.nmse);
+      else expect(get('error')).not.toBe('');
+    }
+    // The per-tensor table collapses.
+    await page.click('#model-rows > summary');
+    expect(await page.locator('#model-rows').getAttribute('open')).toBeNull();
+    await page.click('#model-rows > summary');
+
+    // 390 px: the tensor list, the totals and the per-tensor table fit (they scroll inside their box).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    await expectNoOverflow(page, 'the model view at 390 px');
+    await screenshot(page, 'validate-model-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Cancel a model run: every scheme with the kernel checks on two workers.
+    await page.click('#schemes-all');
+    await page.check('input[data-testid="check-kernels"]');
+    await page.click('#run-validate');
+    await page.waitForSelector('#page-validate[data-state="running"]');
+    await page.click('#cancel-validate');
+    await page.waitForSelector('#page-validate[data-state="cancelled"]', { timeout: 5_000 });
+    await page.uncheck('input[data-testid="check-kernels"]');
+
+    // A .gguf: an f32 tensor, a q4_k tensor (dequantized by the library's GGUF reader) and a 1-D norm.
+    const gw = sampleWeights({ rows: 32, cols: 256, seed: 81 }).data;
+    const gq = quantize(sampleWeights({ rows: 16, cols: 512, seed: 82 }).data, 16, 512, 'q4_k');
+    const gguf = writeGguf(
+      [['general.architecture', { type: 'string', value: 'llama' }]],
+      [ggufTensorFromF32('blk.0.ffn_up.weight', gw, [32, 256]), ggufTensorFromQuantized('blk.0.attn_q.weight', gq), ggufTensorFromF32('output_norm.weight', norm.data, [256])],
+    );
+    const header = await readGgufHeader(bytesSource(gguf, 'tiny.gguf'));
+    await page.setInputFiles('#weights-files', payload([{ name: 'tiny.gguf', bytes: gguf }]));
+    await page.waitForSelector('#page-validate[data-load="ready"]');
+    expect(await page.locator('#tensor-table tbody tr').count()).toBe(3);
+    expect(await page.locator('#tensor-table tr[data-tensor="blk.0.attn_q.weight"]').textContent()).toContain('q4_k');
+    await page.click('#schemes-none');
+    for (const s of ['int4', 'q4_k'] as const) await page.check(`input[data-scheme="${s}"]`);
+    await page.click('#run-validate');
+    await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
+    for (const name of ['blk.0.ffn_up.weight', 'blk.0.attn_q.weight']) {
+      const w = (await readGgufTensorF32(bytesSource(gguf, 'tiny.gguf'), header, name)).data;
+      const [rows, cols] = ggufTensor(header, name).shape as [number, number];
+      for (const s of ['int4', 'q4_k'] as const) {
+        const e = evaluateScheme(w, rows, cols, s);
+        const tr = page.locator(`#model-table tr[data-tensor="${name}"][data-scheme="${s}"]`);
+        expect([await exact(tr, 'bits'), await exact(tr, 'nmse'), await exact(tr, 'maxerr')], `${name} ${s}`).toEqual([e.bitsPerWeight, e.metrics.nmse, e.metrics.maxAbsErr].map((x) => `exact: ${x}`));
+      }
+    }
+    expect(await page.locator('#model-table tr[data-tensor="blk.0.attn_q.weight"] [data-col="dtype"]').first().textContent()).toBe('q4_k');
+
+    // Failed loads clear the previous model: a corrupt shard, then an index naming a shard not picked.
+    const corrupt = new Uint8Array(shard1);
+    new DataView(corrupt.buffer).setUint32(0, 0xffffff, true);
+    await page.setInputFiles('#weights-files', payload([{ name: 'broken.safetensors', bytes: corrupt }]));
+    await page.waitForSelector('#page-validate[data-load="error"]');
+    expect(await page.locator('.source-info [role="alert"]').textContent()).toContain('broken.safetensors');
+    expect(await page.locator('#tensor-table').count()).toBe(0);
+    expect(await page.locator('#run-validate').isDisabled()).toBe(true);
+    await page.setInputFiles('#weights-files', payload(ckpt));
+    await page.waitForSelector('#page-validate[data-load="ready"]');
+    await page.setInputFiles('#weights-files', payload([ckpt[0], ckpt[2]] as { name: string; bytes: Uint8Array }[]));
+    await page.waitForSelector('#page-validate[data-load="error"]');
+    expect(await page.locator('.source-info [role="alert"]').textContent()).toContain(s2);
+    expect(await page.locator('#tensor-table').count()).toBe(0);
+    expect(await page.locator('#run-validate').isDisabled()).toBe(true);
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 180_000);
+
+  it('takes a folder (webkitdirectory) and dropped files as one model', async () => {
+    // A folder holding a checkpoint: two .npy tensors, a .safetensors one, and files that are not weights.
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-app-folder-'));
+    const folder = join(dir, 'ckpt');
+    mkdirSync(folder);
+    const a = sampleWeights({ rows: 16, cols: 128, seed: 91 }).data;
+    const b = sampleWeights({ rows: 8, cols: 256, seed: 92 }).data;
+    writeFileSync(join(folder, 'a.npy'), writeNpy(a, [16, 128]));
+    writeFileSync(join(folder, 'b.safetensors'), writeSafetensors([{ name: 'b.weight', shape: [8, 256], data: b }]));
+    writeFileSync(join(folder, 'config.json'), '{}');
+    writeFileSync(join(folder, 'README.md'), 'not weights');
+    const page = await openPage(context, 'validate');
+    await page.setInputFiles('#weights-folder', folder);
+    await page.waitForSelector('#page-validate[data-load="ready"]');
+    expect(await page.locator('.source-info').textContent()).toContain('ckpt/');
+    expect(await page.locator('#tensor-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.tensor))).toEqual(['a', 'b.weight']);
+    expect(await page.locator('#tensor-table tr[data-tensor="a"] td.shard').textContent()).toBe('ckpt/a.npy');
+    await page.click('#schemes-none');
+    await page.check('input[data-scheme="int4"]');
+    await page.uncheck('input[data-testid="check-kernels"]');
+    await page.click('#run-validate');
+    await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
+    for (const [name, w, rows, cols] of [['a', a, 16, 128], ['b.weight', b, 8, 256]] as const) {
+      const e = evaluateScheme(w, rows, cols, 'int4');
+      expect(await page.locator(`#model-table tr[data-tensor="${name}"] [data-col="nmse"]`).getAttribute('title')).toBe(`exact: ${e.metrics.nmse}`);
+    }
+
+    // A drop of two files (a synthetic DataTransfer: no folder entries, so its file list is read).
+    const drop = await page.evaluateHandle(
+      ([x, y]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(x as number[])], 'x.npy'));
+        dt.items.add(new File([new Uint8Array(y as number[])], 'y.npy'));
+        return dt;
+      },
+      [Array.from(writeNpy(a, [16, 128])), Array.from(writeNpy(b, [8, 256]))],
+    );
+    await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer: drop });
+    await expect.poll(() => page.locator('#tensor-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.tensor))).toEqual(['x', 'y']);
+    expect(await page.locator('#tensor-count').textContent()).toMatch(/^2 of 2 tensors selected/);
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('reads a tensor that lies beyond 2 GiB in a 2.1 GiB file (sparse), through Blob.slice: no size refusal, no whole-file read', async () => {
+    // A .safetensors whose first tensor (1-D U8, listed but not quantized) fills 2^31 + 4096 bytes;
+    // the weight matrix after it starts past the 2 GiB mark. The file is sparse: only its ends are written.
+    const w = sampleWeights({ rows: 16, cols: 128, seed: 95 }).data;
+    const pad = 2 ** 31 + 4096;
+    const headerJson = JSON.stringify({
+      'pad.buffer': { dtype: 'U8', shape: [pad], data_offsets: [0, pad] },
+      'layer.weight': { dtype: 'F32', shape: [16, 128], data_offsets: [pad, pad + w.byteLength] },
+    });
+    const headerBytes = new TextEncoder().encode(headerJson.padEnd(Math.ceil(headerJson.length / 8) * 8, ' '));
+    const lead = new Uint8Array(8 + headerBytes.length);
+    new DataView(lead.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+    lead.set(headerBytes, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-app-big-'));
+    const path = join(dir, 'big.safetensors');
+    const fd = openSync(path, 'w');
+    writeSync(fd, lead, 0, lead.length, 0);
+    writeSync(fd, new Uint8Array(w.buffer, w.byteOffset, w.byteLength), 0, w.byteLength, lead.length + pad);
+    closeSync(fd);
+    expect(statSync(path).size).toBeGreaterThan(2 ** 31);
+    try {
+      const page = await openPage(context, 'validate');
+      await page.setInputFiles('#weights-files', path);
+      await page.waitForSelector('#page-validate[data-load="ready"]', { timeout: 30_000 });
+      expect(await page.locator('.source-info').textContent()).toContain('2.0 GiB');
+      expect(await page.locator('#tensor-table tr[data-tensor="pad.buffer"]').textContent()).toContain('only 2-D weight matrices');
+      await page.click('#schemes-none');
+      await page.check('input[data-scheme="int4"]');
+      await page.uncheck('input[data-testid="check-kernels"]');
+      await page.click('#run-validate');
+      await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
+      const e = evaluateScheme(w, 16, 128, 'int4');
+      expect(await page.locator('.tensor-details table.metrics tr[data-scheme="int4"] td[data-col="nmse"]').getAttribute('title')).toBe(`exact: ${e.metrics.nmse}`);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('runs the GPU verification matrix (lowbit verify) for a scheme and names every variant, skipped ones with a reason', async () => {
     const page = await openPage(context, 'validate');

@@ -14,13 +14,16 @@ import { chartFrame } from '../charts/frame.js';
 import { paretoPlot, type ParetoPoint } from '../charts/pareto.js';
 import { seriesColor } from '../charts/palette.js';
 import type { EvalRow, KernelRow, ValidateRequest } from '../protocol.js';
-import { kernelIsProblem, pairVisibility, shortReason, summarize, tallyKernels, type KernelTally, type ReportFilter, type SchemeSummary } from '../report-model.js';
+import { kernelIsProblem, modelReportOf, pairVisibility, shortReason, summarize, tallyKernels, type KernelTally, type ReportFilter, type SchemeSummary } from '../report-model.js';
 import { schemeCategories } from '../scheme-groups.js';
+import { rowJson } from '../../report/report-output.js';
+import { createModelView } from './validate-model.js';
 
 /** The report's handle for the page. */
 export interface ReportHandle {
   readonly el: HTMLElement;
-  reset(req: ValidateRequest): void;
+  /** Clears the report for a run of `req` on the weights called `source`. */
+  reset(req: ValidateRequest, source: string): void;
   addEval(row: EvalRow): void;
   addKernel(row: KernelRow): void;
   finish(adapter: string | null): void;
@@ -35,6 +38,8 @@ export interface ReportOptions {
 }
 
 const FAMILIES = schemeCategories();
+/** Least milliseconds between two rebuilds of the model view while a run streams results. */
+const MODEL_REFRESH_MS = 1000;
 const FAMILY_OF = new Map(FAMILIES.flatMap((c) => c.schemes.map((s) => [s, c.title] as const)));
 const familyOf = (scheme: string): string => FAMILY_OF.get(scheme) ?? 'Other';
 const FAMILY_COLORS = FAMILIES.map((_, i) => seriesColor(i));
@@ -76,7 +81,10 @@ export function createReport(opts: ReportOptions): ReportHandle {
   const kernels: KernelRow[] = [];
   let req: ValidateRequest | undefined;
   let adapter: string | null = null;
+  let sourceName = '';
+  const t0 = { ms: 0 };
   const tensors = new Map<string, TensorView>();
+  const modelView = createModelView();
 
   const headline = h('p', { class: 'report-headline', id: 'report-headline', role: 'status' }, ['Run a validation to see the report.']);
   const kernelSummary = h('p', { class: 'kernel-summary', id: 'kernel-summary' });
@@ -114,6 +122,7 @@ export function createReport(opts: ReportOptions): ReportHandle {
     h('h4', { text: 'Summary' }),
     scrollTable(summaryTable, 'Summary, one row per scheme', 'cards'),
     paretoBox,
+    modelView.el,
     h('h4', { text: 'Details by tensor' }),
     h('p', { class: 'muted', text: 'Open a tensor for its numbers per scheme and the kernel checks per scheme.' }),
     detailsBox,
@@ -126,12 +135,34 @@ export function createReport(opts: ReportOptions): ReportHandle {
       frame = 0;
       renderSummary();
       renderPareto();
+      renderModel();
       applyFilter();
     });
   };
 
-  function reset(r: ValidateRequest): void {
+  /**
+   * The model view: shown once results span several tensors. While results stream in it is
+   * rebuilt at most once a second (a large model has thousands of rows); `finish` always does.
+   */
+  let modelShownAt = -Infinity;
+  function renderModel(force = false): void {
+    if (!req || tensors.size < 2) {
+      modelView.reset();
+      return;
+    }
+    if (!force && performance.now() - modelShownAt < MODEL_REFRESH_MS) return;
+    modelShownAt = performance.now();
+    const r = req;
+    const qopts = { scale: r.scale, ...(r.group !== null ? { group: r.group } : {}), ...(r.scaleDType !== null ? { scaleDType: r.scaleDType } : {}) };
+    modelView.show(modelReportOf(evals, r.schemes, { name: sourceName, tensors: r.tensors.length, tensorBytes: 0 }, qopts, performance.now() - t0.ms));
+  }
+
+  function reset(r: ValidateRequest, source: string): void {
     req = r;
+    sourceName = source;
+    t0.ms = performance.now();
+    modelShownAt = -Infinity;
+    modelView.reset();
     adapter = null;
     evals.length = 0;
     kernels.length = 0;
@@ -433,27 +464,36 @@ export function createReport(opts: ReportOptions): ReportHandle {
     renderKernelSummary();
     renderSummary();
     renderPareto();
+    renderModel(true);
     applyFilter();
   }
 
   function exportAs(kind: 'csv' | 'json'): void {
     if (kind === 'json') {
+      const qopts = req ? { scale: req.scale, ...(req.group !== null ? { group: req.group } : {}), ...(req.scaleDType !== null ? { scaleDType: req.scaleDType } : {}) } : {};
+      const model = modelReportOf(evals, req?.schemes ?? [], { name: sourceName, tensors: req?.tensors.length ?? 0, tensorBytes: 0 }, qopts, 0);
+      const plan = modelView.plan();
       const payload = {
         tool: 'lowbit app',
+        source: sourceName,
         options: req ? { group: req.group, scale: req.scale, scaleDType: req.scaleDType, m: req.m } : null,
         adapter,
-        results: evals.map((e) => (e.ok ? { tensor: e.tensor, ...evaluationJson(e) } : { tensor: e.tensor, scheme: e.scheme, error: e.error })),
+        results: evals.map((e) => (e.ok ? { tensor: e.tensor, shard: e.shard, dtype: e.dtype, ...evaluationJson(e), totalBits: e.totalBits } : { tensor: e.tensor, shard: e.shard, dtype: e.dtype, scheme: e.scheme, error: e.error })),
+        // The model report's form (as `lowbit report --json` writes it): totals per scheme, rows worst first, the plan.
+        totals: model.totals,
+        rows: model.rows.map(rowJson),
+        ...(plan ? { plan } : {}),
         kernels,
       };
       download('lowbit-validate.json', `${JSON.stringify(payload, jsonNumbers, 2)}\n`, 'application/json');
       return;
     }
-    const header = ['tensor', 'scheme', 'rows', 'cols', 'groupSize', 'granularity', 'scaleDType', 'bitsPerWeight', 'mse', 'nmse', 'sqnrDb', 'maxAbsErr', 'cosine', 'relMse', 'quantizeMs', 'variants', 'error'];
+    const header = ['tensor', 'shard', 'dtype', 'scheme', 'rows', 'cols', 'groupSize', 'granularity', 'scaleDType', 'bitsPerWeight', 'totalBits', 'mse', 'nmse', 'sqnrDb', 'maxAbsErr', 'cosine', 'relMse', 'quantizeMs', 'variants', 'error'];
     const lines = [header.join(',')];
     for (const e of evals) {
       const cells: (string | number)[] = e.ok
-        ? [e.tensor, e.scheme, e.rows, e.cols, e.groupSize, e.granularity, e.scaleDType, e.bitsPerWeight, e.metrics.mse, e.metrics.nmse, e.metrics.sqnrDb, e.metrics.maxAbsErr, e.metrics.cosine, e.metrics.relMse, e.quantizeMs, Object.entries(e.variants).map(([k, v]) => `${k}:${v}`).join(' '), '']
-        : [e.tensor, e.scheme, '', '', '', '', '', '', '', '', '', '', '', '', '', '', e.error];
+        ? [e.tensor, e.shard, e.dtype, e.scheme, e.rows, e.cols, e.groupSize, e.granularity, e.scaleDType, e.bitsPerWeight, e.totalBits, e.metrics.mse, e.metrics.nmse, e.metrics.sqnrDb, e.metrics.maxAbsErr, e.metrics.cosine, e.metrics.relMse, e.quantizeMs, Object.entries(e.variants).map(([k, v]) => `${k}:${v}`).join(' '), '']
+        : [e.tensor, e.shard, e.dtype, e.scheme, e.rows, e.cols, '', '', '', '', '', '', '', '', '', '', '', '', '', e.error];
       lines.push(cells.map(csvCell).join(','));
     }
     download('lowbit-validate.csv', `${lines.join('\n')}\n`, 'text/csv');

@@ -2,7 +2,7 @@
  * The `lowbit verify` matrix on the embedded sample, for chosen schemes, in its own worker:
  * verifyMatrix (src/gpu/verify.ts) row by row, each skipped row with its reason in a few words.
  */
-import { SCHEME_NAMES } from '../../quant/schemes.js';
+import { ALL_SCHEME_NAMES } from '../../quant/schemes.js';
 import type { VerifyRow } from '../../gpu/verify.js';
 import { h, labelledCheckbox, replace, scrollTable, uniqueId } from '../dom.js';
 import { fmtMs, fmtNum } from '../format.js';
@@ -46,7 +46,7 @@ export function verifyPanel(env: AppEnv): HTMLElement {
   const rows: VerifyRow[] = [];
   runBtn.addEventListener('click', () => {
     const schemes = schemesInput.value.split(/[\s,]+/).filter(Boolean);
-    const unknown = schemes.filter((x) => !(SCHEME_NAMES as readonly string[]).includes(x));
+    const unknown = schemes.filter((x) => !(ALL_SCHEME_NAMES as readonly string[]).includes(x));
     if (schemes.length === 0 || unknown.length) {
       status.textContent = unknown.length ? `Unknown scheme(s): ${unknown.join(', ')}` : 'Name at least one scheme.';
       return;

@@ -1,0 +1,93 @@
+/**
+ * The WebAssembly kernel registry: the SIMD128 fast paths of the CPU kernel families by name
+ * (beside CPU_KERNELS, which holds the TypeScript references), with the runner and the bound
+ * check. Each entry is a family's {@link WasmKernelImpl} (src/cpu/wasm-*.ts); adding a kernel is
+ * one line in {@link WASM_KERNELS}. Runs in Node, browsers and Web Workers (no Node APIs).
+ */
+import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.js';
+import { compileWasm } from './wasm-module.js';
+import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
+import { checkMatmulBound, type BoundCheck } from './compare.js';
+import { matmulRef, type RefResult } from './matmul-ref.js';
+import { unknownNameMessage } from '../util/nearest.js';
+
+/** Every WebAssembly kernel, keyed by name. */
+export const WASM_KERNELS = {
+  'wasm-dequant': wasmDequant,
+  'wasm-dequant-i8': wasmDequantI8,
+} as const satisfies Record<string, WasmKernelImpl>;
+
+/** Names of the WebAssembly kernels. */
+export type WasmKernelName = keyof typeof WASM_KERNELS;
+
+/** Kernel names in registry order. */
+export const WASM_KERNEL_NAMES: readonly WasmKernelName[] = Object.keys(WASM_KERNELS) as WasmKernelName[];
+
+/** True when `name` names a WebAssembly kernel. */
+export function isWasmKernelName(name: string): name is WasmKernelName {
+  return Object.prototype.hasOwnProperty.call(WASM_KERNELS, name);
+}
+
+/** Looks up a kernel by name; throws naming the nearest known name and listing them all. */
+export function getWasmKernel(name: string): WasmKernelImpl {
+  if (!isWasmKernelName(name)) throw new Error(unknownNameMessage('WebAssembly kernel', name, WASM_KERNEL_NAMES));
+  return WASM_KERNELS[name];
+}
+
+/** Whether the WebAssembly kernels run here, and if not, why. */
+export interface WasmKernelsStatus {
+  readonly available: boolean;
+  readonly reason?: string;
+}
+
+/** Compiles the module (once) and says whether the kernels are available (SIMD128 required). */
+export async function wasmKernelsStatus(): Promise<WasmKernelsStatus> {
+  try {
+    await compileWasm('plain');
+    return { available: true };
+  } catch (e) {
+    return { available: false, reason: (e as Error).message };
+  }
+}
+
+let defaultArena: Promise<WasmArena> | undefined;
+
+/** The arena single-threaded runs share, created on first use. */
+export function defaultWasmArena(): Promise<WasmArena> {
+  if (!defaultArena) {
+    defaultArena = WasmArena.create('plain');
+    defaultArena.catch(() => (defaultArena = undefined));
+  }
+  return defaultArena;
+}
+
+/** Options of {@link runWasmKernel}. */
+export interface RunWasmKernelOptions {
+  /** Worker threads (accepted; the kernels run on the calling thread for now). */
+  readonly threads?: number;
+  /** Output buffer of M * N values. */
+  readonly out?: Float32Array;
+  /** Arena to run in (default: one shared arena, created on first use). */
+  readonly arena?: WasmArena;
+}
+
+/**
+ * Runs a WebAssembly kernel on X [M, K] and W: Y [M, N]. Throws the kernel's unsupported-scheme
+ * reason, the argument checks' RangeErrors, or the module's compile error where SIMD128 is missing.
+ */
+export async function runWasmKernel(kernel: WasmKernelName | WasmKernelImpl, x: Float32Array, m: number, qt: QuantizedTensor, opts: RunWasmKernelOptions = {}): Promise<Float32Array> {
+  const impl = typeof kernel === 'string' ? getWasmKernel(kernel) : kernel;
+  const ok = impl.supports(qt);
+  if (ok !== true) throw new Error(`kernel ${impl.name} does not support ${qt.scheme}: ${ok}`);
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
+  const arena = opts.arena ?? (await defaultWasmArena());
+  return runWasmKernelSync(impl, arena, x, m, qt, opts.out);
+}
+
+/** Checks a kernel's output against the oracle under the kernel's bound (c for this tensor, plus its extra). */
+export function checkWasmKernel(kernel: WasmKernelImpl, x: Float32Array, m: number, qt: QuantizedTensor, y: ArrayLike<number>, ref?: RefResult): BoundCheck {
+  const r = ref ?? matmulRef(x, qt, m);
+  const extra = kernel.extraBound?.(x, qt, m);
+  return checkMatmulBound(y, r, m, qt.rows, qt.cols, extra ? { c: kernel.boundC(qt), extra } : { c: kernel.boundC(qt) });
+}

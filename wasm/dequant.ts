@@ -1,0 +1,485 @@
+// lowbit WebAssembly dequant kernels: fused decode-and-multiply mpGEMM, SIMD128.
+//
+//   Y[m, n] = tensorScale * sum_g scale[n, g] * sum_{k in g} x[m, k] * (decode(code[n, k]) - zero[n, g])
+//             - sum_g offset[n, g] * xsum[m, g]                         (ggml offsets only)
+//
+// Glue: src/cpu/wasm-dequant.ts (layout, modes, bounds). TypeScript references: src/cpu/dequant.ts
+// (f32 activations) and src/cpu/dequant-i8.ts (int8 activations, bit-exact with dequant_i8).
+//
+// Weight layout (written once per tensor by the glue's `load`): each quant group of G codes is
+// padded with a finite-decoding code to GP = ceil(G / 32) * 32 codes, so every group is a whole
+// number of 32-code chunks; the activations are padded with zeros the same way (row stride
+// NG * GP floats), so pad products are exactly 0. A chunk is 16 bytes in slot width S = 4
+// (byte j = code j | code (16 + j) << 4: low nibbles are codes 0..15, high nibbles 16..31) or
+// 32 bytes in slot width S = 8 (one byte per code). Row n's chunks start at codes + n * rowBytes.
+//
+// Decode modes (the glue picks one per tensor from the datatype registry, never from names):
+//   MODE_SWIZZLE4  S = 4, every element type's values are small integers q * unit: one
+//                  i8x16.swizzle of a 16-entry int8 table per 16 codes, widened to i16 (zero
+//                  point subtracted exactly), to i32, converted; times unit when unit != 1.
+//   MODE_PLANES4   S = 4, any 16-entry f32 table (NF4, tables with NaN codes in use): four byte
+//                  planes of the f32 bit patterns, four swizzles and two shuffle levels give the
+//                  exact f32 values.
+//   MODE_SEXT8     S = 8, codes are b-bit two's complement integers: shift left, arithmetic right.
+//   MODE_ZEXT8     S = 8, codes decode to themselves (uint, asymmetric schemes).
+//   MODE_SWIZZLE8  S = 8, b <= 6 bit integer grids: 2^(b-4) swizzles OR-ed (out-of-range indices
+//                  give 0).
+//   MODE_GATHER8   S = 8, anything else (FP8 codebooks): scalar gathers from the f32 table.
+// Tables are per element type (mixtures index them by the group's datatype id), so a new
+// datatype needs no edit here.
+//
+// Tile: output rows n in [n0, n1) (the WasmCall contract: the last two arguments), all M rows
+// of X, M in tiles of up to 4 so each code chunk is decoded once per tile (M = 1 is the fast case).
+//
+// Accumulation order (f32 kernel; the bound in docs/KERNELS.md counts these roundings): per
+// output and group, two f32x4 accumulators a0, a1; per 16 codes (4 vectors w0..w3 against x at
+// +0, +4, +8, +12) a0 += w0 * x0, a1 += w1 * x1, a0 += w2 * x2, a1 += w3 * x3 (products and sums
+// each rounded once: no fused multiply-add in baseline SIMD); then r += (a0 + a1) * splat(scale)
+// per group; at the end of the row y = (r0 + r2) + (r1 + r3); y *= tensorScale when used;
+// y -= offacc with offacc the serial f32 sum of fl(offset_g * xsum_g) (the TS reference's).
+//
+// Preconditions: every pointer 16-byte aligned (the glue's arena), GP a multiple of 32, codes
+// < 2^bits. Memory is the glue's; nothing is allocated here.
+
+/** Decode modes (see the header). */
+const MODE_SWIZZLE4: i32 = 0;
+const MODE_PLANES4: i32 = 1;
+const MODE_SEXT8: i32 = 2;
+const MODE_ZEXT8: i32 = 3;
+const MODE_SWIZZLE8: i32 = 4;
+const MODE_GATHER8: i32 = 5;
+
+/** Descriptor fields (i32 words at `desc`, written by src/cpu/wasm-dequant.ts). */
+const D_MODE: usize = 0;
+const D_BITS: usize = 1;
+const D_NG: usize = 2;
+const D_GP: usize = 3;
+const D_CODES: usize = 4;
+const D_SCALES: usize = 5;
+const D_ZEROS: usize = 6;
+const D_IDS: usize = 7;
+const D_TABLES: usize = 8;
+const D_TABLE_STRIDE: usize = 9;
+const D_UNITS: usize = 10;
+const D_USE_UNIT: usize = 11;
+const D_TS: usize = 12;
+const D_USE_TS: usize = 13;
+const D_OFFSETS: usize = 14;
+const D_XSUM: usize = 15;
+const D_N: usize = 16;
+const D_ROW_BYTES: usize = 17;
+const D_NSW: usize = 18;
+const D_XSCALES: usize = 19;
+const D_FOLD_ZERO: usize = 20;
+
+/** Codes per chunk, per half chunk (one i8x16 of codes), bytes per f32 and per v128. */
+const CHUNK: i32 = 32;
+const HALF: i32 = 16;
+const F32_BYTES: usize = 4;
+const V128_BYTES: usize = 16;
+/** Rows of X per tile. */
+const M_TILE: i32 = 4;
+/** Low nibble mask, and the swizzle index step between the 16-entry parts of a larger table. */
+const NIBBLE: i8 = 0x0f;
+const TABLE_PART: i8 = 16;
+const BYTE_BITS: i32 = 8;
+
+@inline function field(desc: usize, f: usize): i32 {
+  return load<i32>(desc + f * 4);
+}
+
+/** int8 values of 16 codes (one per byte of c) for the integer modes; tv = the first table part. */
+@inline function lookupI8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, sh: i32): v128 {
+  if (mode == MODE_SWIZZLE4) return i8x16.swizzle(tv, c);
+  if (mode == MODE_SEXT8) return i8x16.shr_s(i8x16.shl(c, sh), sh);
+  if (mode == MODE_ZEXT8) return c;
+  // MODE_SWIZZLE8: part j covers codes 16j .. 16j + 15; other indices wrap past 15 and give 0.
+  let q = i8x16.swizzle(tv, c);
+  for (let j = 1; j < nsw; j++) {
+    q = v128.or(q, i8x16.swizzle(v128.load(tp + <usize>j * V128_BYTES), i8x16.sub(c, i8x16.splat(<i8>(TABLE_PART * <i8>j)))));
+  }
+  return q;
+}
+
+/** Four f32 lanes from the table entries of the 4 codes in the bytes of `word` (MODE_GATHER8). */
+@inline function gatherWord(word: u32, tp: usize): v128 {
+  let v = f32x4.splat(load<f32>(tp + <usize>(word & 0xff) * F32_BYTES));
+  v = f32x4.replace_lane(v, 1, load<f32>(tp + <usize>((word >> 8) & 0xff) * F32_BYTES));
+  v = f32x4.replace_lane(v, 2, load<f32>(tp + <usize>((word >> 16) & 0xff) * F32_BYTES));
+  return f32x4.replace_lane(v, 3, load<f32>(tp + <usize>(word >> 24) * F32_BYTES));
+}
+
+/** a += w * x (one rounding for the product, one for the sum: baseline SIMD has no fused multiply-add). */
+@inline function mac(a: v128, w: v128, xp: usize): v128 {
+  return f32x4.add(a, f32x4.mul(w, v128.load(xp)));
+}
+
+/** (r0 + r2) + (r1 + r3). */
+@inline function lanes(r: v128): f32 {
+  const t = f32x4.add(r, i32x4.shuffle(r, r, 2, 3, 0, 1));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+}
+
+/**
+ * Output `y` of activation row m for weight row n: tensor scale, then the offsets' second sum
+ * (both as the TypeScript reference orders them).
+ */
+@inline function finish(desc: usize, y: f32, n: i32, m: i32, ng: i32): f32 {
+  if (field(desc, D_USE_TS) != 0) y *= reinterpret<f32>(field(desc, D_TS));
+  const offs = <usize>field(desc, D_OFFSETS);
+  if (offs != 0) {
+    const op = offs + <usize>(n * ng) * F32_BYTES;
+    const xs = <usize>field(desc, D_XSUM) + <usize>(m * ng) * F32_BYTES;
+    let acc: f32 = 0;
+    for (let g = 0; g < ng; g++) acc += load<f32>(op + <usize>g * F32_BYTES) * load<f32>(xs + <usize>g * F32_BYTES);
+    y -= acc;
+  }
+  return y;
+}
+
+/**
+ * The f32 kernel for one decode mode (a constant after inlining) and X tiles of up to `tile`
+ * rows (1: the GEMV loop; 4: up to four rows per decoded chunk).
+ */
+@inline function rowsF32(mode: i32, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const bits = field(desc, D_BITS);
+  const ng = field(desc, D_NG);
+  const gp = field(desc, D_GP);
+  const codes = <usize>field(desc, D_CODES);
+  const scales = <usize>field(desc, D_SCALES);
+  const zeros = <usize>field(desc, D_ZEROS);
+  const ids = <usize>field(desc, D_IDS);
+  const tables = <usize>field(desc, D_TABLES);
+  const tstride = <usize>field(desc, D_TABLE_STRIDE);
+  const units = <usize>field(desc, D_UNITS);
+  const useUnit = field(desc, D_USE_UNIT) != 0;
+  const foldZero = field(desc, D_FOLD_ZERO) != 0;
+  const nOut = field(desc, D_N);
+  const rowBytes = <usize>field(desc, D_ROW_BYTES);
+  const nsw = field(desc, D_NSW);
+  const sh = BYTE_BITS - bits;
+  const slot4 = mode == MODE_SWIZZLE4 || mode == MODE_PLANES4;
+  const integer = mode != MODE_PLANES4 && mode != MODE_GATHER8;
+  const chunkBytes: usize = slot4 ? 16 : 32;
+  const xStride = <usize>(ng * gp) * F32_BYTES;
+  const chunks = gp / CHUNK;
+  const nib = i8x16.splat(NIBBLE);
+  const yStride = <usize>nOut * F32_BYTES;
+
+  for (let n = n0; n < n1; n++) {
+    const rowCodes = codes + <usize>n * rowBytes;
+    for (let m0 = 0; m0 < m; m0 += tile) {
+      const mt = tile == 1 ? 1 : min(tile, m - m0);
+      const x0 = x + <usize>m0 * xStride;
+      const x1 = x0 + xStride;
+      const x2 = x1 + xStride;
+      const x3 = x2 + xStride;
+      let r0 = f32x4.splat(0);
+      let r1 = f32x4.splat(0);
+      let r2 = f32x4.splat(0);
+      let r3 = f32x4.splat(0);
+      let cp = rowCodes;
+      let xo: usize = 0;
+      for (let g = 0; g < ng; g++) {
+        const gi = n * ng + g;
+        const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+        const tp = tables + id * tstride;
+        const z = zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
+        // Zero point: folded into the int8 table (tv - z, when the glue found it fits int8),
+        // or subtracted in i16 (z16) or f32 (zf).
+        let tv = v128.load(tp);
+        let z16 = i16x8.splat(0);
+        if (integer) {
+          if (foldZero) tv = i8x16.sub(tv, i8x16.splat(<i8>z));
+          else z16 = i16x8.splat(<i16>z);
+        }
+        const zf = f32x4.splat(<f32>z);
+        const unit = f32x4.splat(useUnit ? load<f32>(units + id * F32_BYTES) : 1);
+        let a00 = f32x4.splat(0);
+        let a01 = f32x4.splat(0);
+        let a10 = f32x4.splat(0);
+        let a11 = f32x4.splat(0);
+        let a20 = f32x4.splat(0);
+        let a21 = f32x4.splat(0);
+        let a30 = f32x4.splat(0);
+        let a31 = f32x4.splat(0);
+        for (let ch = 0; ch < chunks; ch++) {
+          const v = v128.load(cp);
+          for (let half = 0; half < 2; half++) {
+            let c: v128;
+            if (slot4) c = half == 0 ? v128.and(v, nib) : i8x16.shr_u(v, 4);
+            else c = half == 0 ? v : v128.load(cp, 16);
+            let w0: v128;
+            let w1: v128;
+            let w2: v128;
+            let w3: v128;
+            if (mode == MODE_PLANES4) {
+              const b0 = i8x16.swizzle(tv, c);
+              const b1 = i8x16.swizzle(v128.load(tp, 16), c);
+              const b2 = i8x16.swizzle(v128.load(tp, 32), c);
+              const b3 = i8x16.swizzle(v128.load(tp, 48), c);
+              // i16 lane j of lo01 = bytes 0, 1 of value j; of lo23 = bytes 2, 3 (little endian).
+              const lo01 = i8x16.shuffle(b0, b1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+              const lo23 = i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+              const hi01 = i8x16.shuffle(b0, b1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+              const hi23 = i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+              w0 = f32x4.sub(i16x8.shuffle(lo01, lo23, 0, 8, 1, 9, 2, 10, 3, 11), zf);
+              w1 = f32x4.sub(i16x8.shuffle(lo01, lo23, 4, 12, 5, 13, 6, 14, 7, 15), zf);
+              w2 = f32x4.sub(i16x8.shuffle(hi01, hi23, 0, 8, 1, 9, 2, 10, 3, 11), zf);
+              w3 = f32x4.sub(i16x8.shuffle(hi01, hi23, 4, 12, 5, 13, 6, 14, 7, 15), zf);
+            } else if (mode == MODE_GATHER8) {
+              w0 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 0), tp), zf);
+              w1 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 1), tp), zf);
+              w2 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 2), tp), zf);
+              w3 = f32x4.sub(gatherWord(<u32>i32x4.extract_lane(c, 3), tp), zf);
+            } else {
+              const q = lookupI8(mode, c, tv, tp, nsw, sh);
+              let h0: v128;
+              let h1: v128;
+              if (mode == MODE_ZEXT8) {
+                h0 = i16x8.extend_low_i8x16_u(q);
+                h1 = i16x8.extend_high_i8x16_u(q);
+              } else {
+                h0 = i16x8.extend_low_i8x16_s(q);
+                h1 = i16x8.extend_high_i8x16_s(q);
+              }
+              if (!foldZero) {
+                h0 = i16x8.sub(h0, z16);
+                h1 = i16x8.sub(h1, z16);
+              }
+              w0 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h0));
+              w1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h0));
+              w2 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h1));
+              w3 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h1));
+              if (useUnit) {
+                // value = q * unit: exact (the glue checked it equals the decode table's value).
+                w0 = f32x4.mul(w0, unit);
+                w1 = f32x4.mul(w1, unit);
+                w2 = f32x4.mul(w2, unit);
+                w3 = f32x4.mul(w3, unit);
+              }
+            }
+            // a0 += w0 x0; a1 += w1 x1; a0 += w2 x2; a1 += w3 x3 (the header's order).
+            const p0 = x0 + xo;
+            a00 = mac(mac(a00, w0, p0), w2, p0 + 32);
+            a01 = mac(mac(a01, w1, p0 + 16), w3, p0 + 48);
+            if (tile > 1) {
+              if (mt > 1) {
+                const p1 = x1 + xo;
+                a10 = mac(mac(a10, w0, p1), w2, p1 + 32);
+                a11 = mac(mac(a11, w1, p1 + 16), w3, p1 + 48);
+              }
+              if (mt > 2) {
+                const p2 = x2 + xo;
+                a20 = mac(mac(a20, w0, p2), w2, p2 + 32);
+                a21 = mac(mac(a21, w1, p2 + 16), w3, p2 + 48);
+              }
+              if (mt > 3) {
+                const p3 = x3 + xo;
+                a30 = mac(mac(a30, w0, p3), w2, p3 + 32);
+                a31 = mac(mac(a31, w1, p3 + 16), w3, p3 + 48);
+              }
+            }
+            xo += <usize>HALF * F32_BYTES;
+          }
+          cp += chunkBytes;
+        }
+        const sv = f32x4.splat(load<f32>(scales + <usize>gi * F32_BYTES));
+        r0 = f32x4.add(r0, f32x4.mul(f32x4.add(a00, a01), sv));
+        if (tile > 1) {
+          r1 = f32x4.add(r1, f32x4.mul(f32x4.add(a10, a11), sv));
+          r2 = f32x4.add(r2, f32x4.mul(f32x4.add(a20, a21), sv));
+          r3 = f32x4.add(r3, f32x4.mul(f32x4.add(a30, a31), sv));
+        }
+      }
+      const yp = out + <usize>(m0 * nOut + n) * F32_BYTES;
+      store<f32>(yp, finish(desc, lanes(r0), n, m0, ng));
+      if (tile > 1) {
+        if (mt > 1) store<f32>(yp + yStride, finish(desc, lanes(r1), n, m0 + 1, ng));
+        if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, lanes(r2), n, m0 + 2, ng));
+        if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, lanes(r3), n, m0 + 3, ng));
+      }
+    }
+  }
+}
+
+/** One decode mode: the GEMV loop for M = 1, tiles of four rows otherwise. */
+@inline function byTile(mode: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  if (m == 1) rowsF32(mode, 1, desc, x, out, m, n0, n1);
+  else rowsF32(mode, M_TILE, desc, x, out, m, n0, n1);
+}
+
+/**
+ * f32 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: [M, NG * GP] padded f32
+ * activations; out: Y [M, N] f32 row-major.
+ */
+export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const mode = field(desc, D_MODE);
+  if (mode == MODE_SWIZZLE4) byTile(MODE_SWIZZLE4, desc, x, out, m, n0, n1);
+  else if (mode == MODE_PLANES4) byTile(MODE_PLANES4, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SEXT8) byTile(MODE_SEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_ZEXT8) byTile(MODE_ZEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SWIZZLE8) byTile(MODE_SWIZZLE8, desc, x, out, m, n0, n1);
+  else byTile(MODE_GATHER8, desc, x, out, m, n0, n1);
+}
+
+// ---- int8 activations (W4A8 / W8A8): dequant_i8 ----
+//
+// X is quantized per block of 32 activations within a quant group (the glue; the TypeScript
+// reference src/cpu/dequant-i8.ts holds the rule): xq [M, NG * GP] i16 (values -127..127, zero in
+// the padding), xscale [M, NG * GP / 32] f32. Weights are integers v = q - zero (the integer
+// modes only). Per output, group and block: isum = sum v * xq exactly in i32 (i32x4.dot_i16x8_s,
+// |isum| <= 32 * 127 * 510 < 2^24, so its f32 conversion is exact); then in f32, in this order:
+//   gsum = gsum + f32(isum) * xscale[block]        (per block of the group, in order)
+//   racc = racc + gsum * (scale * unit)            (per group, in order)
+//   y = racc [* tensorScale] [- offacc]            (as dequant_f32)
+// which is the reference's operation order, so the two agree bit for bit.
+
+/** Sum of the four i32 lanes (exact: integer). */
+@inline function isumLanes(v: v128): i32 {
+  const t = i32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1);
+}
+
+@inline function rowsI8(mode: i32, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const bits = field(desc, D_BITS);
+  const ng = field(desc, D_NG);
+  const gp = field(desc, D_GP);
+  const codes = <usize>field(desc, D_CODES);
+  const scales = <usize>field(desc, D_SCALES);
+  const zeros = <usize>field(desc, D_ZEROS);
+  const ids = <usize>field(desc, D_IDS);
+  const tables = <usize>field(desc, D_TABLES);
+  const tstride = <usize>field(desc, D_TABLE_STRIDE);
+  const units = <usize>field(desc, D_UNITS);
+  const useUnit = field(desc, D_USE_UNIT) != 0;
+  const foldZero = field(desc, D_FOLD_ZERO) != 0;
+  const nOut = field(desc, D_N);
+  const rowBytes = <usize>field(desc, D_ROW_BYTES);
+  const nsw = field(desc, D_NSW);
+  const xscales = <usize>field(desc, D_XSCALES);
+  const sh = BYTE_BITS - bits;
+  const slot4 = mode == MODE_SWIZZLE4;
+  const chunkBytes: usize = slot4 ? 16 : 32;
+  const I16_BYTES: usize = 2;
+  const xStride = <usize>(ng * gp) * I16_BYTES;
+  const chunks = gp / CHUNK;
+  const sStride = <usize>(ng * chunks) * F32_BYTES;
+  const nib = i8x16.splat(NIBBLE);
+  const yStride = <usize>nOut * F32_BYTES;
+
+  for (let n = n0; n < n1; n++) {
+    const rowCodes = codes + <usize>n * rowBytes;
+    for (let m0 = 0; m0 < m; m0 += tile) {
+      const mt = tile == 1 ? 1 : min(tile, m - m0);
+      const x0 = x + <usize>m0 * xStride;
+      const s0 = xscales + <usize>m0 * sStride;
+      let r0: f32 = 0;
+      let r1: f32 = 0;
+      let r2: f32 = 0;
+      let r3: f32 = 0;
+      let cp = rowCodes;
+      let xo: usize = 0;
+      let bo: usize = 0;
+      for (let g = 0; g < ng; g++) {
+        const gi = n * ng + g;
+        const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+        const tp = tables + id * tstride;
+        const z = zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
+        let tv = v128.load(tp);
+        let z16 = i16x8.splat(0);
+        if (foldZero) tv = i8x16.sub(tv, i8x16.splat(<i8>z));
+        else z16 = i16x8.splat(<i16>z);
+        let su = load<f32>(scales + <usize>gi * F32_BYTES);
+        if (useUnit) su *= load<f32>(units + id * F32_BYTES);
+        let g0: f32 = 0;
+        let g1: f32 = 0;
+        let g2: f32 = 0;
+        let g3: f32 = 0;
+        for (let ch = 0; ch < chunks; ch++) {
+          const v = v128.load(cp);
+          let i0 = i32x4.splat(0);
+          let i1 = i32x4.splat(0);
+          let i2 = i32x4.splat(0);
+          let i3 = i32x4.splat(0);
+          for (let half = 0; half < 2; half++) {
+            let c: v128;
+            if (slot4) c = half == 0 ? v128.and(v, nib) : i8x16.shr_u(v, 4);
+            else c = half == 0 ? v : v128.load(cp, 16);
+            const q = lookupI8(mode, c, tv, tp, nsw, sh);
+            let h0: v128;
+            let h1: v128;
+            if (mode == MODE_ZEXT8) {
+              h0 = i16x8.extend_low_i8x16_u(q);
+              h1 = i16x8.extend_high_i8x16_u(q);
+            } else {
+              h0 = i16x8.extend_low_i8x16_s(q);
+              h1 = i16x8.extend_high_i8x16_s(q);
+            }
+            if (!foldZero) {
+              h0 = i16x8.sub(h0, z16);
+              h1 = i16x8.sub(h1, z16);
+            }
+            const p0 = x0 + xo;
+            i0 = i32x4.add(i0, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p0)), i32x4.dot_i16x8_s(h1, v128.load(p0, 16))));
+            if (tile > 1) {
+              if (mt > 1) {
+                const p1 = p0 + xStride;
+                i1 = i32x4.add(i1, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p1)), i32x4.dot_i16x8_s(h1, v128.load(p1, 16))));
+              }
+              if (mt > 2) {
+                const p2 = p0 + 2 * xStride;
+                i2 = i32x4.add(i2, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p2)), i32x4.dot_i16x8_s(h1, v128.load(p2, 16))));
+              }
+              if (mt > 3) {
+                const p3 = p0 + 3 * xStride;
+                i3 = i32x4.add(i3, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p3)), i32x4.dot_i16x8_s(h1, v128.load(p3, 16))));
+              }
+            }
+            xo += <usize>HALF * I16_BYTES;
+          }
+          // One block of 32: its exact integer sum times its activation scale.
+          const sp = s0 + bo;
+          g0 += <f32>isumLanes(i0) * load<f32>(sp);
+          if (tile > 1) {
+            if (mt > 1) g1 += <f32>isumLanes(i1) * load<f32>(sp + sStride);
+            if (mt > 2) g2 += <f32>isumLanes(i2) * load<f32>(sp + 2 * sStride);
+            if (mt > 3) g3 += <f32>isumLanes(i3) * load<f32>(sp + 3 * sStride);
+          }
+          bo += F32_BYTES;
+          cp += chunkBytes;
+        }
+        r0 += g0 * su;
+        if (tile > 1) {
+          r1 += g1 * su;
+          r2 += g2 * su;
+          r3 += g3 * su;
+        }
+      }
+      const yp = out + <usize>(m0 * nOut + n) * F32_BYTES;
+      store<f32>(yp, finish(desc, r0, n, m0, ng));
+      if (tile > 1) {
+        if (mt > 1) store<f32>(yp + yStride, finish(desc, r1, n, m0 + 1, ng));
+        if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, r2, n, m0 + 2, ng));
+        if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, r3, n, m0 + 3, ng));
+      }
+    }
+  }
+}
+
+@inline function byTileI8(mode: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  if (m == 1) rowsI8(mode, 1, desc, x, out, m, n0, n1);
+  else rowsI8(mode, M_TILE, desc, x, out, m, n0, n1);
+}
+
+/**
+ * int8 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: xq [M, NG * GP] i16; the
+ * block scales at the descriptor's xscales; integer decode modes only.
+ */
+export function dequant_i8(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+  const mode = field(desc, D_MODE);
+  if (mode == MODE_SWIZZLE4) byTileI8(MODE_SWIZZLE4, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SEXT8) byTileI8(MODE_SEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_ZEXT8) byTileI8(MODE_ZEXT8, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SWIZZLE8) byTileI8(MODE_SWIZZLE8, desc, x, out, m, n0, n1);
+}
