@@ -167,7 +167,7 @@ function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float
 }
 
 /** wasm-bitserial: bitserial in WebAssembly SIMD128, bit-exact with matmulBitSerial (file comment). */
-export const WASM_BITSERIAL: WasmKernelImpl = {
+export const wasmBitSerial: WasmKernelImpl = {
   name: NAME,
   family: 'bitserial',
   description: 'BitMoD bit-serial in WebAssembly SIMD128: term multipliers decoded 16 at a time with i8x16.swizzle, four f32 lanes per plane, one rescale per group; bit-exact with bitserial',

@@ -8,6 +8,8 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.js';
 import { compileWasm } from './wasm-module.js';
 import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
+import { wasmLutI8 } from './wasm-lut.js';
+import { wasmBitSerial } from './wasm-bitserial.js';
 import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -16,6 +18,8 @@ import { unknownNameMessage } from '../util/nearest.js';
 export const WASM_KERNELS = {
   'wasm-dequant': wasmDequant,
   'wasm-dequant-i8': wasmDequantI8,
+  'wasm-lut-i8': wasmLutI8,
+  'wasm-bitserial': wasmBitSerial,
 } as const satisfies Record<string, WasmKernelImpl>;
 
 /** Names of the WebAssembly kernels. */

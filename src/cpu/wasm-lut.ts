@@ -178,7 +178,7 @@ function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float
 }
 
 /** wasm-lut-i8: lut-i8 in WebAssembly SIMD128, bit-exact with matmulLutI8 (file comment). */
-export const WASM_LUT_I8: WasmKernelImpl = {
+export const wasmLutI8: WasmKernelImpl = {
   name: NAME,
   family: 'lut',
   description: 'T-MAC table lookup in WebAssembly SIMD128: int8 tables looked up 16 rows at a time with i8x16.swizzle, bit-exact with lut-i8',

@@ -2,7 +2,8 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { WasmArena, runWasmKernelSync } from '../../src/cpu/wasm-arena.js';
-import { WASM_BITSERIAL, WASM_BITSERIAL_MAX_BITS } from '../../src/cpu/wasm-bitserial.js';
+import { WASM_KERNEL_NAMES, getWasmKernel } from '../../src/cpu/wasm-kernels.js';
+import { wasmBitSerial, WASM_BITSERIAL_MAX_BITS } from '../../src/cpu/wasm-bitserial.js';
 import { bitSerialSchemes, bitSerialSupport, matmulBitSerial } from '../../src/cpu/bitserial.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
@@ -27,7 +28,7 @@ function firstBitDiff(a: Float32Array, b: Float32Array): number {
 
 function expectBitExact(arena: WasmArena, x: Float32Array, m: number, qt: QuantizedTensor, label: string): Float32Array {
   const want = matmulBitSerial(x, m, qt);
-  const got = runWasmKernelSync(WASM_BITSERIAL, arena, x, m, qt);
+  const got = runWasmKernelSync(wasmBitSerial, arena, x, m, qt);
   const d = firstBitDiff(got, want);
   expect(d, `${qt.scheme} ${label}: output ${d} (row ${Math.floor(d / qt.rows)}, col ${d % qt.rows}) got ${got[d]}, bitserial ${want[d]}`).toBe(-1);
   return got;
@@ -49,19 +50,24 @@ const BS_SHAPES = [
 ] as const;
 
 describe('wasm-bitserial', () => {
+  it('is registered in WASM_KERNELS under its name', () => {
+    expect(WASM_KERNEL_NAMES).toContain('wasm-bitserial');
+    expect(getWasmKernel('wasm-bitserial')).toBe(wasmBitSerial);
+  });
+
   it('takes the BitMoD mixtures, the FP3/FP4 grids and every <= 4-bit grid, and refuses wider codes naming wasm-dequant', () => {
     for (const s of ['bitmod4', 'bitmod3', 'fp4', 'fp3', 'flint4', 'nvfp4', 'mxfp4', 'int4_asym', 'ternary', 'binary', 'ant4'] as const) expect(TAKEN).toContain(s);
     for (const s of SCHEME_NAMES) {
-      const r = WASM_BITSERIAL.supports(s);
+      const r = wasmBitSerial.supports(s);
       if (TAKEN.includes(s)) expect(r, s).toBe(true);
       else if (bitSerialSupport(s) !== true) expect(r).toMatch(new RegExp(`^kernel wasm-bitserial does not support scheme ${s}: .*no integer grid`));
       else expect(r).toMatch(new RegExp(`^kernel wasm-bitserial does not support scheme ${s}: element type \\S+ has \\d-bit codes .*wasm-dequant`));
     }
     const arena = WasmArena.createSync('plain');
     const q8 = quantize(seededMatrix(4, 32, 1), 4, 32, 'int8', { group: 32 });
-    expect(() => runWasmKernelSync(WASM_BITSERIAL, arena, new Float32Array(32), 1, q8)).toThrow(/kernel wasm-bitserial does not support scheme int8: element type int8 has 8-bit codes/);
+    expect(() => runWasmKernelSync(wasmBitSerial, arena, new Float32Array(32), 1, q8)).toThrow(/kernel wasm-bitserial does not support scheme int8: element type int8 has 8-bit codes/);
     const q = quantize(seededMatrix(4, 32, 1), 4, 32, 'bitmod4', { group: 32 });
-    expect(() => runWasmKernelSync(WASM_BITSERIAL, arena, new Float32Array(64), 1, q)).toThrow(/kernel wasm-bitserial: X has 64 elements, expected M\*K = 1\*32/);
+    expect(() => runWasmKernelSync(wasmBitSerial, arena, new Float32Array(64), 1, q)).toThrow(/kernel wasm-bitserial: X has 64 elements, expected M\*K = 1\*32/);
   });
 
   for (const scheme of TAKEN) {
@@ -74,7 +80,7 @@ describe('wasm-bitserial', () => {
         const qt = quantizedCase(scheme, sh.n, sh.k, 400 + i, { group: sh.group });
         const x = seededMatrix(sh.m, sh.k, 500 + i, 30);
         const got = expectBitExact(arena, x, sh.m, qt, sh.label);
-        const b = checkMatmulBound(got, matmulRef(x, qt, sh.m), sh.m, qt.rows, qt.cols, { c: WASM_BITSERIAL.boundC(qt) });
+        const b = checkMatmulBound(got, matmulRef(x, qt, sh.m), sh.m, qt.rows, qt.cols, { c: wasmBitSerial.boundC(qt) });
         expect(b.ok, b.message).toBe(true);
         expectBitExact(arena, seededMatrix(sh.m, sh.k, 600 + i), sh.m, qt, `${sh.label} (cached weights)`);
         ran++;
@@ -96,10 +102,10 @@ describe('wasm-bitserial', () => {
     const m = 2;
     const x = seededMatrix(m, 96, 5);
     const want = matmulBitSerial(x, m, qt);
-    const w = arena.weights(qt, WASM_BITSERIAL.name, WASM_BITSERIAL.weightBytes(qt), (a) => WASM_BITSERIAL.load(a, qt));
+    const w = arena.weights(qt, wasmBitSerial.name, wasmBitSerial.weightBytes(qt), (a) => wasmBitSerial.load(a, qt));
     const mark = arena.mark();
     const outPtr = arena.alloc(m * qt.rows * 4);
-    const call = WASM_BITSERIAL.prepare(arena, qt, w, x, m, outPtr);
+    const call = wasmBitSerial.prepare(arena, qt, w, x, m, outPtr);
     for (const [n0, n1] of [[7, 23], [0, 3], [3, 7]]) arena.run(call, n0, n1);
     const got = arena.f32(outPtr, m * qt.rows).slice();
     arena.release(mark);

@@ -2,7 +2,8 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { WasmArena, runWasmKernelSync } from '../../src/cpu/wasm-arena.js';
-import { WASM_LUT_I8, WASM_LUT_TILE, lutSlotLayout } from '../../src/cpu/wasm-lut.js';
+import { WASM_KERNEL_NAMES, getWasmKernel } from '../../src/cpu/wasm-kernels.js';
+import { wasmLutI8, WASM_LUT_TILE, lutSlotLayout } from '../../src/cpu/wasm-lut.js';
 import { buildLutF32, lutI8Scales, lutSchemes, matmulLutI8, quantizeLutI8 } from '../../src/cpu/lut.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
@@ -23,7 +24,7 @@ function firstBitDiff(a: Float32Array, b: Float32Array): number {
 
 function expectBitExact(arena: WasmArena, x: Float32Array, m: number, qt: QuantizedTensor, label: string): Float32Array {
   const want = matmulLutI8(x, m, qt);
-  const got = runWasmKernelSync(WASM_LUT_I8, arena, x, m, qt);
+  const got = runWasmKernelSync(wasmLutI8, arena, x, m, qt);
   const d = firstBitDiff(got, want);
   expect(d, `${qt.scheme} ${label}: output ${d} (row ${Math.floor(d / qt.rows)}, col ${d % qt.rows}) got ${got[d]}, lut-i8 ${want[d]}`).toBe(-1);
   return got;
@@ -57,18 +58,23 @@ function groupOpt(scheme: AnySchemeName, group: number | undefined): number | un
 }
 
 describe('wasm-lut-i8', () => {
+  it('is registered in WASM_KERNELS under its name', () => {
+    expect(WASM_KERNEL_NAMES).toContain('wasm-lut-i8');
+    expect(getWasmKernel('wasm-lut-i8')).toBe(wasmLutI8);
+  });
+
   it('takes exactly the schemes lut-i8 takes, and refuses the others naming the kernel', () => {
     expect(lutSchemes().sort()).toEqual([...LUT_SCHEMES].sort());
     for (const s of SCHEME_NAMES) {
-      const r = WASM_LUT_I8.supports(s);
+      const r = wasmLutI8.supports(s);
       if (LUT_SCHEMES.includes(s)) expect(r).toBe(true);
       else expect(r).toMatch(new RegExp(`^kernel wasm-lut-i8 does not support scheme ${s}: `));
     }
     const arena = WasmArena.createSync('plain');
     const fp4 = quantize(seededMatrix(4, 32, 1), 4, 32, 'fp4', { group: 32 });
-    expect(() => runWasmKernelSync(WASM_LUT_I8, arena, new Float32Array(32), 1, fp4)).toThrow(/kernel wasm-lut-i8 does not support scheme fp4/);
+    expect(() => runWasmKernelSync(wasmLutI8, arena, new Float32Array(32), 1, fp4)).toThrow(/kernel wasm-lut-i8 does not support scheme fp4/);
     const q = quantize(seededMatrix(4, 32, 1), 4, 32, 'int2', { group: 32 });
-    expect(() => runWasmKernelSync(WASM_LUT_I8, arena, new Float32Array(31), 1, q)).toThrow(/kernel wasm-lut-i8: X has 31 elements, expected M\*K = 1\*32/);
+    expect(() => runWasmKernelSync(wasmLutI8, arena, new Float32Array(31), 1, q)).toThrow(/kernel wasm-lut-i8: X has 31 elements, expected M\*K = 1\*32/);
   });
 
   it('segments never share a slot pair, and every 4-group has exactly one slot', () => {
@@ -140,7 +146,7 @@ describe('wasm-lut-i8', () => {
         const got = expectBitExact(arena, x, sh.m, qt, sh.label);
         // The kernel is held to lut-i8's bound, and the call reuses the cached weights.
         const ref = matmulRef(x, qt, sh.m);
-        const b = checkMatmulBound(got, ref, sh.m, qt.rows, qt.cols, { c: WASM_LUT_I8.boundC(qt), extra: WASM_LUT_I8.extraBound!(x, qt, sh.m) });
+        const b = checkMatmulBound(got, ref, sh.m, qt.rows, qt.cols, { c: wasmLutI8.boundC(qt), extra: wasmLutI8.extraBound!(x, qt, sh.m) });
         expect(b.ok, b.message).toBe(true);
         expectBitExact(arena, seededMatrix(sh.m, sh.k, 300 + i), sh.m, qt, `${sh.label} (cached weights)`);
         ran++;
@@ -173,11 +179,11 @@ describe('wasm-lut-i8', () => {
     const qt = quantizedCase('int3_asym', 53, 160, 11, { group: 32 });
     const x = seededMatrix(m, 160, 12);
     const want = matmulLutI8(x, m, qt);
-    const w = arena.weights(qt, WASM_LUT_I8.name, WASM_LUT_I8.weightBytes(qt), (a) => WASM_LUT_I8.load(a, qt));
+    const w = arena.weights(qt, wasmLutI8.name, wasmLutI8.weightBytes(qt), (a) => wasmLutI8.load(a, qt));
     const mark = arena.mark();
     const outPtr = arena.alloc(m * qt.rows * 4);
     arena.f32(outPtr, m * qt.rows).fill(Number.NaN);
-    const call = WASM_LUT_I8.prepare(arena, qt, w, x, m, outPtr);
+    const call = wasmLutI8.prepare(arena, qt, w, x, m, outPtr);
     expect(call.rowAlign).toBe(WASM_LUT_TILE);
     for (const [n0, n1] of [[32, 53], [0, 16], [16, 32]]) arena.run(call, n0, n1);
     const got = arena.f32(outPtr, m * qt.rows).slice();
