@@ -137,6 +137,71 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
   return grp;
 }
 
+/** The second row's result of twoPlanesPair (a global: each instance, so each thread, has its own). */
+let pairSecond: f32 = 0;
+
+/**
+ * twoPlanes for two rows of X at once (xg0, xg1): the codes and the multipliers of each chunk are
+ * built once for both. Returns row 0's group sum; row 1's is left in pairSecond.
+ */
+@inline function twoPlanesPair(cg: usize, xg0: usize, xg1: usize, tOff: usize, planeStride: i32, hiTerms: i32, planes: i32, gs: i32, g4: i32, full: i32, mask: v128): f32 {
+  const zero = i32x4.splat(0);
+  const tp1 = tOff + <usize>planeStride;
+  const a3 = v128.load(tOff + <usize>hiTerms);
+  const a2 = v128.load(tOff + 2 * <usize>hiTerms);
+  const b3 = v128.load(tp1 + <usize>hiTerms);
+  const b2 = v128.load(tp1 + 2 * <usize>hiTerms);
+  let s0 = f32x4.splat(0);
+  let t0 = s0;
+  let s1 = s0;
+  let t1 = s0;
+  const two = planes == 2;
+  for (let c = 0; c < full; c++) {
+    const idx = chunkIdx(cg, c, mask);
+    const off = <usize>(c * CHUNK) * F32_BYTES;
+    const h = i8x16.swizzle(a3, idx);
+    const l = i8x16.swizzle(a2, idx);
+    const m0 = mulBits(l, h, zero, 0);
+    const m1 = mulBits(l, h, zero, 1);
+    const m2 = mulBits(l, h, zero, 2);
+    const m3 = mulBits(l, h, zero, 3);
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off), m0));
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 16), m1));
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 32), m2));
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 48), m3));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off), m0));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 16), m1));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 32), m2));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 48), m3));
+    if (two) {
+      const h1 = i8x16.swizzle(b3, idx);
+      const l1 = i8x16.swizzle(b2, idx);
+      const n0 = mulBits(l1, h1, zero, 0);
+      const n1 = mulBits(l1, h1, zero, 1);
+      const n2 = mulBits(l1, h1, zero, 2);
+      const n3 = mulBits(l1, h1, zero, 3);
+      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off), n0));
+      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 16), n1));
+      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 32), n2));
+      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 48), n3));
+      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off), n0));
+      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off, 16), n1));
+      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off, 32), n2));
+      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off, 48), n3));
+    }
+  }
+  let g0: f32 = 0;
+  let g1: f32 = 0;
+  g0 += finishPlane(s0, cg, xg0, tOff, gs, g4, full);
+  g1 += finishPlane(s1, cg, xg1, tOff, gs, g4, full);
+  if (two) {
+    g0 += finishPlane(t0, cg, xg0, tp1, gs, g4, full);
+    g1 += finishPlane(t1, cg, xg1, tp1, gs, g4, full);
+  }
+  pairSecond = g1;
+  return g0;
+}
+
 /**
  * Output rows [n0, n1) of Y (file comment). gs = G; planes = T (terms per weight).
  */
@@ -162,7 +227,19 @@ export function bitserial_gemm(
         const tOff = terms + <usize>load<i32>(rec, 8);
         const cg = codes + <usize>r * rowBytes + <usize>g * <usize>groupBytes;
         const oCol = out + <usize>r * F32_BYTES;
-        for (let i = 0; i < m; i++) {
+        let i = 0;
+        if (planes <= 2) {
+          // Rows of X in pairs: one decode of the chunk's multipliers for both.
+          for (; i + 2 <= m; i += 2) {
+            const xg = x + <usize>(i * k + g * gs) * F32_BYTES;
+            const g0 = twoPlanesPair(cg, xg, xg + <usize>k * F32_BYTES, tOff, planeStride, hiTerms, planes, gs, g4, full, mask);
+            const g1 = pairSecond;
+            const o = oCol + <usize>i * oStride;
+            store<f32>(o, load<f32>(o) + <f32>(<f64>g0 * su));
+            store<f32>(o + oStride, load<f32>(o + oStride) + <f32>(<f64>g1 * su));
+          }
+        }
+        for (; i < m; i++) {
           const xg = x + <usize>(i * k + g * gs) * F32_BYTES;
           let grp: f32 = 0;
           if (planes <= 2) {
