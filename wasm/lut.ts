@@ -21,8 +21,8 @@
 //   tables    i8 [M][2 P][16]: the int8 table of each slot's 4-group (an empty slot: zeros).
 //   ls        f32 [M][blocks]: table scale per block; xs f32 [M][ng]: sum of x per quant group.
 //   out       f32 [M][N].
-// Tile: 16 rows x one slot pair x all M rows; a tile's weights (P * bits * 16 bytes) are read from
-// memory once and from cache for the other rows of X.
+// Tile: 16 rows x all M rows, two rows of X at a time: a tile's weights (P * bits * 16 bytes) are
+// read from memory once, loaded and split into nibbles once per pair of rows of X.
 //
 // Arithmetic per (row of X, output row, segment): lookups of slot pair j and plane i are two
 // i8x16.swizzle's (one per slot) of the slot's table by the 16 rows' nibbles, widened to i16 and
@@ -78,6 +78,133 @@ const NIBBLE_BITS: u32 = 4;
 }
 
 /**
+ * One 16-row tile for one row of X (i) or two (i, i + 1; `two`, a constant after inlining): a
+ * pair's weights are loaded and split into nibbles once for both rows.
+ */
+@inline function tileRows(
+  two: bool, wTile: usize, sTile: usize, cTile: usize, row: i32, i: i32, pairs: i32, bits: i32, c0: usize, c0v: v128,
+  ng: i32, segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, out: usize, n: i32,
+  hav: v128, tsv: v128, useTs: i32, n1: i32, mask: v128,
+): void {
+  const tableRowBytes = <usize>pairs * 2 * V128_BYTES;
+  const groupBytes = <usize>TILE * F32_BYTES;
+  const tRow = tables + <usize>i * tableRowBytes;
+  const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
+  const xsRow = xs + <usize>(i * ng) * F32_BYTES;
+  let p0 = f32x4.splat(0);
+  let p1 = p0;
+  let p2 = p0;
+  let p3 = p0;
+  let a0 = p0;
+  let a1 = p0;
+  let a2 = p0;
+  let a3 = p0;
+  let q0 = p0;
+  let q1 = p0;
+  let q2 = p0;
+  let q3 = p0;
+  let b0 = p0;
+  let b1 = p0;
+  let b2 = p0;
+  let b3 = p0;
+  for (let s = 0; s < nseg; s++) {
+    const sp = segs + <usize>s * SEG_I32S * 4;
+    const first = load<i32>(sp);
+    const cnt = load<i32>(sp, 4);
+    const blk = load<i32>(sp, 8);
+    const gl = load<i32>(sp, 12);
+    let lo = i16x8.splat(0);
+    let hi = lo;
+    let lo1 = lo;
+    let hi1 = lo;
+    let tp = tRow + <usize>first * 2 * V128_BYTES;
+    let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
+    for (let j = 0; j < cnt; j++) {
+      const tl = v128.load(tp);
+      const th = v128.load(tp, V128_BYTES);
+      const tl1 = two ? v128.load(tp + tableRowBytes) : tl;
+      const th1 = two ? v128.load(tp + tableRowBytes, V128_BYTES) : th;
+      tp += 2 * V128_BYTES;
+      for (let pl = 0; pl < bits; pl++) {
+        const wv = v128.load(wp);
+        wp += V128_BYTES;
+        const il = v128.and(wv, mask);
+        const ih = i8x16.shr_u(wv, NIBBLE_BITS);
+        const l = i8x16.swizzle(tl, il);
+        const h = i8x16.swizzle(th, ih);
+        // Plane pl weighs 2^pl: each lane's two lookups (<= 254 in magnitude) shifted by pl.
+        lo = i16x8.add(lo, i16x8.shl(i16x8.add(i16x8.extend_low_i8x16_s(l), i16x8.extend_low_i8x16_s(h)), pl));
+        hi = i16x8.add(hi, i16x8.shl(i16x8.add(i16x8.extend_high_i8x16_s(l), i16x8.extend_high_i8x16_s(h)), pl));
+        if (two) {
+          const l1 = i8x16.swizzle(tl1, il);
+          const h1 = i8x16.swizzle(th1, ih);
+          lo1 = i16x8.add(lo1, i16x8.shl(i16x8.add(i16x8.extend_low_i8x16_s(l1), i16x8.extend_low_i8x16_s(h1)), pl));
+          hi1 = i16x8.add(hi1, i16x8.shl(i16x8.add(i16x8.extend_high_i8x16_s(l1), i16x8.extend_high_i8x16_s(h1)), pl));
+        }
+      }
+    }
+    const lsv = f64x2.splat(<f64>load<f32>(lsRow + <usize>blk * F32_BYTES));
+    p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
+    p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
+    p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
+    p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
+    if (two) {
+      const lsv1 = f64x2.splat(<f64>load<f32>(lsRow + <usize>(nblk + blk) * F32_BYTES));
+      q0 = segUpdate(q0, i32x4.extend_low_i16x8_s(lo1), lsv1);
+      q1 = segUpdate(q1, i32x4.extend_high_i16x8_s(lo1), lsv1);
+      q2 = segUpdate(q2, i32x4.extend_low_i16x8_s(hi1), lsv1);
+      q3 = segUpdate(q3, i32x4.extend_high_i16x8_s(hi1), lsv1);
+    }
+    if (gl & 1) {
+      const g = gl >> 1;
+      const sg = sTile + <usize>g * groupBytes;
+      const cg = cTile + <usize>g * groupBytes;
+      const hasC0 = c0 != 0;
+      const c00 = hasC0 ? v128.load(cg) : c0v;
+      const c01 = hasC0 ? v128.load(cg, 16) : c0v;
+      const c02 = hasC0 ? v128.load(cg, 32) : c0v;
+      const c03 = hasC0 ? v128.load(cg, 48) : c0v;
+      const xsv = f64x2.splat(<f64>load<f32>(xsRow + <usize>g * F32_BYTES));
+      a0 = groupUpdate(a0, p0, c00, v128.load(sg), hav, xsv);
+      a1 = groupUpdate(a1, p1, c01, v128.load(sg, 16), hav, xsv);
+      a2 = groupUpdate(a2, p2, c02, v128.load(sg, 32), hav, xsv);
+      a3 = groupUpdate(a3, p3, c03, v128.load(sg, 48), hav, xsv);
+      p0 = f32x4.splat(0);
+      p1 = p0;
+      p2 = p0;
+      p3 = p0;
+      if (two) {
+        const xsv1 = f64x2.splat(<f64>load<f32>(xsRow + <usize>(ng + g) * F32_BYTES));
+        b0 = groupUpdate(b0, q0, c00, v128.load(sg), hav, xsv1);
+        b1 = groupUpdate(b1, q1, c01, v128.load(sg, 16), hav, xsv1);
+        b2 = groupUpdate(b2, q2, c02, v128.load(sg, 32), hav, xsv1);
+        b3 = groupUpdate(b3, q3, c03, v128.load(sg, 48), hav, xsv1);
+        q0 = p0;
+        q1 = p0;
+        q2 = p0;
+        q3 = p0;
+      }
+    }
+  }
+  storeTile(out + <usize>(i * n + row) * F32_BYTES, a0, a1, a2, a3, row, n1, useTs, tsv);
+  if (two) storeTile(out + <usize>((i + 1) * n + row) * F32_BYTES, b0, b1, b2, b3, row, n1, useTs, tsv);
+}
+
+/** Writes a tile's 16 outputs (times the tensor scale when useTs), only rows below n1. */
+@inline function storeTile(o: usize, a0: v128, a1: v128, a2: v128, a3: v128, row: i32, n1: i32, useTs: i32, tsv: v128): void {
+  if (useTs) {
+    a0 = scaleBy(a0, tsv);
+    a1 = scaleBy(a1, tsv);
+    a2 = scaleBy(a2, tsv);
+    a3 = scaleBy(a3, tsv);
+  }
+  storeRows(o, a0, row, n1);
+  storeRows(o + 16, a1, row + 4, n1);
+  storeRows(o + 32, a2, row + 8, n1);
+  storeRows(o + 48, a3, row + 12, n1);
+}
+
+/**
  * Rows [n0, n1) of Y for every row of X (file comment). `c0` = 0 means no per-row constants:
  * c0Base for every row. useTs != 0 multiplies each output by ts once.
  */
@@ -91,90 +218,17 @@ export function lut_i8_gemm(
   const tsv = f64x2.splat(ts);
   const c0v = f32x4.splat(c0Base);
   const tileBytes = <usize>pairs * <usize>bits * V128_BYTES;
-  const tableRowBytes = <usize>pairs * 2 * V128_BYTES;
   const groupBytes = <usize>TILE * F32_BYTES;
   for (let r = n0 / TILE; r * TILE < n1; r++) {
     const wTile = w + <usize>r * tileBytes;
     const sTile = scales + <usize>r * <usize>ng * groupBytes;
     const cTile = c0 + <usize>r * <usize>ng * groupBytes;
     const row = r * TILE;
-    for (let i = 0; i < m; i++) {
-      const tRow = tables + <usize>i * tableRowBytes;
-      const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
-      const xsRow = xs + <usize>(i * ng) * F32_BYTES;
-      let p0 = f32x4.splat(0);
-      let p1 = p0;
-      let p2 = p0;
-      let p3 = p0;
-      let a0 = p0;
-      let a1 = p0;
-      let a2 = p0;
-      let a3 = p0;
-      for (let s = 0; s < nseg; s++) {
-        const sp = segs + <usize>s * SEG_I32S * 4;
-        const first = load<i32>(sp);
-        const cnt = load<i32>(sp, 4);
-        const blk = load<i32>(sp, 8);
-        const gl = load<i32>(sp, 12);
-        let lo = i16x8.splat(0);
-        let hi = lo;
-        let tp = tRow + <usize>first * 2 * V128_BYTES;
-        let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
-        for (let j = 0; j < cnt; j++) {
-          const tl = v128.load(tp);
-          const th = v128.load(tp, V128_BYTES);
-          tp += 2 * V128_BYTES;
-          for (let pl = 0; pl < bits; pl++) {
-            const wv = v128.load(wp);
-            wp += V128_BYTES;
-            const l = i8x16.swizzle(tl, v128.and(wv, mask));
-            const h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
-            // Plane pl weighs 2^pl: each lane's two lookups (<= 254 in magnitude) shifted by pl.
-            const sl = i16x8.shl(i16x8.add(i16x8.extend_low_i8x16_s(l), i16x8.extend_low_i8x16_s(h)), pl);
-            const sh = i16x8.shl(i16x8.add(i16x8.extend_high_i8x16_s(l), i16x8.extend_high_i8x16_s(h)), pl);
-            lo = i16x8.add(lo, sl);
-            hi = i16x8.add(hi, sh);
-          }
-        }
-        const lsv = f64x2.splat(<f64>load<f32>(lsRow + <usize>blk * F32_BYTES));
-        p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
-        p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
-        p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
-        p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
-        if (gl & 1) {
-          const g = gl >> 1;
-          const xsv = f64x2.splat(<f64>load<f32>(xsRow + <usize>g * F32_BYTES));
-          const sg = sTile + <usize>g * groupBytes;
-          if (c0 != 0) {
-            const cg = cTile + <usize>g * groupBytes;
-            a0 = groupUpdate(a0, p0, v128.load(cg), v128.load(sg), hav, xsv);
-            a1 = groupUpdate(a1, p1, v128.load(cg, 16), v128.load(sg, 16), hav, xsv);
-            a2 = groupUpdate(a2, p2, v128.load(cg, 32), v128.load(sg, 32), hav, xsv);
-            a3 = groupUpdate(a3, p3, v128.load(cg, 48), v128.load(sg, 48), hav, xsv);
-          } else {
-            a0 = groupUpdate(a0, p0, c0v, v128.load(sg), hav, xsv);
-            a1 = groupUpdate(a1, p1, c0v, v128.load(sg, 16), hav, xsv);
-            a2 = groupUpdate(a2, p2, c0v, v128.load(sg, 32), hav, xsv);
-            a3 = groupUpdate(a3, p3, c0v, v128.load(sg, 48), hav, xsv);
-          }
-          p0 = f32x4.splat(0);
-          p1 = p0;
-          p2 = p0;
-          p3 = p0;
-        }
-      }
-      if (useTs) {
-        a0 = scaleBy(a0, tsv);
-        a1 = scaleBy(a1, tsv);
-        a2 = scaleBy(a2, tsv);
-        a3 = scaleBy(a3, tsv);
-      }
-      const o = out + <usize>(i * n + row) * F32_BYTES;
-      storeRows(o, a0, row, n1);
-      storeRows(o + 16, a1, row + 4, n1);
-      storeRows(o + 32, a2, row + 8, n1);
-      storeRows(o + 48, a3, row + 12, n1);
+    let i = 0;
+    for (; i + 2 <= m; i += 2) {
+      tileRows(true, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
     }
+    if (i < m) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
   }
 }
 
