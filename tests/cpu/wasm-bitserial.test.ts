@@ -47,6 +47,7 @@ const BS_SHAPES = [
   { m: 3, n: 11, k: 98, group: 0, label: 'per channel K=98 (a tail of 2)' },
   { m: 8, n: 9, k: 301, group: 0, label: 'per channel K=301, M=8' },
   { m: 1, n: 13, k: 200, group: -1, label: 'per tensor K=200' },
+  { m: 3, n: 1, k: 3, group: 0, label: 'N=1, K=3 (only a tail)' },
 ] as const;
 
 describe('wasm-bitserial', () => {

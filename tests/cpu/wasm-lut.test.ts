@@ -49,6 +49,7 @@ const LUT_SHAPES: readonly LutShape[] = [
   { m: 3, n: 33, k: 98, group: 0, label: 'per channel K=98 (a partial 4-group)' },
   { m: 8, n: 9, k: 301, group: 0, label: 'per channel K=301, M=8' },
   { m: 1, n: 40, k: 200, group: -1, label: 'per tensor K=200' },
+  { m: 2, n: 1, k: 3, group: 0, label: 'N=1, K=3 (one partial 4-group)' },
 ];
 
 function groupOpt(scheme: AnySchemeName, group: number | undefined): number | undefined {
