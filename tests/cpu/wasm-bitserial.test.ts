@@ -112,4 +112,12 @@ describe('wasm-bitserial', () => {
     arena.release(mark);
     expect(firstBitDiff(got, want)).toBe(-1);
   });
+
+  it('runs the same in the shared-memory build (the one worker threads use)', async () => {
+    const arena = await WasmArena.create('shared');
+    const qt = quantizedCase('bitmod4', 45, 256, 21, { group: 32 });
+    const x = seededMatrix(3, 256, 22);
+    const got = runWasmKernelSync(wasmBitSerial, arena, x, 3, qt);
+    expect(firstBitDiff(got, matmulBitSerial(x, 3, qt))).toBe(-1);
+  });
 });

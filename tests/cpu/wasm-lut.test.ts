@@ -191,4 +191,12 @@ describe('wasm-lut-i8', () => {
     arena.release(mark);
     expect(firstBitDiff(got, want)).toBe(-1);
   });
+
+  it('runs the same in the shared-memory build (the one worker threads use)', async () => {
+    const arena = await WasmArena.create('shared');
+    const qt = quantizedCase('int3_asym', 45, 256, 21, { group: 32 });
+    const x = seededMatrix(3, 256, 22);
+    const got = runWasmKernelSync(wasmLutI8, arena, x, 3, qt);
+    expect(firstBitDiff(got, matmulLutI8(x, 3, qt))).toBe(-1);
+  });
 });
