@@ -77,6 +77,16 @@ const NIBBLE_BITS: u32 = 4;
   if (row + 2 < n1) store<f32>(o, f32x4.extract_lane(v, 2), 8);
 }
 
+/** l + h as i16 for lanes 0..7 (rows 0..7): bytes interleaved (l0 h0 l1 h1 ...), then pairwise sums. */
+@inline function pairSumLo(l: v128, h: v128): v128 {
+  return i16x8.extadd_pairwise_i8x16_s(i8x16.shuffle(l, h, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+}
+
+/** l + h as i16 for lanes 8..15 (rows 8..15). */
+@inline function pairSumHi(l: v128, h: v128): v128 {
+  return i16x8.extadd_pairwise_i8x16_s(i8x16.shuffle(l, h, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+}
+
 /**
  * One 16-row tile for one row of X (i) or two (i, i + 1; `two`, a constant after inlining): a
  * pair's weights are loaded and split into nibbles once for both rows.
@@ -133,13 +143,13 @@ const NIBBLE_BITS: u32 = 4;
         const l = i8x16.swizzle(tl, il);
         const h = i8x16.swizzle(th, ih);
         // Plane pl weighs 2^pl: each lane's two lookups (<= 254 in magnitude) shifted by pl.
-        lo = i16x8.add(lo, i16x8.shl(i16x8.add(i16x8.extend_low_i8x16_s(l), i16x8.extend_low_i8x16_s(h)), pl));
-        hi = i16x8.add(hi, i16x8.shl(i16x8.add(i16x8.extend_high_i8x16_s(l), i16x8.extend_high_i8x16_s(h)), pl));
+        lo = i16x8.add(lo, i16x8.shl(pairSumLo(l, h), pl));
+        hi = i16x8.add(hi, i16x8.shl(pairSumHi(l, h), pl));
         if (two) {
           const l1 = i8x16.swizzle(tl1, il);
           const h1 = i8x16.swizzle(th1, ih);
-          lo1 = i16x8.add(lo1, i16x8.shl(i16x8.add(i16x8.extend_low_i8x16_s(l1), i16x8.extend_low_i8x16_s(h1)), pl));
-          hi1 = i16x8.add(hi1, i16x8.shl(i16x8.add(i16x8.extend_high_i8x16_s(l1), i16x8.extend_high_i8x16_s(h1)), pl));
+          lo1 = i16x8.add(lo1, i16x8.shl(pairSumLo(l1, h1), pl));
+          hi1 = i16x8.add(hi1, i16x8.shl(pairSumHi(l1, h1), pl));
         }
       }
     }
