@@ -284,7 +284,7 @@ export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots:
         const k0 = t * LUT_GROUP;
         let s: f32 = 0;
         for (let j = 0; j < LUT_GROUP && k0 + j < k; j++) s += abs<f32>(load<f32>(row + <usize>(k0 + j) * F32_BYTES));
-        if (s > mx) mx = s;
+        mx = max<f32>(mx, s); // NaN propagates, as Math.max in lutI8Scales
       }
       store<f32>(lsRow + <usize>b * F32_BYTES, mx / LUT_I8_MAX);
     }

@@ -174,6 +174,20 @@ describe('wasm-lut-i8', () => {
     expectBitExact(arena, seededMatrix(1, 128, 6), 1, flat, 'constant weights');
   });
 
+  it('a NaN activation gives NaN in the same outputs as lut-i8', () => {
+    const arena = WasmArena.createSync('plain');
+    const qt = quantizedCase('int2', 21, 256, 31, { group: 32 });
+    const x = seededMatrix(2, 256, 32);
+    x[300] = Number.NaN;
+    const want = matmulLutI8(x, 2, qt);
+    const got = runWasmKernelSync(wasmLutI8, arena, x, 2, qt);
+    for (let i = 0; i < want.length; i++) {
+      if (Number.isNaN(want[i])) expect(got[i], `output ${i}`).toBeNaN();
+      else expect(got[i], `output ${i}`).toBe(want[i]);
+    }
+    expect(want.filter(Number.isNaN).length).toBe(21);
+  });
+
   it('rows split at tile multiples give the same output as one call (the thread pool contract)', () => {
     const arena = WasmArena.createSync('plain');
     const m = 3;
