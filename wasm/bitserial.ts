@@ -24,8 +24,11 @@
 //           2 hiTerms bytes after it: byte 2 (bytes 0 and 1 of such an f32 are 0). Groups with at
 //           most two planes build their f32 multipliers from these (two swizzles and unpacks).
 //   x f32 [M][K]; out f32 [M][N].
-// Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) for every row of X; each
-// row's terms are decoded per (row of X, plane) with one i8x16.swizzle per 16 weights.
+// Tile: blocks of ROW_BLOCK = 16 output rows walk the quant groups (a group's x for all M rows stays
+// in cache for the block); acc lives in the output. Per (output row, group) the rows of X go in
+// pairs: each 16-weight chunk's codes are split and its multipliers built once for both.
+// Preconditions: codes of at most 4 bits, terms of at most 2^6 (i8), |x| * 2^6 finite in f32.
+// Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) (any split) for every row of X.
 
 const CHUNK: i32 = 16;
 const CHUNK_BYTES: usize = 8;
