@@ -13,9 +13,12 @@
 // The four partial sums are the four lanes of one f32x4, so the SIMD loop is the reference's loop.
 //
 // Layout (written by the glue, src/cpu/wasm-bitserial.ts):
-//   codes   per row, per quant group, ceil(G / 16) chunks of 8 bytes: element 16 c + e of the
-//           group in byte e (low nibble) for e < 8, byte e - 8 (high nibble) for e >= 8.
-//           groupBytes = 8 * ceil(G / 16); the row stride is ng * groupBytes.
+//   codes   per row, per quant group, ceil(G / 32) blocks of 16 bytes; block b holds chunk 2 b
+//           (16 elements) in its low nibbles and chunk 2 b + 1 in its high nibbles; element
+//           4 a + r of a chunk sits in byte lane 8 (a >> 1) + 2 r + (a & 1), so that after the
+//           swizzles, unpacking to i16 and taking even / odd i16 lanes (shl 16 / and) gives the
+//           f32x4 multipliers of elements 0..3, 4..7, 8..11, 12..15 without further shuffles.
+//           groupBytes = 16 * ceil(G / 32); the row stride is ng * groupBytes.
 //   groups  16 bytes per (row, group): su f64 at +0, table offset i32 at +8 (bytes into `terms`).
 //   terms   i8 tables: the term-p multiplier (sign * 2^shift, or 0) of each code is at
 //           terms + offset + p * planeStride + code (the offset selects the element type, and for
@@ -31,35 +34,44 @@
 // Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) (any split) for every row of X.
 
 const CHUNK: i32 = 16;
-const CHUNK_BYTES: usize = 8;
-const HALF: i32 = 8;
+const BLOCK_BYTES: usize = 16; // two chunks: low and high nibbles
 const LANES: i32 = 4;
 const F32_BYTES: usize = 4;
 const GROUP_REC_BYTES: usize = 16;
 const ROW_BLOCK: i32 = 16; // output rows sharing one pass over a group's x
 const NIBBLE_MASK: i8 = 0x0f;
 const NIBBLE_BITS: u32 = 4;
+const HI_HALF: i32 = -65536; // 0xffff0000: the high i16 of each i32 lane
 
-/** Code of element e of a group whose chunks start at `p`. */
+/**
+ * Position (byte lane) of element j of a chunk: the lanes are ordered so that unpacking bytes to
+ * i16 pairs and taking the even / odd i16 lanes of each half (shl 16 / and) yields elements 0..3,
+ * 4..7, 8..11, 12..15 in order: element 4 a + r sits at lane 8 (a >> 1) + 2 r + (a & 1).
+ */
+@inline function laneOf(j: i32): i32 {
+  const a = j >> 2;
+  return ((a >> 1) << 3) + ((j & 3) << 1) + (a & 1);
+}
+
+/** Code of element e of a group whose blocks start at `p`. */
 @inline function codeAt(p: usize, e: i32): i32 {
-  const b = <i32>load<u8>(p + <usize>((e >> NIBBLE_BITS) * <i32>CHUNK_BYTES + (e & (HALF - 1))));
-  return (b >> (((e >> 3) & 1) * NIBBLE_BITS)) & NIBBLE_MASK;
+  const c = e >> NIBBLE_BITS;
+  const b = <i32>load<u8>(p + <usize>(c >> 1) * BLOCK_BYTES + <usize>laneOf(e & (CHUNK - 1)));
+  return (b >> ((c & 1) * NIBBLE_BITS)) & NIBBLE_MASK;
 }
 
-
-/** Multipliers of 16 weights as four f32x4 from their f32 bit bytes: b2 = byte 2, b3 = byte 3 (bytes 0, 1 are 0). */
-@inline function mulBits(b2: v128, b3: v128, zero: v128, q: i32): v128 {
-  // i16 lanes b2 | b3 << 8 (the high half of each f32), then zero low halves: unpack instructions.
-  if (q == 0) return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-  if (q == 1) return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-  if (q == 2) return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-  return i8x16.shuffle(zero, i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+/** i16 lanes b2 | b3 << 8 (the high half of each f32 multiplier) of byte lanes 0..7 and 8..15. */
+@inline function halvesLo(b2: v128, b3: v128): v128 {
+  return i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+@inline function halvesHi(b2: v128, b3: v128): v128 {
+  return i8x16.shuffle(b2, b3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 }
 
-/** Table indices (codes) of the 16 weights of chunk c: bytes 0..7 low nibbles, 8..15 high nibbles. */
+/** Table indices (codes) of the 16 weights of chunk c in lane order: low nibbles of its block for even c, high for odd. */
 @inline function chunkIdx(cg: usize, c: i32, mask: v128): v128 {
-  const v = v128.load64_zero(cg + <usize>c * CHUNK_BYTES);
-  return i8x16.shuffle(v128.and(v, mask), i8x16.shr_u(v, NIBBLE_BITS), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const v = v128.load(cg + <usize>(c >> 1) * BLOCK_BYTES);
+  return c & 1 ? i8x16.shr_u(v, NIBBLE_BITS) : v128.and(v, mask);
 }
 
 /** The part of a plane's sum past the full chunks, in scalars, and the plane's f32(f32(s0 + s1) + f32(s2 + s3)). */
@@ -89,10 +101,11 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
     const lo = i16x8.extend_low_i8x16_s(mul);
     const hi = i16x8.extend_high_i8x16_s(mul);
     const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
-    s = f32x4.add(s, f32x4.mul(v128.load(xp), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo))));
-    s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo))));
-    s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi))));
-    s = f32x4.add(s, f32x4.mul(v128.load(xp, 48), f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi))));
+    // Even i16 lanes (sign-extended low halves) then odd ones: elements in order (laneOf).
+    s = f32x4.add(s, f32x4.mul(v128.load(xp), f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(lo, 16), 16))));
+    s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), f32x4.convert_i32x4_s(i32x4.shr_s(lo, 16))));
+    s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(hi, 16), 16))));
+    s = f32x4.add(s, f32x4.mul(v128.load(xp, 48), f32x4.convert_i32x4_s(i32x4.shr_s(hi, 16))));
   }
   return finishPlane(s, cg, xg, tp, gs, g4, full);
 }
@@ -103,7 +116,7 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
  * hiTerms past each i8 table entry, byte 2 at 2 hiTerms).
  */
 @inline function twoPlanes(cg: usize, xg: usize, tOff: usize, planeStride: i32, hiTerms: i32, planes: i32, gs: i32, g4: i32, full: i32, mask: v128): f32 {
-  const zero = i32x4.splat(0);
+  const himask = i32x4.splat(HI_HALF);
   const tp1 = tOff + <usize>planeStride;
   const a3 = v128.load(tOff + <usize>hiTerms);
   const a2 = v128.load(tOff + 2 * <usize>hiTerms);
@@ -119,19 +132,19 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
     const x1 = v128.load(xp, 16);
     const x2 = v128.load(xp, 32);
     const x3 = v128.load(xp, 48);
-    const h = i8x16.swizzle(a3, idx);
-    const l = i8x16.swizzle(a2, idx);
-    s = f32x4.add(s, f32x4.mul(x0, mulBits(l, h, zero, 0)));
-    s = f32x4.add(s, f32x4.mul(x1, mulBits(l, h, zero, 1)));
-    s = f32x4.add(s, f32x4.mul(x2, mulBits(l, h, zero, 2)));
-    s = f32x4.add(s, f32x4.mul(x3, mulBits(l, h, zero, 3)));
+    const ul = halvesLo(i8x16.swizzle(a2, idx), i8x16.swizzle(a3, idx));
+    const uh = halvesHi(i8x16.swizzle(a2, idx), i8x16.swizzle(a3, idx));
+    s = f32x4.add(s, f32x4.mul(x0, i32x4.shl(ul, 16)));
+    s = f32x4.add(s, f32x4.mul(x1, v128.and(ul, himask)));
+    s = f32x4.add(s, f32x4.mul(x2, i32x4.shl(uh, 16)));
+    s = f32x4.add(s, f32x4.mul(x3, v128.and(uh, himask)));
     if (two) {
-      const h1 = i8x16.swizzle(b3, idx);
-      const l1 = i8x16.swizzle(b2, idx);
-      t = f32x4.add(t, f32x4.mul(x0, mulBits(l1, h1, zero, 0)));
-      t = f32x4.add(t, f32x4.mul(x1, mulBits(l1, h1, zero, 1)));
-      t = f32x4.add(t, f32x4.mul(x2, mulBits(l1, h1, zero, 2)));
-      t = f32x4.add(t, f32x4.mul(x3, mulBits(l1, h1, zero, 3)));
+      const vl = halvesLo(i8x16.swizzle(b2, idx), i8x16.swizzle(b3, idx));
+      const vh = halvesHi(i8x16.swizzle(b2, idx), i8x16.swizzle(b3, idx));
+      t = f32x4.add(t, f32x4.mul(x0, i32x4.shl(vl, 16)));
+      t = f32x4.add(t, f32x4.mul(x1, v128.and(vl, himask)));
+      t = f32x4.add(t, f32x4.mul(x2, i32x4.shl(vh, 16)));
+      t = f32x4.add(t, f32x4.mul(x3, v128.and(vh, himask)));
     }
   }
   let grp: f32 = 0;
@@ -148,7 +161,7 @@ let pairSecond: f32 = 0;
  * built once for both. Returns row 0's group sum; row 1's is left in pairSecond.
  */
 @inline function twoPlanesPair(cg: usize, xg0: usize, xg1: usize, tOff: usize, planeStride: i32, hiTerms: i32, planes: i32, gs: i32, g4: i32, full: i32, mask: v128): f32 {
-  const zero = i32x4.splat(0);
+  const himask = i32x4.splat(HI_HALF);
   const tp1 = tOff + <usize>planeStride;
   const a3 = v128.load(tOff + <usize>hiTerms);
   const a2 = v128.load(tOff + 2 * <usize>hiTerms);
@@ -162,12 +175,12 @@ let pairSecond: f32 = 0;
   for (let c = 0; c < full; c++) {
     const idx = chunkIdx(cg, c, mask);
     const off = <usize>(c * CHUNK) * F32_BYTES;
-    const h = i8x16.swizzle(a3, idx);
-    const l = i8x16.swizzle(a2, idx);
-    const m0 = mulBits(l, h, zero, 0);
-    const m1 = mulBits(l, h, zero, 1);
-    const m2 = mulBits(l, h, zero, 2);
-    const m3 = mulBits(l, h, zero, 3);
+    const ul = halvesLo(i8x16.swizzle(a2, idx), i8x16.swizzle(a3, idx));
+    const uh = halvesHi(i8x16.swizzle(a2, idx), i8x16.swizzle(a3, idx));
+    const m0 = i32x4.shl(ul, 16);
+    const m1 = v128.and(ul, himask);
+    const m2 = i32x4.shl(uh, 16);
+    const m3 = v128.and(uh, himask);
     s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off), m0));
     s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 16), m1));
     s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 32), m2));
@@ -177,12 +190,12 @@ let pairSecond: f32 = 0;
     s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 32), m2));
     s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 48), m3));
     if (two) {
-      const h1 = i8x16.swizzle(b3, idx);
-      const l1 = i8x16.swizzle(b2, idx);
-      const n0 = mulBits(l1, h1, zero, 0);
-      const n1 = mulBits(l1, h1, zero, 1);
-      const n2 = mulBits(l1, h1, zero, 2);
-      const n3 = mulBits(l1, h1, zero, 3);
+      const vl = halvesLo(i8x16.swizzle(b2, idx), i8x16.swizzle(b3, idx));
+      const vh = halvesHi(i8x16.swizzle(b2, idx), i8x16.swizzle(b3, idx));
+      const n0 = i32x4.shl(vl, 16);
+      const n1 = v128.and(vl, himask);
+      const n2 = i32x4.shl(vh, 16);
+      const n3 = v128.and(vh, himask);
       t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off), n0));
       t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 16), n1));
       t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 32), n2));

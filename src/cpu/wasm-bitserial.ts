@@ -23,10 +23,11 @@ const NAME = 'wasm-bitserial';
 export const WASM_BITSERIAL_MAX_BITS = 4;
 /** Entries of a swizzle table. */
 const TABLE = 16;
-/** Elements per chunk and bytes per chunk (two nibbles a byte). */
+/** Elements per chunk; bytes per block of two chunks (low and high nibbles). */
 const CHUNK = 16;
-const CHUNK_BYTES = 8;
-const HALF = CHUNK / 2;
+const BLOCK_BYTES = 16;
+/** Elements per quarter of a chunk (one f32x4). */
+const QUARTER = 4;
 const NIBBLE_BITS = 4;
 /** Bytes per group record: su f64, table offset i32, padding. */
 const GROUP_REC_BYTES = 16;
@@ -104,7 +105,7 @@ function termLayout(qt: QuantizedTensor): TermLayout {
 }
 
 function groupBytesOf(gs: number): number {
-  return Math.ceil(gs / CHUNK) * CHUNK_BYTES;
+  return Math.ceil(gs / (2 * CHUNK)) * BLOCK_BYTES;
 }
 
 function weightBytes(qt: QuantizedTensor): number {
@@ -131,8 +132,11 @@ function load(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
       for (let e = 0; e < gs; e++) {
         const c = Math.floor(e / CHUNK);
         const j = e % CHUNK;
-        // Element j of chunk c: byte j (low nibble) for j < 8, byte j - 8 (high nibble) after.
-        cv[base + c * CHUNK_BYTES + (j % HALF)] |= row[g * gs + e] << (j < HALF ? 0 : NIBBLE_BITS);
+        // Element 4a + r of chunk c: lane 8 (a >> 1) + 2r + (a & 1) of block c >> 1, nibble c & 1
+        // (wasm/bitserial.ts: the lane order the kernel's unpacks turn back into element order).
+        const a = Math.floor(j / QUARTER);
+        const lane = (a >> 1) * (CHUNK / 2) + (j % QUARTER) * 2 + (a & 1);
+        cv[base + (c >> 1) * BLOCK_BYTES + lane] |= row[g * gs + e] << ((c & 1) * NIBBLE_BITS);
       }
     }
   }
