@@ -6,9 +6,10 @@
  * Wider codes (int8, FP6, FP8) need more than one 16-entry table per term plane; wasm-dequant
  * takes them.
  *
- * load: codes re-laid out in 16-element chunks of nibbles per quant group; per group scale * unit
- * (f64, exact) and the offset of its term tables; the i8 term tables (sign * 2^shift of term p of
- * every code; with zero points, of every q - zero, so a group's 16-entry table is a window).
+ * load: codes re-laid out per quant group in 16-byte blocks of two 16-weight chunks (nibbles);
+ * per group scale * unit (f64, exact) and the offset of its term tables; the i8 term tables
+ * (sign * 2^shift of term p of every code; with zero points, of every q - zero, so a group's
+ * 16-entry table is a window) and bytes 3 and 2 of the same values as f32.
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { getDType } from '../dtype/registry.js';
