@@ -9,6 +9,10 @@ import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.
 import { compileWasm } from './wasm-module.js';
 import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
 import { matmulDequantI8 } from './dequant-i8.js';
+import { wasmLutI8 } from './wasm-lut.js';
+import { wasmBitSerial } from './wasm-bitserial.js';
+import { matmulLutI8 } from './lut.js';
+import { matmulBitSerial } from './bitserial.js';
 import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -17,6 +21,8 @@ import { unknownNameMessage } from '../util/nearest.js';
 export const WASM_KERNELS = {
   'wasm-dequant': wasmDequant,
   'wasm-dequant-i8': wasmDequantI8,
+  'wasm-lut-i8': wasmLutI8,
+  'wasm-bitserial': wasmBitSerial,
 } as const satisfies Record<string, WasmKernelImpl>;
 
 /**
@@ -25,6 +31,8 @@ export const WASM_KERNELS = {
  */
 export const WASM_REFERENCES: Partial<Record<WasmKernelName, (x: Float32Array, m: number, qt: QuantizedTensor) => Float32Array>> = {
   'wasm-dequant-i8': matmulDequantI8,
+  'wasm-lut-i8': (x, m, qt) => matmulLutI8(x, m, qt),
+  'wasm-bitserial': matmulBitSerial,
 };
 
 /** Names of the WebAssembly kernels. */
