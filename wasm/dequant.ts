@@ -39,7 +39,9 @@
 // y -= offacc with offacc the serial f32 sum of fl(offset_g * xsum_g) (the TS reference's).
 //
 // Preconditions: every pointer 16-byte aligned (the glue's arena), GP a multiple of 32, codes
-// < 2^bits. Memory is the glue's; nothing is allocated here.
+// < 2^bits. Memory is the glue's; nothing is allocated here, and the kernels keep no module
+// state (no globals), so threads sharing the memory may run disjoint row ranges at once: each
+// writes only Y[., n] for its own n.
 
 /** Decode modes (see the header). */
 const MODE_SWIZZLE4: i32 = 0;
@@ -327,7 +329,8 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
 //
 // X is quantized per block of 32 activations within a quant group (the glue; the TypeScript
 // reference src/cpu/dequant-i8.ts holds the rule): xq [M, NG * GP] i16 (values -127..127, zero in
-// the padding), xscale [M, NG * GP / 32] f32. Weights are integers v = q - zero (the integer
+// the padding), xscale [NG * GP / 32][MP] f32 with MP = 1 for M = 1, else M rounded up to a
+// multiple of 4 (zeros past M). Tiles of 4 rows keep their sums in the lanes of one vector. Weights are integers v = q - zero (the integer
 // modes only). Per output, group and block: isum = sum v * xq exactly in i32 (i32x4.dot_i16x8_s,
 // |isum| <= 32 * 127 * 510 < 2^24, so its f32 conversion is exact); then in f32, in this order:
 //   gsum = gsum + f32(isum) * xscale[block]        (per block of the group, in order)
@@ -364,7 +367,10 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
   const I16_BYTES: usize = 2;
   const xStride = <usize>(ng * gp) * I16_BYTES;
   const chunks = gp / CHUNK;
-  const sStride = <usize>(ng * chunks) * F32_BYTES;
+  // Block scales: [block][MP] with MP = 1 for M = 1, else M rounded up to 4 (zeros past M), so a
+  // tile's four rows have their scales of one block side by side.
+  const mp = m == 1 ? 1 : (m + M_TILE - 1) & ~(M_TILE - 1);
+  const sStride = <usize>mp * F32_BYTES;
   const nib = i8x16.splat(NIBBLE);
   const yStride = <usize>nOut * F32_BYTES;
 
@@ -373,14 +379,12 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
     for (let m0 = 0; m0 < m; m0 += tile) {
       const mt = tile == 1 ? 1 : min(tile, m - m0);
       const x0 = x + <usize>m0 * xStride;
-      const s0 = xscales + <usize>m0 * sStride;
+      let sp = xscales + <usize>m0 * F32_BYTES;
+      // tile 1: scalar sums; tile 4: lane j holds row m0 + j (the same f32 operations per row).
       let r0: f32 = 0;
-      let r1: f32 = 0;
-      let r2: f32 = 0;
-      let r3: f32 = 0;
+      let rv = f32x4.splat(0);
       let cp = rowCodes;
       let xo: usize = 0;
-      let bo: usize = 0;
       for (let g = 0; g < ng; g++) {
         const gi = n * ng + g;
         const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
@@ -393,9 +397,7 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
         let su = load<f32>(scales + <usize>gi * F32_BYTES);
         if (useUnit) su *= load<f32>(units + id * F32_BYTES);
         let g0: f32 = 0;
-        let g1: f32 = 0;
-        let g2: f32 = 0;
-        let g3: f32 = 0;
+        let gv = f32x4.splat(0);
         for (let ch = 0; ch < chunks; ch++) {
           const v = v128.load(cp);
           let i0 = i32x4.splat(0);
@@ -439,29 +441,29 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
             xo += <usize>HALF * I16_BYTES;
           }
           // One block of 32: its exact integer sum times its activation scale.
-          const sp = s0 + bo;
-          g0 += <f32>isumLanes(i0) * load<f32>(sp);
-          if (tile > 1) {
-            if (mt > 1) g1 += <f32>isumLanes(i1) * load<f32>(sp + sStride);
-            if (mt > 2) g2 += <f32>isumLanes(i2) * load<f32>(sp + 2 * sStride);
-            if (mt > 3) g3 += <f32>isumLanes(i3) * load<f32>(sp + 3 * sStride);
+          if (tile == 1) {
+            g0 += <f32>isumLanes(i0) * load<f32>(sp);
+          } else {
+            // The four rows' integer sums side by side (a transposed reduction; integer, exact).
+            const t0 = i32x4.add(i32x4.shuffle(i0, i1, 0, 4, 1, 5), i32x4.shuffle(i0, i1, 2, 6, 3, 7));
+            const t1 = i32x4.add(i32x4.shuffle(i2, i3, 0, 4, 1, 5), i32x4.shuffle(i2, i3, 2, 6, 3, 7));
+            const sums = i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+            gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(sums), v128.load(sp)));
           }
-          bo += F32_BYTES;
+          sp += sStride;
           cp += chunkBytes;
         }
-        r0 += g0 * su;
-        if (tile > 1) {
-          r1 += g1 * su;
-          r2 += g2 * su;
-          r3 += g3 * su;
-        }
+        if (tile == 1) r0 += g0 * su;
+        else rv = f32x4.add(rv, f32x4.mul(gv, f32x4.splat(su)));
       }
       const yp = out + <usize>(m0 * nOut + n) * F32_BYTES;
-      store<f32>(yp, finish(desc, r0, n, m0, ng));
-      if (tile > 1) {
-        if (mt > 1) store<f32>(yp + yStride, finish(desc, r1, n, m0 + 1, ng));
-        if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, r2, n, m0 + 2, ng));
-        if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, r3, n, m0 + 3, ng));
+      if (tile == 1) {
+        store<f32>(yp, finish(desc, r0, n, m0, ng));
+      } else {
+        store<f32>(yp, finish(desc, f32x4.extract_lane(rv, 0), n, m0, ng));
+        if (mt > 1) store<f32>(yp + yStride, finish(desc, f32x4.extract_lane(rv, 1), n, m0 + 1, ng));
+        if (mt > 2) store<f32>(yp + 2 * yStride, finish(desc, f32x4.extract_lane(rv, 2), n, m0 + 2, ng));
+        if (mt > 3) store<f32>(yp + 3 * yStride, finish(desc, f32x4.extract_lane(rv, 3), n, m0 + 3, ng));
       }
     }
   }

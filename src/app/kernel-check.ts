@@ -109,7 +109,7 @@ export async function checkGpuKernels(
     }
     try {
       const r = await runGpuKernel(gpu, v.name, x, m, qt);
-      const check = checkMatmulBound(r.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w }));
+      const check = checkMatmulBound(r.y, ref, m, qt.rows, qt.cols, gpuKernelBound(v, { qt, m, x, w, tuning: r.tuning }));
       emit({
         ...base,
         kernel: r.variant,

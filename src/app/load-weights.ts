@@ -7,8 +7,6 @@
  * are dequantized to f32 by the library's GGUF reader (ggml's dequantize_row_*), row chunk by row
  * chunk. Runs in the page (listing) and in the workers (reading); the bytes never leave the machine.
  */
-import { blobSource, type ByteSource } from '../io/byte-source.js';
-import { ggmlTypeNamed, ggufTypeReadable, readGgufHeader, readGgufTensorF32, type GgufHeader } from '../io/gguf.js';
 import { matrixShapeOf, openModelFromFiles, type Model, type ModelTensor, type NamedBlob } from '../io/model.js';
 import type { ModelFile } from './protocol.js';
 
@@ -45,20 +43,9 @@ export interface PickedModel {
   close(): Promise<void>;
 }
 
-/** True for a ggml block type the library's GGUF reader dequantizes (q4_0 ... tq2_0, mxfp4). */
-function ggmlBlockReadable(t: ModelTensor): boolean {
-  if (t.format !== 'gguf' || t.kind !== undefined) return false;
-  try {
-    return ggufTypeReadable(ggmlTypeNamed(t.dtype));
-  } catch {
-    return false;
-  }
-}
-
-/** Why a tensor is not quantized, or its [rows, cols]. */
+/** Why a tensor is not quantized, or its [rows, cols] (block-format GGUF tensors are read dequantized). */
 export function entryShape(t: ModelTensor): { rows: number; cols: number } | string {
-  // A block-format GGUF tensor is read (dequantized) as f32: judge its shape as an f32 one.
-  return matrixShapeOf(ggmlBlockReadable(t) ? { shape: t.shape, kind: 'f32', dtype: t.dtype } : t);
+  return matrixShapeOf(t);
 }
 
 /** A File as the model reader sees it, named by its path within a picked folder. */
@@ -82,8 +69,6 @@ export async function openPickedModel(files: readonly ModelFile[]): Promise<Pick
   if (files.length === 0) throw new Error('no files were picked');
   const label = labelOf(files);
   const model: Model = await openModelFromFiles(files.map(namedBlob), label);
-  const byPath = new Map(files.map((f) => [f.path, f.file] as const));
-  const ggufHeaders = new Map<string, Promise<{ src: ByteSource; header: GgufHeader }>>();
   const entries = model.tensors.map((t): TensorEntry => {
     const m = entryShape(t);
     return {
@@ -98,29 +83,13 @@ export async function openPickedModel(files: readonly ModelFile[]): Promise<Pick
       cols: typeof m === 'string' ? 0 : m.cols,
     };
   });
-  const gguf = (shard: string): Promise<{ src: ByteSource; header: GgufHeader }> => {
-    let p = ggufHeaders.get(shard);
-    if (p === undefined) {
-      const file = byPath.get(shard);
-      if (file === undefined) return Promise.reject(new Error(`no picked file is named '${shard}'`));
-      const src = blobSource(file, shard);
-      p = readGgufHeader(src).then((header) => ({ src, header }));
-      ggufHeaders.set(shard, p);
-    }
-    return p;
-  };
   return {
     label,
     index: model.index,
     shards: model.shards.map((s) => ({ name: s.name, size: s.size, format: s.format })),
     entries,
     files,
-    async read(name) {
-      const t = model.get(name);
-      if (!ggmlBlockReadable(t)) return model.read(t);
-      const { src, header } = await gguf(t.shard);
-      return (await readGgufTensorF32(src, header, name)).data;
-    },
+    read: (name) => model.read(name),
     close: () => model.close(),
   };
 }

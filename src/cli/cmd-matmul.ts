@@ -1,6 +1,7 @@
 /**
- * `lowbit matmul`: quantize W, run one mpGEMM kernel on X (a CPU kernel, or a WebGPU kernel
- * variant on this machine's adapter) and check it against the f64 oracle.
+ * `lowbit matmul`: quantize W, run one mpGEMM kernel on X (a CPU kernel: a TypeScript reference
+ * or a WebAssembly SIMD kernel, or a WebGPU kernel variant on this machine's adapter) and check
+ * it against the f64 oracle.
  */
 import { readWeights, writeNpyFile } from '../io/files.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
@@ -12,6 +13,9 @@ import { checkMatmulBound, type BoundCheck } from '../cpu/compare.js';
 import { errorMetrics } from '../quant/metrics.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
+import { WASM_KERNEL_NAMES, checkWasmKernel, getWasmKernel, isWasmKernelName, runWasmKernel } from '../cpu/wasm-kernels.js';
+import type { WasmKernelImpl } from '../cpu/wasm-arena.js';
+import { wasmThreadsFor } from '../cpu/wasm-threads.js';
 import { GPU_KERNEL_VARIANTS, getGpuKernelVariant, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
 import { intOption, parse, schemeArg, UsageError } from './args.js';
 import type { Command } from './commands.js';
@@ -29,6 +33,32 @@ interface Operand {
 const DEFAULT_M = 1;
 /** Kernel run without --kernel (and without --variant). */
 const DEFAULT_KERNEL = 'dequant';
+/** Backends of --backend. */
+const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+/**
+ * The WebAssembly kernel --kernel names for --backend wasm: a WebAssembly kernel name, or a CPU
+ * kernel name whose family has one ('dequant' -> 'wasm-dequant'); default wasm-dequant.
+ */
+function wasmKernelOption(name: string | undefined): WasmKernelImpl {
+  if (name === undefined) return getWasmKernel('wasm-dequant');
+  const key = name === 'lut' ? 'lut-f32' : name;
+  const mapped = isWasmKernelName(key) ? key : `wasm-${key}`;
+  if (isWasmKernelName(mapped)) return getWasmKernel(mapped);
+  try {
+    return getWasmKernel(name);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (--backend wasm; a CPU kernel name maps to wasm-<name> where one exists)`);
+  }
+}
+
+/** --threads: a positive integer (WebAssembly kernels only). */
+function threadsOption(value: string | undefined): number | undefined {
+  const t = intOption(value, '--threads');
+  if (t !== undefined && t < 1) throw new UsageError(`--threads must be a positive integer, got ${t}`);
+  return t;
+}
 
 function variantOption(name: string): GpuKernelVariant {
   try {
@@ -140,13 +170,31 @@ function runCpu(kernel: CpuKernel, x: Float32Array, m: number, qt: QuantizedTens
   return { y, ms, timing: 'wall clock (performance.now), one run', variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound, check };
 }
 
+/**
+ * Runs a WebAssembly kernel: one warm-up run (it lays out the weights once, as a model load
+ * would), then the timed run.
+ */
+async function runWasm(kernel: WasmKernelImpl, x: Float32Array, m: number, qt: QuantizedTensor, threads: number | undefined): Promise<MatmulRun> {
+  const t0 = performance.now();
+  await runWasmKernel(kernel, x, m, qt, threads === undefined ? {} : { threads });
+  const firstMs = performance.now() - t0;
+  const t1 = performance.now();
+  const y = await runWasmKernel(kernel, x, m, qt, threads === undefined ? {} : { threads });
+  const ms = performance.now() - t1;
+  const check = checkWasmKernel(kernel, x, m, qt, y, matmulRef(x, qt, m));
+  const extraBound = kernel.extraBound?.(x, qt, m) !== undefined;
+  const used = wasmThreadsFor(threads, m * qt.rows * qt.cols);
+  const timing = `wall clock (performance.now), one run after a first run of ${firstMs.toFixed(3)} ms that laid out the weights; ${used} thread${used > 1 ? 's' : ''}`;
+  return { y, ms, timing, variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound, check };
+}
+
 async function runWebgpu(kernel: CpuKernel, requested: string | undefined, x: Float32Array, m: number, qt: QuantizedTensor): Promise<MatmulRun> {
   const gpu = await acquireGpu();
   try {
     const v = chooseGpuVariant(gpu, kernel, qt, m, requested);
     const got = await runGpuKernel(gpu, v.name, x, m, qt);
     const w = dequantize(qt);
-    const bound = gpuKernelBound(v, { qt, m, x, w });
+    const bound = gpuKernelBound(v, { qt, m, x, w, tuning: got.tuning });
     const check = checkMatmulBound(got.y, matmulRefDense(x, w, m, qt.rows, qt.cols), m, qt.rows, qt.cols, bound);
     const timing = got.timer === 'timestamp-query' ? 'GPU timestamp-query, kernel passes only, one run' : 'wall clock from submit to done, one run';
     return { y: got.y, ms: got.gpuMs ?? NaN, timing, variant: got.variant, description: v.description, adapter: gpu.describe(), boundC: bound.c, extraBound: bound.extra !== undefined, check };
@@ -157,20 +205,22 @@ async function runWebgpu(kernel: CpuKernel, requested: string | undefined, x: Fl
 
 export const matmulCommand: Command = {
   name: 'matmul',
-  summary: 'run one mpGEMM kernel (ref, dequant, lut, lut-i8, bitserial) on the CPU or WebGPU, checked against the f64 oracle',
+  summary: 'run one mpGEMM kernel (ref, dequant, lut, lut-i8, bitserial; WebAssembly SIMD; WebGPU) checked against the f64 oracle',
   help: [
-    'Usage: lowbit matmul [--x X.npy] [--w W.npy] --scheme S [--group G] [--kernel K] [--backend cpu|webgpu]',
-    '                     [--variant V] [--m M] [--out Y.npy] [--json]',
+    'Usage: lowbit matmul [--x X.npy] [--w W.npy] --scheme S [--group G] [--kernel K] [--backend cpu|wasm|webgpu]',
+    '                     [--variant V] [--threads N] [--m M] [--out Y.npy] [--json]',
     '',
     'Computes Y[M, N] = X[M, K] . W[N, K]^T with W quantized by a scheme, using one kernel on the',
-    "CPU or on this machine's WebGPU adapter, and checks every output against the f64 oracle",
+    "CPU (a TypeScript reference, or with --backend wasm a WebAssembly SIMD kernel) or on this",
+    "machine's WebGPU adapter, and checks every output against the f64 oracle",
     "(dequantize, then f64 matmul) under the kernel's documented bound",
     "|y - y_ref| <= c K 2^-24 sum_k |x_k w_k| (+ a per-output extra term for the LUT and int8 kernels",
     'and for weights with per-group offsets, such as the k-quants; docs/KERNELS.md).',
     'Without --x / --w the embedded samples are used (LLM-like weights [256, 1024]; activations',
     'with outlier channels, M rows). Prints the kernel (and on WebGPU the variant and adapter)',
-    'that ran, its time (CPU: wall clock; WebGPU: timestamp-query when the adapter has it, else',
-    'wall clock), max |error| vs the oracle, the worst error/bound ratio and pass/fail, and the',
+    'that ran, its time (CPU: wall clock; wasm: wall clock of a second run, the first one lays out',
+    'the weights; WebGPU: timestamp-query when the adapter has it, else wall clock), max |error| vs',
+    'the oracle, the worst error/bound ratio and pass/fail, and the',
     "output's error against X . W^T on the unquantized weights (what the quantization costs).",
     'Exit status 1 when the bound check fails.',
     '',
@@ -179,8 +229,10 @@ export const matmulCommand: Command = {
     '  --w FILE        weights W [N, K] (.npy or .safetensors)',
     '  --scheme S      quantization scheme of W (required)',
     "  --group G       G > 0: groups of G along K; 0: per output channel; -1: per tensor (default: the scheme's)",
-    `  --kernel K      ${CPU_KERNEL_NAMES.join(' | ')} (lut = lut-f32; default ${DEFAULT_KERNEL}, or the kernel --variant computes)`,
-    '  --backend B     cpu (default) or webgpu',
+    `  --kernel K      ${CPU_KERNEL_NAMES.join(' | ')} (lut = lut-f32; default ${DEFAULT_KERNEL}, or the kernel --variant computes);`,
+    `                  wasm: ${WASM_KERNEL_NAMES.join(' | ')} (default wasm-dequant; dequant = wasm-dequant)`,
+    '  --backend B     cpu (default: the TypeScript kernels), wasm (WebAssembly SIMD128) or webgpu',
+    '  --threads N     wasm: threads (default: the logical cores; under 2^20 multiply-adds, one)',
     '  --variant V     webgpu: run this variant (default: the first of the kernel\'s variants the',
     '                  adapter supports, a tiled GEMM first when M > 1); one of:',
     `                  ${GPU_KERNEL_VARIANTS.map((v) => v.name).join(' ')}`,
@@ -200,15 +252,20 @@ export const matmulCommand: Command = {
       kernel: { type: 'string' },
       backend: { type: 'string', default: 'cpu' },
       variant: { type: 'string' },
+      threads: { type: 'string' },
       m: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
-    if (o.backend !== 'cpu' && o.backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${o.backend}'`);
-    if (o.variant !== undefined && o.backend !== 'webgpu') throw new UsageError('--variant needs --backend webgpu');
+    if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new UsageError(`--backend must be cpu, wasm or webgpu, got '${o.backend}'`);
+    const backend = o.backend as Backend;
+    if (o.variant !== undefined && backend !== 'webgpu') throw new UsageError('--variant needs --backend webgpu');
+    if (o.threads !== undefined && backend !== 'wasm') throw new UsageError('--threads needs --backend wasm');
     if (!o.scheme) throw new UsageError('--scheme is required');
     const schemeName = schemeArg(o.scheme);
-    const kernel = kernelOption(o.kernel ?? (o.variant !== undefined ? variantKernel(o.variant) : DEFAULT_KERNEL));
+    const wasmKernel = backend === 'wasm' ? wasmKernelOption(o.kernel) : undefined;
+    const threads = threadsOption(o.threads);
+    const kernel = kernelOption(wasmKernel ? (wasmKernel.family === 'lut' ? 'lut-f32' : wasmKernel.family) : (o.kernel ?? (o.variant !== undefined ? variantKernel(o.variant) : DEFAULT_KERNEL)));
     if (o.kernel !== undefined && o.variant !== undefined) checkKernelMatchesVariant(kernel, o.variant);
     if (o.out !== undefined && !o.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out must name a .npy file, got '${o.out}'`);
     const group = intOption(o.group, '--group');
@@ -216,8 +273,12 @@ export const matmulCommand: Command = {
     const qt = quantize(w.data, w.rows, w.cols, schemeName, group === undefined ? {} : { group });
     const m = x.rows;
     let r: MatmulRun;
-    if (o.backend === 'webgpu') {
+    if (backend === 'webgpu') {
       r = await runWebgpu(kernel, o.variant, x.data, m, qt);
+    } else if (wasmKernel) {
+      const ok = wasmKernel.supports(qt);
+      if (ok !== true) throw new UsageError(`kernel ${wasmKernel.name} does not support ${qt.scheme}: ${ok}`);
+      r = await runWasm(wasmKernel, x.data, m, qt, threads);
     } else {
       const ok = kernel.supports(qt);
       if (ok !== true) throw new UsageError(ok);
@@ -230,13 +291,16 @@ export const matmulCommand: Command = {
 
     const shape = { m, n: qt.rows, k: qt.cols };
     const groupLabel = qt.granularity === 'group' ? qt.groupSize : qt.granularity;
+    // The threads the WebAssembly kernel ran on (runWasmKernel's choice for this call).
+    const wasmThreads = wasmKernel ? wasmThreadsFor(threads, m * qt.rows * qt.cols) : 1;
     if (o.json) {
       const payload = {
-        kernel: kernel.name,
-        family: kernel.family,
+        kernel: wasmKernel ? wasmKernel.name : kernel.name,
+        family: wasmKernel ? wasmKernel.family : kernel.family,
         variant: r.variant,
         description: r.description,
-        backend: o.backend,
+        backend,
+        ...(wasmKernel ? { threads: wasmThreads, ...(threads !== undefined ? { threadsRequested: threads } : {}) } : {}),
         ...(r.adapter !== undefined ? { adapter: r.adapter } : {}),
         scheme: qt.scheme,
         group: groupLabel,
@@ -257,7 +321,11 @@ export const matmulCommand: Command = {
       process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
     } else {
       const lines = [
-        o.backend === 'webgpu' ? `kernel     ${kernel.name} (webgpu variant ${r.variant}): ${r.description}` : `kernel     ${kernel.name} (cpu): ${r.description}`,
+        backend === 'webgpu'
+          ? `kernel     ${kernel.name} (webgpu variant ${r.variant}): ${r.description}`
+          : wasmKernel
+            ? `kernel     ${wasmKernel.name} (wasm, ${wasmThreads} thread${wasmThreads > 1 ? 's' : ''}): ${r.description}`
+            : `kernel     ${kernel.name} (cpu): ${r.description}`,
         ...(r.adapter !== undefined ? [`adapter    ${r.adapter}`] : []),
         `scheme     ${qt.scheme}, group ${groupLabel}`,
         `X          ${x.name} [${m}, ${qt.cols}]`,

@@ -95,10 +95,11 @@ function int8Grid(name: string, bits: number): { q: Int32Array; unit: number } |
   return { q, unit };
 }
 
-/** True when every code of `qt` in a group of element type t is a valid code of t. */
-function allCodesValid(qt: QuantizedTensor, codes: Uint8Array): boolean {
+/** True when every code of `qt` in a group of element type t is a valid code of t (codes unpacked only when some code is invalid). */
+function allCodesValid(qt: QuantizedTensor, getCodes: () => Uint8Array): boolean {
   const valid = qt.elementTypes.map((t) => getDType(t).grid?.validCode);
   if (valid.every((v) => v !== undefined && v.subarray(0, 1 << qt.bits).every((b) => b === 1))) return true;
+  const codes = getCodes();
   const ng = qt.cols / qt.groupSize;
   for (let i = 0; i < codes.length; i++) {
     const g = Math.floor(i / qt.cols) * ng + Math.floor((i % qt.cols) / qt.groupSize);
@@ -109,8 +110,9 @@ function allCodesValid(qt: QuantizedTensor, codes: Uint8Array): boolean {
 }
 
 /**
- * The decode plan of a tensor (given its unpacked codes, to check that codes decoding to NaN
- * are not in use where an integer mode would turn them into numbers).
+ * The decode plan of a tensor. Its codes (unpacked here when not given, and only when an element
+ * type has codes that decode to no number) are checked so that such codes are not in use where
+ * an integer mode would turn them into numbers.
  */
 export function dequantPlan(qt: QuantizedTensor, codes?: Uint8Array): DequantPlan {
   const { bits, elementTypes } = qt;
@@ -134,7 +136,7 @@ export function dequantPlan(qt: QuantizedTensor, codes?: Uint8Array): DequantPla
   const fitsI8 = ints.every((g) => g.q.every((v) => v >= INT8_MIN && v <= INT8_MAX));
   // Zero points are subtracted in integer units: only where the unit is 1.
   const zerosOk = qt.zeros === undefined || !useUnit;
-  const integer = gridsOk && zerosOk && (codes === undefined || allCodesValid(qt, codes));
+  const integer = gridsOk && zerosOk && allCodesValid(qt, () => codes ?? unpackCodes(qt.codes, qt.rows, qt.cols, qt.bits));
   const f32Table = (stride: number, planes: boolean): Uint8Array => {
     const out = new Uint8Array(nTypes * stride);
     elementTypes.forEach((t, i) => {
@@ -172,16 +174,14 @@ export function dequantPlan(qt: QuantizedTensor, codes?: Uint8Array): DequantPla
   }
   if (integer) {
     const half = 1 << (bits - 1);
-    const sext = ints.every((g) => g.q.every((v, c) => v === (c >= half ? c - entries : c) || v === 0));
-    const zext = ints.every((g) => g.q.every((v, c) => v === c || v === 0));
-    // Identity decodes must hold for every valid code (a 0 entry is an invalid code or code 0).
+    // An identity decode must hold for every valid code of every element type.
     const exact = (f: (c: number) => number): boolean =>
       elementTypes.every((t, i) => {
         const grid = getDType(t).grid!;
         return (ints[i] as { q: Int32Array }).q.every((v, c) => !grid.validCode[c] || v === f(c));
       });
-    if (sext && exact((c) => (c >= half ? c - entries : c))) return { ...base, mode: 'sext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
-    if (zext && exact((c) => c)) return { ...base, mode: 'zext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
+    if (exact((c) => (c >= half ? c - entries : c))) return { ...base, mode: 'sext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
+    if (exact((c) => c)) return { ...base, mode: 'zext8', nsw: 0, tables: new Uint8Array(nTypes * PLANES_BYTES), tableStride: PLANES_BYTES };
     if (fitsI8 && bits <= 6) return { ...base, mode: 'swizzle8', nsw: entries / TABLE_PART_BYTES, tables: i8Table(), tableStride: PLANES_BYTES };
   }
   const stride = align16(entries * F32_BYTES);
@@ -224,6 +224,32 @@ export function dequantLayout(qt: QuantizedTensor, codes: Uint8Array, plan: Dequ
   return out;
 }
 
+/**
+ * The kernel's code layout straight from the packed words, for 4-bit codes in groups of a
+ * multiple of 32 (no padding): a chunk's words w0..w3 hold codes 0-7, 8-15, 16-23, 24-31, and
+ * its bytes 0-7 pair the nibbles of w0 and w2, bytes 8-15 those of w1 and w3. Equals
+ * `dequantLayout` (a test checks) without unpacking the codes.
+ */
+export function dequantLayoutPacked4(qt: QuantizedTensor): Uint8Array {
+  const words = qt.codes;
+  const out = new Uint32Array(words.length);
+  const lowNibbles = 0x0f0f0f0f;
+  const highNibbles = 0xf0f0f0f0;
+  const byte = 0xff;
+  // Two words a, b -> 8 bytes a_j | b_j << 4 (j = nibble index), as two little-endian words.
+  for (let i = 0; i + 3 < words.length; i += 4) {
+    for (let h = 0; h < 2; h++) {
+      const a = words[i + h] as number;
+      const b = words[i + 2 + h] as number;
+      const e = (a & lowNibbles) | ((b & lowNibbles) << 4); // byte t: nibble 2t of a and of b
+      const o = ((a >>> 4) & lowNibbles) | (b & highNibbles); // byte t: nibble 2t + 1
+      out[i + 2 * h] = (e & byte) | ((o & byte) << 8) | ((e & (byte << 8)) << 8) | ((o & (byte << 8)) << 16);
+      out[i + 2 * h + 1] = ((e >>> 16) & byte) | (((o >>> 16) & byte) << 8) | ((e >>> 24) << 16) | ((o >>> 24) << 24);
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
+
 /** The pieces `load` writes, in order, with their sizes. */
 function weightParts(qt: QuantizedTensor, plan: DequantPlan): number {
   const groups = qt.scales.length;
@@ -241,10 +267,10 @@ function weightParts(qt: QuantizedTensor, plan: DequantPlan): number {
 const planCache = new WeakMap<QuantizedTensor, DequantPlan>();
 
 /** The plan of `qt`, checking its codes (cached per tensor object). */
-function planOf(qt: QuantizedTensor, codes?: Uint8Array): DequantPlan {
+function planOf(qt: QuantizedTensor): DequantPlan {
   let p = planCache.get(qt);
   if (!p) {
-    p = dequantPlan(qt, codes ?? unpackCodes(qt.codes, qt.rows, qt.cols, qt.bits));
+    p = dequantPlan(qt);
     planCache.set(qt, p);
   }
   return p;
@@ -253,9 +279,13 @@ function planOf(qt: QuantizedTensor, codes?: Uint8Array): DequantPlan {
 /** Writes the tensor's kernel layout into the arena (shared by both dequant kernels). */
 export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
   checkTensor(qt);
-  const codes = unpackCodes(qt.codes, qt.rows, qt.cols, qt.bits);
-  const plan = planOf(qt, codes);
-  const layout = dequantLayout(qt, codes, plan);
+  const plan = planOf(qt);
+  const whole = qt.groupSize % WASM_CHUNK === 0;
+  let layout: Uint8Array;
+  if (whole && qt.bits === NIBBLE_BITS) layout = dequantLayoutPacked4(qt);
+  // 8-bit codes in whole chunks: the packed words' bytes are the layout (one byte per code, in order).
+  else if (whole && qt.bits === BYTE_BITS) layout = new Uint8Array(qt.codes.buffer, qt.codes.byteOffset, qt.codes.byteLength);
+  else layout = dequantLayout(qt, unpackCodes(qt.codes, qt.rows, qt.cols, qt.bits), plan);
   return {
     mode: DEQUANT_MODES[plan.mode],
     gp: plan.gp,
@@ -375,6 +405,8 @@ export const wasmDequant: WasmKernelImpl = {
 /** Decode modes dequant_i8 takes (the integer ones). */
 const I8_MODES: readonly DequantMode[] = ['swizzle4', 'sext8', 'zext8', 'swizzle8'];
 const I16_BYTES = 2;
+/** Rows of X per tile in dequant_i8 (M_TILE). */
+const I8_M_TILE = 4;
 
 /** The int8-activation WebAssembly dequant kernel (bit-exact with src/cpu/dequant-i8.ts). */
 export const wasmDequantI8: WasmKernelImpl = {
@@ -401,7 +433,13 @@ export const wasmDequantI8: WasmKernelImpl = {
     xq.fill(0);
     for (let i = 0; i < m; i++) for (let g = 0; g < ng; g++) for (let t = 0; t < gs; t++) xq[i * stride + g * gp + t] = xa.q[i * k + g * gs + t] as number;
     if (i8BlocksPerGroup(gs) !== gp / WASM_CHUNK) throw new Error('lowbit wasm: int8 blocks and padded groups disagree (internal error)');
-    const xscales = arena.put(xa.scales);
+    // Block scales transposed to [block][MP] (wasm/dequant.ts): MP = 1 for M = 1, else M rounded up to 4.
+    const mp = m === 1 ? 1 : Math.ceil(m / I8_M_TILE) * I8_M_TILE;
+    const blocks = ng * (gp / WASM_CHUNK);
+    const xscales = arena.alloc(blocks * mp * F32_BYTES);
+    const xs = arena.f32(xscales, blocks * mp);
+    xs.fill(0);
+    for (let i = 0; i < m; i++) for (let b = 0; b < blocks; b++) xs[b * mp + i] = xa.scales[i * blocks + b] as number;
     const xsum = qt.offsets ? arena.put(groupXSums(x, m, k, gs)) : 0;
     const desc = writeDescriptor(arena, qt, w, { xsum, xscales });
     return { fn: 'dequant_i8', args: [desc, xPtr, outPtr, m], rows: qt.rows, rowAlign: 1 };

@@ -9,6 +9,11 @@ import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.
 import { compileWasm } from './wasm-module.js';
 import { runWasmKernelThreaded, sharedWasmArena, wasmThreadsFor } from './wasm-threads.js';
 import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
+import { matmulDequantI8 } from './dequant-i8.js';
+import { wasmLutI8 } from './wasm-lut.js';
+import { wasmBitSerial } from './wasm-bitserial.js';
+import { matmulLutI8 } from './lut.js';
+import { matmulBitSerial } from './bitserial.js';
 import { checkMatmulBound, type BoundCheck } from './compare.js';
 import { matmulRef, type RefResult } from './matmul-ref.js';
 import { unknownNameMessage } from '../util/nearest.js';
@@ -17,7 +22,19 @@ import { unknownNameMessage } from '../util/nearest.js';
 export const WASM_KERNELS = {
   'wasm-dequant': wasmDequant,
   'wasm-dequant-i8': wasmDequantI8,
+  'wasm-lut-i8': wasmLutI8,
+  'wasm-bitserial': wasmBitSerial,
 } as const satisfies Record<string, WasmKernelImpl>;
+
+/**
+ * The TypeScript references the kernels whose arithmetic is bit-exact match bit for bit
+ * (tests and `lowbit verify` compare them); kernels judged by their bound only are absent.
+ */
+export const WASM_REFERENCES: Partial<Record<WasmKernelName, (x: Float32Array, m: number, qt: QuantizedTensor) => Float32Array>> = {
+  'wasm-dequant-i8': matmulDequantI8,
+  'wasm-lut-i8': (x, m, qt) => matmulLutI8(x, m, qt),
+  'wasm-bitserial': matmulBitSerial,
+};
 
 /** Names of the WebAssembly kernels. */
 export type WasmKernelName = keyof typeof WASM_KERNELS;
@@ -86,11 +103,13 @@ export async function runWasmKernel(kernel: WasmKernelName | WasmKernelImpl, x: 
   const impl = typeof kernel === 'string' ? getWasmKernel(kernel) : kernel;
   const ok = impl.supports(qt);
   if (ok !== true) throw new Error(`kernel ${impl.name} does not support ${qt.scheme}: ${ok}`);
+  const { out } = opts;
+  if (out !== undefined && out.length !== m * qt.rows) throw new RangeError(`kernel ${impl.name}: out has ${out.length} elements, expected M*N = ${m}*${qt.rows} = ${m * qt.rows}`);
   const threads = wasmThreadsFor(opts.threads, m * qt.rows * qt.cols);
   // A given arena decides: a shared one runs on `threads`, a plain one on this thread.
-  if (opts.arena) return opts.arena.build === 'shared' ? runWasmKernelThreaded(impl, opts.arena, x, m, qt, threads, opts.out) : runWasmKernelSync(impl, opts.arena, x, m, qt, opts.out);
-  if (threads > 1) return runWasmKernelThreaded(impl, await sharedWasmArena(), x, m, qt, threads, opts.out);
-  return runWasmKernelSync(impl, await defaultWasmArena(), x, m, qt, opts.out);
+  if (opts.arena) return opts.arena.build === 'shared' ? runWasmKernelThreaded(impl, opts.arena, x, m, qt, threads, out) : runWasmKernelSync(impl, opts.arena, x, m, qt, out);
+  if (threads > 1) return runWasmKernelThreaded(impl, await sharedWasmArena(), x, m, qt, threads, out);
+  return runWasmKernelSync(impl, await defaultWasmArena(), x, m, qt, out);
 }
 
 /** Checks a kernel's output against the oracle under the kernel's bound (c for this tensor, plus its extra). */

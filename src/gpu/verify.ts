@@ -1,7 +1,8 @@
 /**
  * The verification matrix behind `lowbit verify`, the report and the browser app: every scheme x
  * GPU kernel variant on the current adapter against the f64 CPU oracle on the embedded sample,
- * plus the bit-exact GPU dequantize per scheme and, where supported, the bit-exact GPU quantize.
+ * plus the bit-exact GPU dequantize per scheme and, where supported, the bit-exact GPU quantize;
+ * and (`verifyWasmMatrix`, no GPU needed) every scheme x WebAssembly kernel on this CPU.
  * Browser-safe (no Node APIs).
  */
 import type { GpuCapabilities, LowbitGpu } from './device.js';
@@ -14,6 +15,9 @@ import { dequantize, quantize } from '../quant/quantize.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { ALL_SCHEME_NAMES, isAnySchemeName, unknownSchemeMessage } from '../quant/schemes.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
+import { WASM_KERNELS, WASM_REFERENCES, checkWasmKernel, defaultWasmArena } from '../cpu/wasm-kernels.js';
+import { runWasmKernelSync } from '../cpu/wasm-arena.js';
+import { matmulRef } from '../cpu/matmul-ref.js';
 
 /** One row of the verification matrix. */
 export interface VerifyRow {
@@ -35,6 +39,8 @@ export interface VerifyRow {
   /** Kernel time of the last shape, by `timer`. */
   readonly gpuMs?: number;
   readonly timer?: string;
+  /** Where it ran: the WebGPU adapter (absent: webgpu) or this CPU's WebAssembly SIMD kernels. */
+  readonly backend?: 'webgpu' | 'wasm';
 }
 
 /** Options of {@link verifyMatrix}. */
@@ -218,3 +224,94 @@ export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Pr
   return rows;
 }
 
+
+/** Options of {@link verifyWasmMatrix}. */
+export interface VerifyWasmOptions {
+  /** Schemes to run (default: every scheme, lowbit's and the ggml ones: ALL_SCHEME_NAMES). */
+  readonly schemes?: readonly string[];
+  /** Kernels to run (default: all in WASM_KERNELS). */
+  readonly kernels?: readonly string[];
+  /** Smaller sample (N=64, K=256, M=1 and 3) instead of N=256, K=1024, M=1 and 4. */
+  readonly quick?: boolean;
+  /** Called after each row (progress). */
+  readonly onRow?: (row: VerifyRow) => void;
+}
+
+/**
+ * The WebAssembly rows of the matrix (on this CPU; no GPU needed): for every scheme, every kernel
+ * of WASM_KERNELS that supports it, on the same embedded sample and shapes as the GPU rows,
+ * judged by checkMatmulBound with the kernel's bound, and bit for bit against its TypeScript
+ * reference where WASM_REFERENCES names one. A runtime without WebAssembly SIMD128 gives one
+ * error row per scheme and kernel, naming the reason. Rows carry backend 'wasm'; gpuMs is the
+ * wall-clock time of the last shape on one thread (timer 'wall').
+ */
+export async function verifyWasmMatrix(opts: VerifyWasmOptions = {}): Promise<VerifyRow[]> {
+  const schemes = (opts.schemes ?? ALL_SCHEME_NAMES).map((s) => {
+    if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
+    return s;
+  });
+  const kernels = Object.values(WASM_KERNELS).filter((kk) => !opts.kernels || opts.kernels.includes(kk.name));
+  const { n, k, ms } = shapesFor(opts.quick ?? false);
+  const sample = sampleWeights({ rows: n, cols: k });
+  const xs = new Map(ms.map((m) => [m, sampleActivations(m, k).data]));
+  const rows: VerifyRow[] = [];
+  const push = (row: VerifyRow) => {
+    rows.push(row);
+    opts.onRow?.(row);
+  };
+  let arena: Awaited<ReturnType<typeof defaultWasmArena>> | undefined;
+  let unavailable: string | undefined;
+  try {
+    arena = await defaultWasmArena();
+  } catch (err) {
+    unavailable = (err as Error).message;
+  }
+  for (const scheme of schemes) {
+    const qt = quantize(sample.data, n, k, scheme);
+    for (const kernel of kernels) {
+      if (kernel.supports(qt) !== true) continue;
+      const base = { scheme, variant: kernel.name, family: kernel.family, cpuTwin: kernel.name.replace(/^wasm-/, ''), backend: 'wasm' as const };
+      const shapes = ms.map((m) => `${m}x${n}x${k}`);
+      if (!arena) {
+        push({ ...base, status: 'error', shapes, worstRatio: NaN, maxAbsErr: NaN, message: unavailable ?? 'WebAssembly unavailable' });
+        continue;
+      }
+      try {
+        let worst = 0;
+        let maxErr = 0;
+        let failure: string | undefined;
+        let ms0 = 0;
+        const reference = WASM_REFERENCES[kernel.name as keyof typeof WASM_REFERENCES];
+        for (const m of ms) {
+          const x = xs.get(m) as Float32Array;
+          runWasmKernelSync(kernel, arena, x, m, qt); // lays out the weights (cached for the timed run)
+          const t0 = performance.now();
+          const y = runWasmKernelSync(kernel, arena, x, m, qt);
+          ms0 = performance.now() - t0;
+          const res = checkWasmKernel(kernel, x, m, qt, y, matmulRef(x, qt, m));
+          worst = Math.max(worst, res.worstRatio);
+          maxErr = Math.max(maxErr, res.maxAbsErr);
+          if (!res.ok && failure === undefined) failure = `M=${m}: ${res.message}`;
+          if (reference && failure === undefined) {
+            const want = reference(x, m, qt);
+            const bad = firstBitMismatch(y, want);
+            if (bad >= 0) failure = `M=${m}: not bit-exact with its TypeScript reference at (row ${Math.floor(bad / n)}, col ${bad % n}): got ${y[bad]}, expected ${want[bad]}`;
+          }
+        }
+        push({
+          ...base,
+          status: failure === undefined ? 'pass' : 'fail',
+          shapes,
+          worstRatio: worst,
+          maxAbsErr: maxErr,
+          message: failure ?? (reference ? 'within bound, bit-exact with its TypeScript reference' : 'within bound'),
+          gpuMs: ms0,
+          timer: 'wall',
+        });
+      } catch (err) {
+        push({ ...base, status: 'error', shapes, worstRatio: NaN, maxAbsErr: NaN, message: (err as Error).message });
+      }
+    }
+  }
+  return rows;
+}

@@ -5,14 +5,15 @@
  * `model.safetensors.index.json` (its `weight_map` names the shard of every tensor), or a set of
  * files (a directory, or the files a user picked in a browser). Only headers are read when a
  * model is opened; memory follows the largest tensor read, never the model. GGUF tensors in
- * f32 / f16 / bf16 / f64 are read like the others; tensors in ggml block formats are listed
- * (they are quantized already) but not read as f32 here (`lowbit dequantize` decodes them).
+ * f32 / f16 / bf16 / f64 are read like the others; tensors in ggml block formats (q4_0 ... q6_k,
+ * iq4_nl, tq1_0, tq2_0, mxfp4) are dequantized as llama.cpp's dequantize_row_* does, whole rows
+ * at a time, so a GGUF model can be measured against lowbit's schemes like any other.
  *
  * Pure TS (browser, worker and Node): shards are opened through `ShardRef.open`, a ByteSource
  * over a File/Blob (`openModelFromFiles`) or a Node file (src/io/node-model.ts).
  */
 import { blobSource, type BlobLike, type ByteSource } from './byte-source.js';
-import { readGgufHeader } from './gguf.js';
+import { ggufTypeReadable, readGgufHeader, readGgufTensorF32, type GgufHeader } from './gguf.js';
 import { readNpyHeader } from './npy.js';
 import { clip, escapeControls, quoteShape, quoteString, quoteToken, quoteValue } from './quote.js';
 import { readSafetensorsHeader, safetensorsFloatKind, describeTensorNames, SAFETENSORS_READABLE_DTYPES } from './safetensors.js';
@@ -42,8 +43,10 @@ export interface ModelTensor {
   readonly name: string;
   /** The stored dtype as its file names it: 'BF16', 'F32', '<f2', ... */
   readonly dtype: string;
-  /** How it is read as f32, or undefined when its dtype cannot be (integers, packed types). */
+  /** How it is read as f32 by byte range, or undefined when its dtype is not a float (integers, packed types). */
   readonly kind: FloatKind | undefined;
+  /** True for a GGUF tensor in a ggml block format that `read` dequantizes (kind is undefined then). */
+  readonly ggmlBlocks?: boolean;
   readonly shape: readonly number[];
   /** prod(shape). */
   readonly elements: number;
@@ -109,14 +112,14 @@ export function baseName(name: string): string {
 }
 
 /** The stored types a model reads as f32, for messages. */
-const READABLE_NAMES = `${SAFETENSORS_READABLE_DTYPES.join(', ')}; npy <f4 <f2 <f8; GGUF ${[...GGUF_FLOAT_KINDS.keys()].join(' ')}`;
+const READABLE_NAMES = `${SAFETENSORS_READABLE_DTYPES.join(', ')}; npy <f4 <f2 <f8; GGUF ${[...GGUF_FLOAT_KINDS.keys()].join(' ')} and the ggml block formats`;
 
 /** Rows and columns of a 2-D tensor, or why it is not a weight matrix [N, K]. */
-export function matrixShapeOf(t: Pick<ModelTensor, 'shape' | 'kind' | 'dtype'>): { rows: number; cols: number } | string {
+export function matrixShapeOf(t: Pick<ModelTensor, 'shape' | 'kind' | 'dtype' | 'ggmlBlocks'>): { rows: number; cols: number } | string {
   if (t.shape.length !== 2) return `${t.shape.length}-D ${quoteShape(t.shape)}: only 2-D weight matrices [N, K] are quantized`;
   const [rows, cols] = t.shape as [number, number];
   if (rows === 0 || cols === 0) return `empty matrix ${quoteShape(t.shape)}`;
-  if (t.kind === undefined) return `dtype ${quoteToken(t.dtype)} cannot be read as f32 (readable: ${READABLE_NAMES})`;
+  if (t.kind === undefined && t.ggmlBlocks !== true) return `dtype ${quoteToken(t.dtype)} cannot be read as f32 (readable: ${READABLE_NAMES})`;
   return { rows, cols };
 }
 
@@ -176,6 +179,8 @@ export interface ModelSpec {
 interface ShardListing {
   readonly shard: ModelShard;
   readonly tensors: ModelTensor[];
+  /** A GGUF shard's parsed header (its block-format tensors are read through it). */
+  readonly gguf?: GgufHeader;
 }
 
 async function listShard(ref: ShardRef, src: ByteSource): Promise<ShardListing> {
@@ -219,13 +224,14 @@ async function listShard(ref: ShardRef, src: ByteSource): Promise<ShardListing> 
       name: t.name,
       dtype: t.type.name,
       kind: GGUF_FLOAT_KINDS.get(t.type.name),
+      ...(!GGUF_FLOAT_KINDS.has(t.type.name) && ggufTypeReadable(t.type) ? { ggmlBlocks: true } : {}),
       shape: t.shape,
       elements: t.elements,
       shard: ref.name,
       format,
       byteRange: { start: t.offset, end: t.offset + t.byteLength },
     }));
-    return { shard: { name: ref.name, format, size: src.size }, tensors };
+    return { shard: { name: ref.name, format, size: src.size }, tensors, gguf: h };
   }
   throw new Error(`cannot read ${quoteString(ref.name)}: not a .npy, .safetensors or .gguf file`);
 }
@@ -308,6 +314,8 @@ export async function openModel(spec: ModelSpec): Promise<Model> {
       }
     }
     const shards = resolved.map((l) => l.shard);
+    const ggufHeaders = new Map<string, GgufHeader>();
+    for (const l of resolved) if (l.gguf) ggufHeaders.set(l.shard.name, l.gguf);
     const tensorBytes = tensors.reduce((s, t) => s + (t.byteRange.end - t.byteRange.start), 0);
     const get = (name: string): ModelTensor => {
       const t = byName.get(name);
@@ -323,6 +331,15 @@ export async function openModel(spec: ModelSpec): Promise<Model> {
       get,
       async read(tensor, opts = {}) {
         const t = typeof tensor === 'string' ? get(tensor) : tensor;
+        const header = t.ggmlBlocks ? ggufHeaders.get(t.shard) : undefined;
+        if (header) {
+          opts.signal?.throwIfAborted();
+          const { data } = await readGgufTensorF32(await cache.get(t.shard), header, t.name, opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes });
+          if (opts.out === undefined) return data;
+          if (opts.out.length !== data.length) throw new RangeError(`tensor ${quoteString(t.name)}: out holds ${opts.out.length} values, the tensor ${data.length}`);
+          opts.out.set(data);
+          return opts.out;
+        }
         if (t.kind === undefined) {
           throw new Error(`cannot read ${quoteString(t.shard)}: tensor ${quoteString(t.name)} has dtype ${quoteToken(t.dtype)}, which cannot be read as f32; supported: ${READABLE_NAMES}`);
         }

@@ -57,7 +57,7 @@ describe('lowbit matmul', () => {
   it('refuses unsupported kernel/scheme pairs, unknown backends, --variant on the CPU, bad --m and K mismatches clearly', async () => {
     await expect(run('--scheme', 'nf4', '--kernel', 'lut')).rejects.toThrow(/kernel lut-f32 does not support scheme nf4: .*\(supported: int2/);
     await expect(run('--scheme', 'nf4', '--kernel', 'bitserial')).rejects.toThrow(UsageError);
-    await expect(run('--scheme', 'int4', '--backend', 'metal')).rejects.toThrow(/--backend must be cpu or webgpu, got 'metal'/);
+    await expect(run('--scheme', 'int4', '--backend', 'metal')).rejects.toThrow(/--backend must be cpu, wasm or webgpu, got 'metal'/);
     await expect(run('--scheme', 'int4', '--variant', 'dequant-gemv/plain')).rejects.toThrow(/--variant needs --backend webgpu/);
     await expect(run('--scheme', 'int4', '--kernel', 'fast')).rejects.toThrow(/Unknown CPU kernel "fast"/);
     await expect(run('--kernel', 'dequant')).rejects.toThrow(/--scheme is required/);

@@ -11,7 +11,7 @@ import { writeSafetensors } from '../../src/io/safetensors.js';
 import { bytesSource } from '../../src/io/byte-source.js';
 import { seededRandn } from '../../src/io/random.js';
 import { ggufTensorFromF32, ggufTensorFromQuantized, writeGguf } from '../../src/io/gguf-writer.js';
-import { quantize } from '../../src/quant/quantize.js';
+import { dequantize, quantize } from '../../src/quant/quantize.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lowbit-model-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -168,7 +168,7 @@ describe('models across shards', () => {
 });
 
 describe('GGUF shards', () => {
-  it('reads f32 / f16 / bf16 GGUF tensors by byte range and lists block-format tensors as not readable', async () => {
+  it('reads f32 / f16 / bf16 GGUF tensors by byte range and block-format tensors dequantized as ggml does', async () => {
     const dir = join(root, 'gguf');
     mkdirSync(dir);
     const w = seededRandn(4 * 32, 3);
@@ -193,8 +193,13 @@ describe('GGUF shards', () => {
       expect(await m.read('w.f32')).toEqual(w);
       expect(Array.from(await m.read('w.f16'))).toEqual([1, -2, 2 ** -24, 65504, -0, (1 + 0x155 / 1024) * 2 ** -2]);
       expect(Array.from(await m.read('w.bf16'))).toEqual(bf);
-      expect(matrixShapeOf(m.get('w.q4'))).toMatch(/dtype q4_0 cannot be read as f32 \(readable: .*GGUF f32 f16 bf16 f64\)/);
-      await expect(m.read('w.q4')).rejects.toThrow(/tensor 'w\.q4' has dtype q4_0, which cannot be read as f32/);
+      expect(m.get('w.q4').ggmlBlocks).toBe(true);
+      expect(matrixShapeOf(m.get('w.q4'))).toEqual({ rows: 2, cols: 32 });
+      // The same values as dequantizing the QuantizedTensor the blocks were written from.
+      expect(await m.read('w.q4')).toEqual(dequantize(q));
+      const out = new Float32Array(64);
+      expect(await m.read('w.q4', { out })).toBe(out);
+      await expect(m.read('w.q4', { out: new Float32Array(3) })).rejects.toThrow(/out holds 3 values, the tensor 64/);
     } finally {
       await m.close();
     }

@@ -1,0 +1,334 @@
+// lowbit WebAssembly kernel: lut (T-MAC table lookup over bit planes, int8 tables), the SIMD twin of
+// lut-i8 (src/cpu/lut.ts; docs/KERNELS.md "lut-f32 and lut-i8", "wasm-lut-i8").
+//
+// Y[M, N] = X[M, K] . W[N, K]^T for 1-4 bit weights that decode affinely from their bit planes.
+// Integer lookup sums are bit-exact with lut-i8, and the f32 epilogue runs the reference's
+// operations in its order (f64 where the reference computes in f64, one f32 rounding where it
+// rounds), so every output equals matmulLutI8's bit for bit.
+//
+// Layout (all written by the glue, src/cpu/wasm-lut.ts):
+//   slots     K is split into 4-groups t; a segment is the part of a quant group inside one table
+//             block (64 activations = 16 4-groups). Each segment's 4-groups take consecutive slots,
+//             padded to an even count with an empty slot, so a pair of slots never spans two
+//             segments. P = number of slot pairs per row.
+//   weights   tiles of TILE = 16 output rows; tile r, pair j, plane i is one v128 at
+//             w + ((r * P + j) * bits + i) * 16: byte l = nibble of row 16 r + l for slot 2 j (low
+//             4 bits) | nibble for slot 2 j + 1 (high 4 bits); a nibble is the plane's 4 bits of the
+//             4-group (the table index). Rows past N and empty slots hold 0.
+//   scales    f32 [tiles][ng][16] (0 past N); c0 (asymmetric only) f32 [tiles][ng][16]: the
+//             per-row constant c0 = alpha (2^b - 1)/2 + beta - zero; without it c0Base for all.
+//   segs      i32 x 4 per segment: first pair, pairs, table block, 2 g + (1 if last of group g).
+//   tables    i8 [M][2 P][16]: the int8 table of each slot's 4-group (an empty slot: zeros).
+//   ls        f32 [M][blocks]: table scale per block; xs f32 [M][ng]: sum of x per quant group.
+//   out       f32 [M][N].
+// Tile: 16 rows x all M rows, two rows of X at a time: a tile's weights (P * bits * 16 bytes) are
+// read from memory once, loaded and split into nibbles once per pair of rows of X.
+//
+// Arithmetic per (row of X, output row, segment): lookups of slot pair j and plane i are two
+// i8x16.swizzle's (one per slot) of the slot's table by the 16 rows' nibbles, widened to i16 and
+// added with weight 2^i. Precondition: a segment holds at most 16 4-groups, so
+// |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
+//   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum))
+//   grp = f32(f64(p) * halfAlpha + f64(c0) * f64(xs_g))       per quant group
+//   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(f64(acc) * ts) : acc.
+// Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
+
+const TILE: i32 = 16;
+const V128_BYTES: usize = 16;
+const F32_BYTES: usize = 4;
+const SEG_I32S: usize = 4;
+const NIBBLE_MASK: i8 = 0x0f;
+const NIBBLE_BITS: u32 = 4;
+
+/** p + ls * isum for four rows (f64 arithmetic, one f32 rounding per lane). */
+@inline function segUpdate(p: v128, isum: v128, lsv: v128): v128 {
+  const lo = f64x2.add(f64x2.promote_low_f32x4(p), f64x2.mul(f64x2.convert_low_i32x4_s(isum), lsv));
+  const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
+  const iHi = i32x4.shuffle(isum, isum, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.promote_low_f32x4(pHi), f64x2.mul(f64x2.convert_low_i32x4_s(iHi), lsv));
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** acc + f32(f32(p * halfAlpha + c0 * xs) * scale) for four rows. */
+@inline function groupUpdate(acc: v128, p: v128, c0: v128, scale: v128, hav: v128, xsv: v128): v128 {
+  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), f64x2.mul(f64x2.promote_low_f32x4(c0), xsv));
+  const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
+  const cHi = i32x4.shuffle(c0, c0, 2, 3, 0, 1);
+  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(pHi), hav), f64x2.mul(f64x2.promote_low_f32x4(cHi), xsv));
+  const grp = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+  return f32x4.add(acc, f32x4.mul(grp, scale));
+}
+
+/** f32(f64(acc) * ts) for four rows (ts need not be an f32). */
+@inline function scaleBy(acc: v128, tsv: v128): v128 {
+  const lo = f64x2.mul(f64x2.promote_low_f32x4(acc), tsv);
+  const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1)), tsv);
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** Stores four outputs at `o` (rows row .. row + 3), only those below n1. */
+@inline function storeRows(o: usize, v: v128, row: i32, n1: i32): void {
+  if (row + 4 <= n1) {
+    v128.store(o, v);
+    return;
+  }
+  if (row < n1) store<f32>(o, f32x4.extract_lane(v, 0));
+  if (row + 1 < n1) store<f32>(o, f32x4.extract_lane(v, 1), 4);
+  if (row + 2 < n1) store<f32>(o, f32x4.extract_lane(v, 2), 8);
+}
+
+/** l + h as i16 for lanes 0..7 (rows 0..7): bytes interleaved (l0 h0 l1 h1 ...), then pairwise sums. */
+@inline function pairSumLo(l: v128, h: v128): v128 {
+  return i16x8.extadd_pairwise_i8x16_s(i8x16.shuffle(l, h, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+}
+
+/** l + h as i16 for lanes 8..15 (rows 8..15). */
+@inline function pairSumHi(l: v128, h: v128): v128 {
+  return i16x8.extadd_pairwise_i8x16_s(i8x16.shuffle(l, h, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+}
+
+/**
+ * One 16-row tile for one row of X (i) or two (i, i + 1; `two`, a constant after inlining): a
+ * pair's weights are loaded and split into nibbles once for both rows.
+ */
+@inline function tileRows(
+  two: bool, wTile: usize, sTile: usize, cTile: usize, row: i32, i: i32, pairs: i32, bits: i32, c0: usize, c0v: v128,
+  ng: i32, segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, out: usize, n: i32,
+  hav: v128, tsv: v128, useTs: i32, n1: i32, mask: v128,
+): void {
+  const tableRowBytes = <usize>pairs * 2 * V128_BYTES;
+  const groupBytes = <usize>TILE * F32_BYTES;
+  const tRow = tables + <usize>i * tableRowBytes;
+  const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
+  const xsRow = xs + <usize>(i * ng) * F32_BYTES;
+  let p0 = f32x4.splat(0);
+  let p1 = p0;
+  let p2 = p0;
+  let p3 = p0;
+  let a0 = p0;
+  let a1 = p0;
+  let a2 = p0;
+  let a3 = p0;
+  let q0 = p0;
+  let q1 = p0;
+  let q2 = p0;
+  let q3 = p0;
+  let b0 = p0;
+  let b1 = p0;
+  let b2 = p0;
+  let b3 = p0;
+  for (let s = 0; s < nseg; s++) {
+    const sp = segs + <usize>s * SEG_I32S * 4;
+    const first = load<i32>(sp);
+    const cnt = load<i32>(sp, 4);
+    const blk = load<i32>(sp, 8);
+    const gl = load<i32>(sp, 12);
+    let lo = i16x8.splat(0);
+    let hi = lo;
+    let lo1 = lo;
+    let hi1 = lo;
+    let tp = tRow + <usize>first * 2 * V128_BYTES;
+    let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
+    for (let j = 0; j < cnt; j++) {
+      const tl = v128.load(tp);
+      const th = v128.load(tp, V128_BYTES);
+      const tl1 = two ? v128.load(tp + tableRowBytes) : tl;
+      const th1 = two ? v128.load(tp + tableRowBytes, V128_BYTES) : th;
+      tp += 2 * V128_BYTES;
+      for (let pl = 0; pl < bits; pl++) {
+        const wv = v128.load(wp);
+        wp += V128_BYTES;
+        const il = v128.and(wv, mask);
+        const ih = i8x16.shr_u(wv, NIBBLE_BITS);
+        const l = i8x16.swizzle(tl, il);
+        const h = i8x16.swizzle(th, ih);
+        // Plane pl weighs 2^pl: each lane's two lookups (<= 254 in magnitude) shifted by pl.
+        lo = i16x8.add(lo, i16x8.shl(pairSumLo(l, h), pl));
+        hi = i16x8.add(hi, i16x8.shl(pairSumHi(l, h), pl));
+        if (two) {
+          const l1 = i8x16.swizzle(tl1, il);
+          const h1 = i8x16.swizzle(th1, ih);
+          lo1 = i16x8.add(lo1, i16x8.shl(pairSumLo(l1, h1), pl));
+          hi1 = i16x8.add(hi1, i16x8.shl(pairSumHi(l1, h1), pl));
+        }
+      }
+    }
+    const lsv = f64x2.splat(<f64>load<f32>(lsRow + <usize>blk * F32_BYTES));
+    p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
+    p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
+    p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
+    p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
+    if (two) {
+      const lsv1 = f64x2.splat(<f64>load<f32>(lsRow + <usize>(nblk + blk) * F32_BYTES));
+      q0 = segUpdate(q0, i32x4.extend_low_i16x8_s(lo1), lsv1);
+      q1 = segUpdate(q1, i32x4.extend_high_i16x8_s(lo1), lsv1);
+      q2 = segUpdate(q2, i32x4.extend_low_i16x8_s(hi1), lsv1);
+      q3 = segUpdate(q3, i32x4.extend_high_i16x8_s(hi1), lsv1);
+    }
+    if (gl & 1) {
+      const g = gl >> 1;
+      const sg = sTile + <usize>g * groupBytes;
+      const cg = cTile + <usize>g * groupBytes;
+      const hasC0 = c0 != 0;
+      const c00 = hasC0 ? v128.load(cg) : c0v;
+      const c01 = hasC0 ? v128.load(cg, 16) : c0v;
+      const c02 = hasC0 ? v128.load(cg, 32) : c0v;
+      const c03 = hasC0 ? v128.load(cg, 48) : c0v;
+      const xsv = f64x2.splat(<f64>load<f32>(xsRow + <usize>g * F32_BYTES));
+      a0 = groupUpdate(a0, p0, c00, v128.load(sg), hav, xsv);
+      a1 = groupUpdate(a1, p1, c01, v128.load(sg, 16), hav, xsv);
+      a2 = groupUpdate(a2, p2, c02, v128.load(sg, 32), hav, xsv);
+      a3 = groupUpdate(a3, p3, c03, v128.load(sg, 48), hav, xsv);
+      p0 = f32x4.splat(0);
+      p1 = p0;
+      p2 = p0;
+      p3 = p0;
+      if (two) {
+        const xsv1 = f64x2.splat(<f64>load<f32>(xsRow + <usize>(ng + g) * F32_BYTES));
+        b0 = groupUpdate(b0, q0, c00, v128.load(sg), hav, xsv1);
+        b1 = groupUpdate(b1, q1, c01, v128.load(sg, 16), hav, xsv1);
+        b2 = groupUpdate(b2, q2, c02, v128.load(sg, 32), hav, xsv1);
+        b3 = groupUpdate(b3, q3, c03, v128.load(sg, 48), hav, xsv1);
+        q0 = p0;
+        q1 = p0;
+        q2 = p0;
+        q3 = p0;
+      }
+    }
+  }
+  storeTile(out + <usize>(i * n + row) * F32_BYTES, a0, a1, a2, a3, row, n1, useTs, tsv);
+  if (two) storeTile(out + <usize>((i + 1) * n + row) * F32_BYTES, b0, b1, b2, b3, row, n1, useTs, tsv);
+}
+
+/** Writes a tile's 16 outputs (times the tensor scale when useTs), only rows below n1. */
+@inline function storeTile(o: usize, a0: v128, a1: v128, a2: v128, a3: v128, row: i32, n1: i32, useTs: i32, tsv: v128): void {
+  if (useTs) {
+    a0 = scaleBy(a0, tsv);
+    a1 = scaleBy(a1, tsv);
+    a2 = scaleBy(a2, tsv);
+    a3 = scaleBy(a3, tsv);
+  }
+  storeRows(o, a0, row, n1);
+  storeRows(o + 16, a1, row + 4, n1);
+  storeRows(o + 32, a2, row + 8, n1);
+  storeRows(o + 48, a3, row + 12, n1);
+}
+
+/**
+ * Rows [n0, n1) of Y for every row of X (file comment). `c0` = 0 means no per-row constants:
+ * c0Base for every row. useTs != 0 multiplies each output by ts once.
+ */
+export function lut_i8_gemm(
+  w: usize, pairs: i32, bits: i32, scales: usize, c0: usize, c0Base: f32, ng: i32,
+  segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, m: i32,
+  out: usize, n: i32, halfAlpha: f64, ts: f64, useTs: i32, n0: i32, n1: i32,
+): void {
+  const mask = i8x16.splat(NIBBLE_MASK);
+  const hav = f64x2.splat(halfAlpha);
+  const tsv = f64x2.splat(ts);
+  const c0v = f32x4.splat(c0Base);
+  const tileBytes = <usize>pairs * <usize>bits * V128_BYTES;
+  const groupBytes = <usize>TILE * F32_BYTES;
+  for (let r = n0 / TILE; r * TILE < n1; r++) {
+    const wTile = w + <usize>r * tileBytes;
+    const sTile = scales + <usize>r * <usize>ng * groupBytes;
+    const cTile = c0 + <usize>r * <usize>ng * groupBytes;
+    const row = r * TILE;
+    let i = 0;
+    for (; i + 2 <= m; i += 2) {
+      tileRows(true, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
+    }
+    if (i < m) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
+  }
+}
+
+// ---- tables: the reference's buildLutF32, lutI8Scales and quantizeLutI8, bit for bit ----
+
+const LUT_GROUP: i32 = 4;
+const BLOCK_GROUPS: i32 = 16; // 4-groups per table block (64 activations)
+const LUT_I8_MAX: f32 = 127;
+const HALF_ENTRY: f64 = 0.5;
+const F32_SIGN: i32 = -2147483648; // 0x80000000
+
+/** x[k0 + j] of one activation row, 0 past K. */
+@inline function xAt(row: usize, k0: i32, j: i32, k: i32): f32 {
+  return k0 + j < k ? load<f32>(row + <usize>(k0 + j) * F32_BYTES) : 0;
+}
+
+/** Q = sat(round half away from zero(f64(T) / ls)) of two f32 entries (lanes 0, 1 of e), as i32 lanes 0, 1. */
+@inline function quantPair(e: v128, lsv: v128, maxv: v128): v128 {
+  const v = f64x2.div(f64x2.promote_low_f32x4(e), lsv);
+  // -floor(0.5 - v) for v < 0 and floor(v + 0.5) otherwise: floor(|v| + 0.5) with v's sign.
+  const r = f64x2.floor(f64x2.add(f64x2.abs(v), f64x2.splat(HALF_ENTRY)));
+  const q = f64x2.min(r, maxv); // saturate (the magnitude): then the sign
+  return i32x4.trunc_sat_f64x2_s_zero(v128.bitselect(f64x2.neg(q), q, f64x2.lt(v, f64x2.splat(0))));
+}
+
+/**
+ * Int8 tables of every slot (file comment) for M rows of X: table scales ls [M][nblk], tables
+ * [M][nslot][16] (slots with 4-group -1 get zeros) and the serial f32 sums xs [M][ng] of x per
+ * quant group of gs activations.
+ */
+export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots: usize, nslot: i32, nblk: i32, tables: usize, ls: usize, xs: usize): void {
+  const nt = (k + LUT_GROUP - 1) / LUT_GROUP;
+  const maxv = f64x2.splat(<f64>LUT_I8_MAX);
+  const negLanes = i32x4(F32_SIGN, 0, F32_SIGN, 0); // [-a, b, -b, a] from [a, b, b, a]
+  for (let i = 0; i < m; i++) {
+    const row = x + <usize>(i * k) * F32_BYTES;
+    const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
+    // lutI8Scales: per block, max over its 4-groups of the serial f32 sum of |x|, over 127.
+    for (let b = 0; b < nblk; b++) {
+      let mx: f32 = 0;
+      const t1 = min<i32>(nt, (b + 1) * BLOCK_GROUPS);
+      for (let t = b * BLOCK_GROUPS; t < t1; t++) {
+        const k0 = t * LUT_GROUP;
+        let s: f32 = 0;
+        for (let j = 0; j < LUT_GROUP && k0 + j < k; j++) s += abs<f32>(load<f32>(row + <usize>(k0 + j) * F32_BYTES));
+        mx = max<f32>(mx, s); // NaN propagates, as Math.max in lutI8Scales
+      }
+      store<f32>(lsRow + <usize>b * F32_BYTES, mx / LUT_I8_MAX);
+    }
+    const tRow = tables + <usize>(i * nslot) * V128_BYTES;
+    for (let sl = 0; sl < nslot; sl++) {
+      const t = load<i32>(slots + <usize>sl * 4);
+      const lsT: f32 = t < 0 ? 0 : load<f32>(lsRow + <usize>(t / BLOCK_GROUPS) * F32_BYTES);
+      if (!(lsT > 0)) {
+        v128.store(tRow + <usize>sl * V128_BYTES, i32x4.splat(0));
+        continue;
+      }
+      const k0 = t * LUT_GROUP;
+      const x0 = xAt(row, k0, 0, k);
+      const x1 = xAt(row, k0, 1, k);
+      const x2 = xAt(row, k0, 2, k);
+      const x3 = xAt(row, k0, 3, k);
+      // buildLutF32: a = x0 + x1, b = x0 - x1, c = x2 + x3, d = x2 - x3 (f32), then
+      // e0..3 = [-a, b, -b, a] - c and e4..7 = d + [-a, b, -b, a], one rounding each.
+      const a = x0 + x1;
+      const bb = x0 - x1;
+      const c = x2 + x3;
+      const d = x2 - x3;
+      const v = v128.xor(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(a), 1, bb), 2, bb), negLanes);
+      const eLo = f32x4.sub(v, f32x4.splat(c));
+      const eHi = f32x4.add(f32x4.splat(d), v);
+      const lsv = f64x2.splat(<f64>lsT);
+      const q01 = quantPair(eLo, lsv, maxv);
+      const q23 = quantPair(i32x4.shuffle(eLo, eLo, 2, 3, 0, 1), lsv, maxv);
+      const q45 = quantPair(eHi, lsv, maxv);
+      const q67 = quantPair(i32x4.shuffle(eHi, eHi, 2, 3, 0, 1), lsv, maxv);
+      const q0123 = i32x4.shuffle(q01, q23, 0, 1, 4, 5);
+      const q4567 = i32x4.shuffle(q45, q67, 0, 1, 4, 5);
+      const h = i16x8.narrow_i32x4_s(q0123, q4567); // |q| <= 127: exact
+      const q8 = i8x16.narrow_i16x8_s(h, i16x8.neg(h)); // bytes 0..7 = q, 8..15 = -q
+      // T[15 - idx] = -T[idx]: bytes 8..15 are -q7 .. -q0.
+      v128.store(tRow + <usize>sl * V128_BYTES, i8x16.shuffle(q8, q8, 0, 1, 2, 3, 4, 5, 6, 7, 15, 14, 13, 12, 11, 10, 9, 8));
+    }
+    // The reference's serial f32 sum of x per quant group.
+    const xsRow = xs + <usize>(i * ng) * F32_BYTES;
+    for (let g = 0; g < ng; g++) {
+      let s: f32 = 0;
+      const base = row + <usize>(g * gs) * F32_BYTES;
+      for (let j = 0; j < gs; j++) s += load<f32>(base + <usize>j * F32_BYTES);
+      store<f32>(xsRow + <usize>g * F32_BYTES, s);
+    }
+  }
+}
