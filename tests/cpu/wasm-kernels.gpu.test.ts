@@ -1,18 +1,9 @@
 // Every WebAssembly kernel on threads against its TypeScript reference, in both GPU projects: Node (worker_threads) and Chromium on a cross-origin isolated page (Web Workers over a shared memory).
 import { describe, expect, it } from 'vitest';
-import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 import { CPU_KERNELS, checkCpuKernel, type CpuKernelName } from '../../src/cpu/kernels.js';
-import { WASM_KERNELS, WASM_KERNEL_NAMES, checkWasmKernel, runWasmKernel } from '../../src/cpu/wasm-kernels.js';
+import { WASM_KERNELS, WASM_KERNEL_NAMES, WASM_REFERENCES, checkWasmKernel, runWasmKernel } from '../../src/cpu/wasm-kernels.js';
 import { wasmThreadsInfo, wasmThreadsStatus } from '../../src/cpu/wasm-threads.js';
 import type { WasmKernelImpl } from '../../src/cpu/wasm-arena.js';
-import { matmulDequantI8 } from '../../src/cpu/dequant-i8.js';
-
-/** Readable TypeScript references a kernel's integer arithmetic equals bit for bit. */
-const BIT_EXACT: Readonly<Record<string, (x: Float32Array, m: number, qt: QuantizedTensor) => Float32Array>> = {
-  'wasm-dequant-i8': (x, m, qt) => matmulDequantI8(x, m, qt),
-  'wasm-lut-i8': (x, m, qt) => CPU_KERNELS['lut-i8'].run(x, m, qt, new Float32Array(m * qt.rows)),
-  'wasm-bitserial': (x, m, qt) => CPU_KERNELS.bitserial.run(x, m, qt, new Float32Array(m * qt.rows)),
-};
 import { SCHEME_NAMES, applies, makeCase, type Shape } from './helpers.js';
 
 /** The TypeScript reference of a WebAssembly kernel: the CPU registry entry of its family (and activation type). */
@@ -54,7 +45,7 @@ describe('wasm kernels on threads', () => {
           expect(new Uint32Array(many.buffer), where).toEqual(new Uint32Array(one.buffer));
           const check = checkWasmKernel(impl, c.x, shape.m, c.qt, many, c.ref);
           expect(check.ok, `${where}: ${check.message}`).toBe(true);
-          const exact = BIT_EXACT[name];
+          const exact = WASM_REFERENCES[name];
           if (exact) expect(new Uint32Array(many.buffer), `${where} vs its TypeScript reference`).toEqual(new Uint32Array(exact(c.x, shape.m, c.qt).buffer));
           if (ref.supports(c.qt) === true) {
             const r = checkCpuKernel(ref, c.x, shape.m, c.qt, ref.run(c.x, shape.m, c.qt, new Float32Array(shape.m * shape.n)), c.ref);
