@@ -14,3 +14,5 @@ export type { WasmBuild } from './wasm-module.js';
 export * from './dequant-i8.js';
 export { wasmDequant, wasmDequantI8, dequantPlan, wasmDequantRoundings, WASM_DEQUANT_C, type DequantPlan, type DequantMode } from './wasm-dequant.js';
 export * from './wasm-kernels.js';
+export { wasmLutI8, WASM_LUT_TILE } from './wasm-lut.js';
+export { wasmBitSerial, wasmBitSerialSupport, WASM_BITSERIAL_MAX_BITS } from './wasm-bitserial.js';

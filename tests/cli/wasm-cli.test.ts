@@ -53,7 +53,7 @@ describe('lowbit matmul --backend wasm', () => {
 });
 
 describe('lowbit verify --backend wasm', () => {
-  it('checks both WebAssembly kernels on each scheme (no GPU needed) and labels the rows wasm', async () => {
+  it('checks every WebAssembly kernel that takes each scheme (no GPU needed) and labels the rows wasm', async () => {
     const r = await runCli('verify', '--backend', 'wasm', '--quick', '--schemes', 'int4,nf4,q4_k');
     expect(r.code, r.out + r.err).toBe(0);
     const rows = r.out
@@ -64,16 +64,21 @@ describe('lowbit verify --backend wasm', () => {
     expect(names).toEqual([
       'int4 wasm-dequant pass wasm',
       'int4 wasm-dequant-i8 pass wasm',
+      'int4 wasm-lut-i8 pass wasm',
+      'int4 wasm-bitserial pass wasm',
       'nf4 wasm-dequant pass wasm',
       'q4_k wasm-dequant pass wasm',
       'q4_k wasm-dequant-i8 pass wasm',
     ]);
-    expect(r.out).toContain('5 pass, 0 fail, 0 error, 0 skip');
+    expect(r.out).toContain('7 pass, 0 fail, 0 error, 0 skip');
     const j = await runCli('verify', '--backend', 'wasm', '--quick', '--schemes', 'int4', '--json');
     const parsed = JSON.parse(j.out) as { ok: boolean; adapter: unknown; rows: { backend: string; message: string; variant: string }[] };
     expect(parsed.ok).toBe(true);
     expect(parsed.adapter).toBeNull();
-    expect(parsed.rows.map((x) => x.backend)).toEqual(['wasm', 'wasm']);
+    expect(parsed.rows.map((x) => x.backend)).toEqual(['wasm', 'wasm', 'wasm', 'wasm']);
+    for (const v of ['wasm-dequant-i8', 'wasm-lut-i8', 'wasm-bitserial']) {
+      expect(parsed.rows.find((x) => x.variant === v)?.message, v).toBe('within bound, bit-exact with its TypeScript reference');
+    }
     expect(parsed.rows.find((x) => x.variant === 'wasm-dequant-i8')?.message).toBe('within bound, bit-exact with its TypeScript reference');
     const bad = await runCli('verify', '--backend', 'cuda');
     expect(bad.code).toBe(2);

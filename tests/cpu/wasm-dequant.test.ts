@@ -196,7 +196,7 @@ describe('wasm-dequant', () => {
     await expect(runWasmKernel('wasm-dequant', x, 1, qt, { out: new Float32Array(3) })).rejects.toThrow(/out has 3 elements, expected M\*N/);
     await expect(runWasmKernel('wasm-dequant', x, 1, qt, { threads: 0 })).rejects.toThrow(/threads must be a positive integer, got 0/);
     expect(() => getWasmKernel('wasm-dequnt')).toThrow(/Unknown WebAssembly kernel "wasm-dequnt"; did you mean wasm-dequant\?/);
-    expect(WASM_KERNEL_NAMES).toEqual(['wasm-dequant', 'wasm-dequant-i8']);
+    expect(WASM_KERNEL_NAMES).toEqual(['wasm-dequant', 'wasm-dequant-i8', 'wasm-lut-i8', 'wasm-bitserial']);
     // Every scheme name is supported by the f32 kernel.
     for (const s of [...ALL_SCHEME_NAMES, ...GGML_SCHEME_NAMES]) expect(kernel.supports(s)).toBe(true);
     expect(getScheme('int4').elementTypes).toEqual(['int4']);
