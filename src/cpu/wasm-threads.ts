@@ -364,10 +364,15 @@ export interface ThreadCallOptions {
   readonly callerShare?: boolean;
 }
 
-const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
+type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string };
+
+/** Atomics.waitAsync where the runtime has it (looked up per call). */
+function waitAsyncFn(): WaitAsync | undefined {
+  return (Atomics as { waitAsync?: WaitAsync }).waitAsync;
+}
 
 /** Waits until `target` workers have counted themselves done (or died). */
-async function waitDone(f: InFlight, target: number): Promise<void> {
+async function waitDone(f: InFlight, target: number, waitAsync: WaitAsync | undefined): Promise<void> {
   for (;;) {
     const done = Atomics.load(ctrl, CTRL_DONE);
     if (done >= target) return;
@@ -425,6 +430,7 @@ export async function runCallOnThreads(arena: WasmArena, call: WasmCall, threads
     Atomics.store(ctrl, CTRL_DONE, 0);
     Atomics.store(ctrl, CTRL_ERR, 0);
     inFlight = f;
+    const waitAsync = waitAsyncFn();
     const reply = !waitAsync;
     for (const s of mine) {
       if (s.memory !== arena.memory || s.module !== module) {
@@ -454,7 +460,7 @@ export async function runCallOnThreads(arena: WasmArena, call: WasmCall, threads
         Atomics.store(ctrl, CTRL_NEXT, nChunks);
       }
     }
-    await waitDone(f, mine.length);
+    await waitDone(f, mine.length, waitAsync);
     for (const s of mine) s.worker.hold(false);
     info.threadedCalls++;
     info.chunksOnCaller += callerChunks;

@@ -157,6 +157,19 @@ describe('wasm threads', () => {
     expect(got.counts.every((c) => c === 1)).toBe(true);
   });
 
+  it("waits for the workers' messages where Atomics.waitAsync is missing", async () => {
+    const desc = Object.getOwnPropertyDescriptor(Atomics, 'waitAsync');
+    expect(desc, 'this Node has Atomics.waitAsync').toBeDefined();
+    delete (Atomics as { waitAsync?: unknown }).waitAsync;
+    try {
+      const got = await fill(259, 4, 3, false, 50);
+      expect(got.counts.every((c) => c === 1)).toBe(true);
+      for (let r = 0; r < 259; r++) expect(got.out[r]).toBe(expectedValue(r, 7919, 50));
+    } finally {
+      Object.defineProperty(Atomics, 'waitAsync', desc as PropertyDescriptor);
+    }
+  });
+
   it('starts fresh workers after terminateWasmThreads', async () => {
     await fill(64, 4, 3, false);
     await terminateWasmThreads();
