@@ -170,6 +170,17 @@ describe('wasm threads', () => {
     }
   });
 
+  it('a call whose workers are terminated rejects saying so', async () => {
+    // About 10^9 LCG steps over 512 rows: far longer than the 50 ms before the pool is ended.
+    const outcome = fill(512, 4, 2, false, 2_000_000).then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await terminateWasmThreads();
+    expect(await outcome).toMatch(/test_fill failed on a worker thread: worker \d+ stopped: the pool was terminated/);
+  });
+
   it('starts fresh workers after terminateWasmThreads', async () => {
     await fill(64, 4, 3, false);
     await terminateWasmThreads();
