@@ -5,6 +5,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_WEBGPU_FLAGS } from './tests/chromium-flags.js';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from './vite.config.js';
 
 const chromiumPath = process.env.LOWBIT_CHROMIUM ?? '/usr/bin/chromium';
 // Both GPU projects read this through inject('ci'): under CI a missing adapter fails the run.
@@ -38,6 +39,9 @@ export default defineConfig({
         },
       },
       {
+        // The test pages are cross-origin isolated (SharedArrayBuffer: the WebAssembly kernels'
+        // threads): the browser server sends COOP + COEP on every response.
+        server: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
         test: {
           name: 'gpu-browser',
           provide: { ci },

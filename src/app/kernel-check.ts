@@ -1,7 +1,9 @@
 /**
  * Runs lowbit's matmul kernels on one quantized tensor and checks each against the f64 oracle
  * (the correctness contract, docs/KERNELS.md), for the Validate page: every CPU kernel of the registry
- * (src/cpu/kernels.ts, judged by checkCpuKernel) and, with a device, every GPU kernel variant
+ * (src/cpu/kernels.ts, judged by checkCpuKernel), every WebAssembly kernel (src/cpu/wasm-kernels.ts,
+ * on every core when the page is cross-origin isolated, else on one thread) and, with a device,
+ * every GPU kernel variant
  * through the GPU runner (runGpuKernel, gpuKernelBound), as `lowbit verify` does on the sample.
  * Nothing here re-implements a kernel.
  */
@@ -9,6 +11,8 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { matmulRef, type RefResult } from '../cpu/matmul-ref.js';
 import { checkMatmulBound } from '../cpu/compare.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, type CpuKernel } from '../cpu/kernels.js';
+import { WASM_KERNELS, WASM_KERNEL_NAMES, checkWasmKernel, runWasmKernel } from '../cpu/wasm-kernels.js';
+import { resolveWasmThreads } from '../cpu/wasm-threads.js';
 import type { LowbitGpu } from '../gpu/device.js';
 import { GPU_KERNEL_VARIANTS, gpuKernelBound, runGpuKernel } from '../gpu/kernels.js';
 import { skipReason } from '../gpu/verify.js';
@@ -46,6 +50,34 @@ export function checkCpuKernels(ctx: CheckContext, qt: QuantizedTensor, x: Float
       const y = kern.run(x, m, qt);
       const ms = now() - t0;
       const check = checkCpuKernel(kern, x, m, qt, y, ref);
+      rows.push({ ...base, status: check.ok ? 'ok' : 'mismatch', worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, timer: 'wall', note: check.message });
+    } catch (err) {
+      rows.push({ ...base, status: 'error', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: errorMessage(err) });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Each WebAssembly kernel on `qt`, judged against `ref`: on every core where threads run (a cross-
+ * origin isolated page), else on one thread. The row's kernel names the thread count.
+ */
+export async function checkWasmKernels(ctx: CheckContext, qt: QuantizedTensor, x: Float32Array, m: number, ref: RefResult): Promise<KernelRow[]> {
+  const rows: KernelRow[] = [];
+  const threads = resolveWasmThreads(undefined);
+  for (const name of WASM_KERNEL_NAMES) {
+    const impl = WASM_KERNELS[name];
+    const base = { tensor: ctx.tensor, scheme: ctx.scheme, backend: 'wasm' as const, kernel: `${name} (${threads} thread${threads > 1 ? 's' : ''})`, m };
+    const sup = impl.supports(qt);
+    if (sup !== true) {
+      rows.push({ ...base, status: 'unsupported', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: sup });
+      continue;
+    }
+    try {
+      const t0 = now();
+      const y = await runWasmKernel(name, x, m, qt, { threads });
+      const ms = now() - t0;
+      const check = checkWasmKernel(impl, x, m, qt, y, ref);
       rows.push({ ...base, status: check.ok ? 'ok' : 'mismatch', worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, timer: 'wall', note: check.message });
     } catch (err) {
       rows.push({ ...base, status: 'error', worstRatio: null, maxAbsErr: null, ms: null, timer: 'none', note: errorMessage(err) });

@@ -154,7 +154,8 @@ export type KernelStatus = 'ok' | 'mismatch' | 'unsupported' | 'unavailable' | '
 export interface KernelRow {
   readonly tensor: string;
   readonly scheme: string;
-  readonly backend: 'cpu' | 'gpu';
+  /** cpu: the TypeScript references; wasm: the WebAssembly kernels; gpu: the WGSL variants. */
+  readonly backend: 'cpu' | 'wasm' | 'gpu';
   /** Kernel name (CPU) or the variant that ran (GPU, e.g. 'dequant-gemv/subgroup'). */
   readonly kernel: string;
   readonly status: KernelStatus;

@@ -14,7 +14,8 @@ import { openPickedModel, type PickedModel } from './load-weights.js';
 import { sampleActivations } from '../io/sample.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { centralRange, histogram, histogramRange, representativeGroup } from './analysis.js';
-import { checkCpuKernels, checkGpuKernels, oracle } from './kernel-check.js';
+import { checkCpuKernels, checkGpuKernels, checkWasmKernels, oracle } from './kernel-check.js';
+import { wasmThreadsStatus } from '../cpu/wasm-threads.js';
 import { verifyMatrix } from '../gpu/verify.js';
 import { errorMessage } from './errors.js';
 import type { BenchRequest, ModelFiles, ValidateRequest, VerifyRequest, WorkerEnvelope, WorkerMessage } from './protocol.js';
@@ -58,6 +59,10 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
     const g = await workerGpu();
     if (typeof g === 'string') post({ id, type: 'notice', text: `${g}. Checking the CPU kernels only.` });
     else gpu = g;
+  }
+  if (req.kernels) {
+    const threads = wasmThreadsStatus();
+    if (!threads.available) post({ id, type: 'notice', text: `The WebAssembly kernels run on one thread: ${threads.reason}.` });
   }
   const opts: QuantizeOptions = {
     scale: req.scale,
@@ -127,6 +132,7 @@ async function validate(id: number, req: ValidateRequest): Promise<void> {
         const ctx = { tensor: t.name, scheme };
         const oracleY = oracle(x, qt, req.m);
         for (const row of checkCpuKernels(ctx, qt, x, req.m, oracleY)) post({ id, type: 'kernel', row });
+        for (const row of await checkWasmKernels(ctx, qt, x, req.m, oracleY)) post({ id, type: 'kernel', row });
         if (gpu) await checkGpuKernels(ctx, gpu, qt, dequantize(qt), x, req.m, oracleY, (row) => post({ id, type: 'kernel', row }));
       }
       done += 1;

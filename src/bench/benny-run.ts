@@ -9,10 +9,14 @@
  */
 import { performance } from 'node:perf_hooks';
 
-/** One case: a name and the synchronous function benchmark.js calls repeatedly. */
+/**
+ * One case: a name and the function benchmark.js calls repeatedly; an `async` case returns a
+ * promise and is timed as a deferred benchmark (each call awaited before the next).
+ */
 export interface BennyCase {
   readonly name: string;
   readonly fn: () => unknown;
+  readonly async?: boolean;
 }
 
 /** Timing of one case. */
@@ -83,13 +87,14 @@ function tValue(df: number): number {
 }
 
 /** Times one case without benny: a warm-up call, then one call per sample until maxTime and minSamples are both reached. */
-function timeWithLoop(c: BennyCase, opts: BennyOptions): BennyTiming {
-  c.fn();
+async function timeWithLoop(c: BennyCase, opts: BennyOptions): Promise<BennyTiming> {
+  await c.fn();
   const samples: number[] = [];
   const deadline = performance.now() + opts.maxTime * MS_PER_S;
   while (samples.length < Math.max(1, opts.minSamples) || performance.now() < deadline) {
     const t0 = performance.now();
-    c.fn();
+    if (c.async) await c.fn();
+    else c.fn();
     samples.push(performance.now() - t0);
   }
   const sorted = [...samples].sort((a, b) => a - b);
@@ -108,10 +113,10 @@ export async function runBennySuite(title: string, cases: readonly BennyCase[], 
   if (cases.length === 0) return out;
   const benny = await loadBenny();
   if (!benny) {
-    cases.forEach((c, i) => {
-      out.set(c.name, timeWithLoop(c, opts));
+    for (const [i, c] of cases.entries()) {
+      out.set(c.name, await timeWithLoop(c, opts));
       opts.onCase?.(c.name, i + 1, cases.length);
-    });
+    }
     return out;
   }
   const { add, complete, cycle, save, suite } = benny;
@@ -124,9 +129,13 @@ export async function runBennySuite(title: string, cases: readonly BennyCase[], 
       ...cases.map((c) =>
         add(
           c.name,
-          () => {
-            c.fn();
-          },
+          c.async
+            ? async () => {
+                await c.fn();
+              }
+            : () => {
+                c.fn();
+              },
           caseOptions,
         ),
       ),

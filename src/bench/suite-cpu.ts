@@ -6,7 +6,7 @@
 import { checkMatmulBound } from '../cpu/compare.js';
 import { runBennySuite, spreadNote, type BennyCase } from './benny-run.js';
 import type { BenchContext } from './context.js';
-import { benchCpuKernels } from './cpu-kernel-list.js';
+import { benchCpuKernels, benchKernelLabel } from './cpu-kernel-list.js';
 import { copyBytes, f32MatmulLoop } from './cpu-baselines.js';
 import { activationBytes, errorText, f32MatmulBytes, gbPerS, makeRow, matmulFlops, quantizedWeightBytes } from './measure.js';
 import { timeSync } from './timers.js';
@@ -41,6 +41,9 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
       interface Pending {
         scheme: string;
         kernel: string;
+        variant: string;
+        /** The benny case's name. */
+        label: string;
         group: number;
         bytes: number;
         status: RowStatus;
@@ -58,14 +61,15 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
         try {
           qt = ctx.quantized(layer, scheme);
         } catch (err) {
-          pending.push({ scheme, kernel: '-', group: 0, bytes: 0, status: 'error', note: `quantize: ${errorText(err)}`, worst: null });
+          pending.push({ scheme, kernel: '-', variant: '', label: '-', group: 0, bytes: 0, status: 'error', note: `quantize: ${errorText(err)}`, worst: null });
           continue;
         }
         const bytes = quantizedWeightBytes(qt).total + activationBytes(m, n, k);
         for (const kern of kernels) {
+          const id = { kernel: kern.name, variant: kern.variant, label: `${scheme} ${benchKernelLabel(kern)}` };
           const sup = kern.supports(qt);
           if (sup !== true) {
-            pending.push({ scheme, kernel: kern.name, group: qt.groupSize, bytes, status: 'unsupported', note: sup, worst: null });
+            pending.push({ scheme, ...id, group: qt.groupSize, bytes, status: 'unsupported', note: sup, worst: null });
             continue;
           }
           const y = new Float32Array(m * n);
@@ -73,7 +77,7 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
           let note = '';
           let worst: number | null = null;
           try {
-            kern.run(x, m, qt, y);
+            await kern.run(x, m, qt, y);
             const check = checkMatmulBound(y, ctx.oracle(qt, layer, m), m, n, k, kern.bound(qt, m, x));
             worst = check.worstRatio;
             if (!check.ok) {
@@ -81,12 +85,12 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
               note = check.message;
             }
           } catch (err) {
-            pending.push({ scheme, kernel: kern.name, group: qt.groupSize, bytes, status: 'error', note: errorText(err), worst: null });
+            pending.push({ scheme, ...id, group: qt.groupSize, bytes, status: 'error', note: errorText(err), worst: null });
             continue;
           }
           const q = qt;
-          cases.push({ name: `${scheme} ${kern.name}`, fn: () => kern.run(x, m, q, y) });
-          pending.push({ scheme, kernel: kern.name, group: qt.groupSize, bytes, status, note, worst });
+          cases.push({ name: id.label, fn: () => kern.run(x, m, q, y), async: kern.async });
+          pending.push({ scheme, ...id, group: qt.groupSize, bytes, status, note, worst });
         }
       }
       ctx.progress(`${title}: ${cases.length} cases`);
@@ -121,7 +125,7 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
         }),
       );
       for (const p of pending) {
-        const timing = timings.get(`${p.scheme} ${p.kernel}`);
+        const timing = timings.get(p.label);
         const measured = timing !== undefined && (p.status === 'ok' || p.status === 'wrong');
         ctx.rows.push(
           makeRow({
@@ -130,6 +134,7 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
             scheme: p.scheme,
             group: p.group,
             kernel: p.kernel,
+            variant: p.variant,
             status: p.status,
             note: measured ? [p.note, spreadNote(timing)].filter(Boolean).join('; ') : p.note,
             timer: measured ? 'benny' : 'none',

@@ -21,8 +21,8 @@ function shape(r: BenchRow): string {
   return `${r.layer} (${r.n}x${r.k}, M=${r.m})`;
 }
 
-function peerHeadline(rows: readonly BenchRow[], kernel: string, variant: string | undefined, label: string): Headline | undefined {
-  const cands = largest(rows.filter((r) => r.suite === 'peers' && r.role === 'peer' && r.kernel === kernel && (variant === undefined || r.variant === variant) && r.scheme === 'int4' && r.m === 1));
+function peerHeadline(rows: readonly BenchRow[], kernel: string, variant: string | undefined, label: string, scheme = 'int4'): Headline | undefined {
+  const cands = largest(rows.filter((r) => r.suite === 'peers' && r.role === 'peer' && r.kernel === kernel && (variant === undefined || r.variant === variant) && r.scheme === scheme && r.m === 1));
   const r = cands[0];
   if (!r) return undefined;
   if (r.status !== 'ok') return { label, value: null, unit: 'x', detail: `${shape(r)}: peer ${r.status}: ${r.note}` };
@@ -35,7 +35,8 @@ function peerHeadline(rows: readonly BenchRow[], kernel: string, variant: string
 }
 
 function lutHeadline(rows: readonly BenchRow[], suite: 'cpu' | 'gpu'): Headline | undefined {
-  const ok = rows.filter((r) => r.suite === suite && r.role === 'kernel' && r.scheme === 'int2' && r.m === 1 && r.status === 'ok' && r.ms !== null);
+  // The TypeScript references (CPU) or the GPU variants; the WebAssembly kernels have their own headlines.
+  const ok = rows.filter((r) => r.suite === suite && r.role === 'kernel' && !r.kernel.startsWith('wasm-') && r.scheme === 'int2' && r.m === 1 && r.status === 'ok' && r.ms !== null);
   const cands = largest(ok);
   const best = (pred: (r: BenchRow) => boolean) =>
     cands.filter(pred).reduce<BenchRow | undefined>((a, r) => (a === undefined || (r.ms as number) < (a.ms as number) ? r : a), undefined);
@@ -71,6 +72,59 @@ export function gemmHeadline(rows: readonly BenchRow[], family: 'dequant' | 'lut
   };
 }
 
+/** The fastest ok row among `rows` (by median ms). */
+function fastest(rows: readonly BenchRow[]): BenchRow | undefined {
+  return rows.reduce<BenchRow | undefined>((a, r) => (r.status === 'ok' && r.ms !== null && (a === undefined || r.ms < (a.ms as number)) ? r : a), undefined);
+}
+
+const label = (r: BenchRow): string => [r.kernel, r.variant].filter(Boolean).join(' ');
+
+/**
+ * The WebAssembly kernels against the issue's targets, from the cpu suite's rows at the largest
+ * layer measured with M = 1 (all on one thread unless said): int2 and ternary LUT vs int4 (target
+ * <= 0.6), bitmod4 vs int4 (<= 1.5), the per-row cost at M = 8 vs M = 1 (<= 0.4), and the
+ * threaded int4 time over the copy-bandwidth time of the same bytes (goal <= 3).
+ */
+export function wasmHeadlines(rows: readonly BenchRow[]): Headline[] {
+  const wasm = rows.filter((r) => r.suite === 'cpu' && r.role === 'kernel' && r.kernel.startsWith('wasm-') && r.status === 'ok' && r.ms !== null);
+  const m1 = largest(wasm.filter((r) => r.m === 1));
+  if (m1.length === 0) return [];
+  const one = (scheme: string, family?: string) => fastest(m1.filter((r) => r.scheme === scheme && r.variant === '1 thread' && (family === undefined || r.kernel.startsWith(`wasm-${family}`))));
+  const out: Headline[] = [];
+  const i4 = one('int4');
+  const vsInt4 = (r: BenchRow | undefined, what: string, target: string) => {
+    const h = `CPU WASM ${what} GEMV vs int4 WASM GEMV (1 thread)`;
+    if (!r || !i4) {
+      out.push({ label: h, value: null, unit: 'x', detail: `not measured in this run (${!i4 ? 'no int4' : `no ${what}`} WebAssembly row at M=1)` });
+      return;
+    }
+    out.push({ label: h, value: (r.ms as number) / (i4.ms as number), unit: `x (ms / int4 ms; target ${target})`, detail: `${shape(r)}: ${label(r)} ${fmt(r.ms)} ms vs int4 ${label(i4)} ${fmt(i4.ms)} ms` });
+  };
+  vsInt4(one('int2', 'lut'), 'int2 LUT', '<= 0.6');
+  vsInt4(one('ternary', 'lut'), 'ternary LUT', '<= 0.6');
+  vsInt4(one('bitmod4'), 'bitmod4', '<= 1.5');
+  // M = 8 against M = 1 on one thread: the fastest int4 kernel at each (what a caller would run).
+  const m8Label = 'CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)';
+  const r8 = i4 ? fastest(wasm.filter((r) => r.m === 8 && r.layer === i4.layer && r.scheme === 'int4' && r.variant === '1 thread')) : undefined;
+  if (i4) {
+    out.push(
+      r8
+        ? { label: m8Label, value: (r8.ms as number) / 8 / (i4.ms as number), unit: 'x (M=8 ms / 8 / M=1 ms; target <= 0.4)', detail: `${shape(r8)}: ${label(r8)} ${fmt(r8.ms)} ms vs M=1 ${label(i4)} ${fmt(i4.ms)} ms` }
+        : { label: m8Label, value: null, unit: 'x', detail: 'not measured in this run (no int4 WebAssembly row at M=8)' },
+    );
+  }
+  const t4 = fastest(m1.filter((r) => r.scheme === 'int4'));
+  if (t4 && t4.fractionOfCopy !== null && t4.fractionOfCopy > 0) {
+    out.push({
+      label: 'CPU WASM int4 GEMV (fastest, any threads): time vs copy-bandwidth time',
+      value: 1 / t4.fractionOfCopy,
+      unit: 'x (kernel ms / ms to copy the same bytes on one thread; goal <= 3)',
+      detail: `${shape(t4)}: ${label(t4)} ${fmt(t4.ms)} ms, ${fmt(t4.gbps)} GB/s vs copy ${fmt(t4.copyGbps)} GB/s`,
+    });
+  }
+  return out;
+}
+
 /** The headline numbers of `rows`. */
 export function headlines(rows: readonly BenchRow[]): Headline[] {
   const out: Headline[] = [];
@@ -80,6 +134,9 @@ export function headlines(rows: readonly BenchRow[]): Headline[] {
   push(peerHeadline(rows, 'ort-webgpu', undefined, 'GPU int4 GEMV: lowbit vs onnxruntime WebGPU'));
   push(peerHeadline(rows, 'ort-cpu', '1 thread', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (1 thread)'));
   push(peerHeadline(rows, 'ort-cpu', 'default threads', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (default threads)'));
+  push(peerHeadline(rows, 'ort-cpu', '1 thread', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (1 thread)', 'int2'));
+  push(peerHeadline(rows, 'ort-cpu', 'default threads', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (default threads)', 'int2'));
+  out.push(...wasmHeadlines(rows));
   push(lutHeadline(rows, 'cpu'));
   push(lutHeadline(rows, 'gpu'));
   for (const suite of ['cpu', 'gpu'] as const) {

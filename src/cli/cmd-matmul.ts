@@ -15,6 +15,7 @@ import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { WASM_KERNEL_NAMES, checkWasmKernel, getWasmKernel, isWasmKernelName, runWasmKernel } from '../cpu/wasm-kernels.js';
 import type { WasmKernelImpl } from '../cpu/wasm-arena.js';
+import { wasmThreadsFor } from '../cpu/wasm-threads.js';
 import { GPU_KERNEL_VARIANTS, getGpuKernelVariant, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
 import { intOption, parse, schemeArg, UsageError } from './args.js';
 import type { Command } from './commands.js';
@@ -182,7 +183,8 @@ async function runWasm(kernel: WasmKernelImpl, x: Float32Array, m: number, qt: Q
   const ms = performance.now() - t1;
   const check = checkWasmKernel(kernel, x, m, qt, y, matmulRef(x, qt, m));
   const extraBound = kernel.extraBound?.(x, qt, m) !== undefined;
-  const timing = `wall clock (performance.now), one run after a first run of ${firstMs.toFixed(3)} ms that laid out the weights; 1 thread`;
+  const used = wasmThreadsFor(threads, m * qt.rows * qt.cols);
+  const timing = `wall clock (performance.now), one run after a first run of ${firstMs.toFixed(3)} ms that laid out the weights; ${used} thread${used > 1 ? 's' : ''}`;
   return { y, ms, timing, variant: kernel.name, description: kernel.description, boundC: kernel.boundC(qt), extraBound, check };
 }
 
@@ -230,7 +232,7 @@ export const matmulCommand: Command = {
     `  --kernel K      ${CPU_KERNEL_NAMES.join(' | ')} (lut = lut-f32; default ${DEFAULT_KERNEL}, or the kernel --variant computes);`,
     `                  wasm: ${WASM_KERNEL_NAMES.join(' | ')} (default wasm-dequant; dequant = wasm-dequant)`,
     '  --backend B     cpu (default: the TypeScript kernels), wasm (WebAssembly SIMD128) or webgpu',
-    '  --threads N     wasm: worker threads (accepted; the kernels run on one thread for now)',
+    '  --threads N     wasm: threads (default: the logical cores; under 2^20 multiply-adds, one)',
     '  --variant V     webgpu: run this variant (default: the first of the kernel\'s variants the',
     '                  adapter supports, a tiled GEMM first when M > 1); one of:',
     `                  ${GPU_KERNEL_VARIANTS.map((v) => v.name).join(' ')}`,
@@ -289,6 +291,8 @@ export const matmulCommand: Command = {
 
     const shape = { m, n: qt.rows, k: qt.cols };
     const groupLabel = qt.granularity === 'group' ? qt.groupSize : qt.granularity;
+    // The threads the WebAssembly kernel ran on (runWasmKernel's choice for this call).
+    const wasmThreads = wasmKernel ? wasmThreadsFor(threads, m * qt.rows * qt.cols) : 1;
     if (o.json) {
       const payload = {
         kernel: wasmKernel ? wasmKernel.name : kernel.name,
@@ -296,7 +300,7 @@ export const matmulCommand: Command = {
         variant: r.variant,
         description: r.description,
         backend,
-        ...(wasmKernel ? { threads: 1, ...(threads !== undefined ? { threadsRequested: threads } : {}) } : {}),
+        ...(wasmKernel ? { threads: wasmThreads, ...(threads !== undefined ? { threadsRequested: threads } : {}) } : {}),
         ...(r.adapter !== undefined ? { adapter: r.adapter } : {}),
         scheme: qt.scheme,
         group: groupLabel,
@@ -320,7 +324,7 @@ export const matmulCommand: Command = {
         backend === 'webgpu'
           ? `kernel     ${kernel.name} (webgpu variant ${r.variant}): ${r.description}`
           : wasmKernel
-            ? `kernel     ${wasmKernel.name} (wasm, 1 thread${threads !== undefined && threads !== 1 ? `; ${threads} requested, threads are not wired in yet` : ''}): ${r.description}`
+            ? `kernel     ${wasmKernel.name} (wasm, ${wasmThreads} thread${wasmThreads > 1 ? 's' : ''}): ${r.description}`
             : `kernel     ${kernel.name} (cpu): ${r.description}`,
         ...(r.adapter !== undefined ? [`adapter    ${r.adapter}`] : []),
         `scheme     ${qt.scheme}, group ${groupLabel}`,

@@ -7,6 +7,7 @@
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.js';
 import { compileWasm } from './wasm-module.js';
+import { runWasmKernelThreaded, sharedWasmArena, wasmThreadsFor } from './wasm-threads.js';
 import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
 import { matmulDequantI8 } from './dequant-i8.js';
 import { wasmLutI8 } from './wasm-lut.js';
@@ -81,7 +82,12 @@ export function defaultWasmArena(): Promise<WasmArena> {
 
 /** Options of {@link runWasmKernel}. */
 export interface RunWasmKernelOptions {
-  /** Worker threads (accepted; the kernels run on the calling thread for now). */
+  /**
+   * Threads (default: the logical cores, or 1 for a call too small to gain from threads). More
+   * than one runs the kernel's rows on worker threads over a shared arena (src/cpu/wasm-threads.ts);
+   * the output is bit-identical for every thread count. Where threads cannot run (a browser page
+   * that is not cross-origin isolated) the call runs on one thread and a notice is printed once.
+   */
   readonly threads?: number;
   /** Output buffer of M * N values. */
   readonly out?: Float32Array;
@@ -97,11 +103,13 @@ export async function runWasmKernel(kernel: WasmKernelName | WasmKernelImpl, x: 
   const impl = typeof kernel === 'string' ? getWasmKernel(kernel) : kernel;
   const ok = impl.supports(qt);
   if (ok !== true) throw new Error(`kernel ${impl.name} does not support ${qt.scheme}: ${ok}`);
-  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
   const { out } = opts;
   if (out !== undefined && out.length !== m * qt.rows) throw new RangeError(`kernel ${impl.name}: out has ${out.length} elements, expected M*N = ${m}*${qt.rows} = ${m * qt.rows}`);
-  const arena = opts.arena ?? (await defaultWasmArena());
-  return runWasmKernelSync(impl, arena, x, m, qt, opts.out);
+  const threads = wasmThreadsFor(opts.threads, m * qt.rows * qt.cols);
+  // A given arena decides: a shared one runs on `threads`, a plain one on this thread.
+  if (opts.arena) return opts.arena.build === 'shared' ? runWasmKernelThreaded(impl, opts.arena, x, m, qt, threads, out) : runWasmKernelSync(impl, opts.arena, x, m, qt, out);
+  if (threads > 1) return runWasmKernelThreaded(impl, await sharedWasmArena(), x, m, qt, threads, out);
+  return runWasmKernelSync(impl, await defaultWasmArena(), x, m, qt, out);
 }
 
 /** Checks a kernel's output against the oracle under the kernel's bound (c for this tensor, plus its extra). */

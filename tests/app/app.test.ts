@@ -10,6 +10,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { evaluateScheme } from '../../src/quant/evaluate.js';
 import { SCHEME_NAMES } from '../../src/quant/schemes.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES } from '../../src/cpu/kernels.js';
+import { WASM_KERNELS, WASM_KERNEL_NAMES } from '../../src/cpu/wasm-kernels.js';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../vite.config.js';
 import { sampleWeights } from '../../src/io/sample.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
@@ -144,7 +146,8 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
   beforeAll(async () => {
     await build({ configFile: join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
     expect(existsSync(join(DIST, 'index.html'))).toBe(true);
-    server = await serveStatic(DIST);
+    // Served as a static host must serve it: COOP + COEP make the page cross-origin isolated (threads).
+    server = await serveStatic(DIST, CROSS_ORIGIN_ISOLATION_HEADERS);
     base = baseUrl(server).replace(/\/$/, '');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -266,6 +269,11 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     // Every CPU kernel of the registry that takes the scheme ran and agreed (ref is the oracle itself).
     const cpuExpected = KERNEL_SCHEMES.flatMap((sc) => CPU_KERNEL_NAMES.filter((n) => n !== 'ref' && CPU_KERNELS[n].supports(sc) === true));
     expect(statuses.filter((s) => s.startsWith('cpu:ok')).length).toBe(cpuExpected.length);
+    // Every WebAssembly kernel that takes the scheme ran on threads (the page is isolated) and agreed.
+    const wasmExpected = KERNEL_SCHEMES.flatMap((sc) => WASM_KERNEL_NAMES.filter((n) => WASM_KERNELS[n].supports(sc) === true));
+    const wasmOk = statuses.filter((s) => s.startsWith('wasm:ok'));
+    expect(wasmOk.length).toBe(wasmExpected.length);
+    for (const s of wasmOk) expect(s).toMatch(/\(\d+ threads\)/);
     // A skipped row says why in a few words.
     for (const s of statuses.filter((x) => x.includes(':unavailable:'))) expect(s).toMatch(/skipped: adapter lacks [a-z0-9_-]+/);
     expect(await page.locator('#summary-table tr[data-scheme="int4"] .badge').textContent()).toMatch(/^✓ \d+ agree/);
@@ -749,7 +757,7 @@ describe.skipIf(!haveChromium && !CI)('browser app', () => {
     await page.waitForSelector('#page-validate[data-state="done"]', { timeout: 60_000 });
     const backends = await page.locator('.kernel-details tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.backend));
     expect(backends.length).toBeGreaterThan(0);
-    expect(backends.every((b) => b === 'cpu')).toBe(true);
+    expect(backends.every((b) => b === 'cpu' || b === 'wasm')).toBe(true);
     await page.click('.tensor-details > summary');
     await page.click('.kernel-details > summary');
     // The summary is cards; every other table that is wider than the screen says it scrolls.

@@ -8,6 +8,7 @@ import { CSV_COLUMNS, parseCsv } from '../../src/bench/output.js';
 import { parseShapesTable } from '../../src/bench/shapes.js';
 import { loadPreset, SHAPES_URL } from '../../src/bench/shapes-file.js';
 import { SUITE_NAMES, type BenchReport } from '../../src/bench/types.js';
+import { defaultWasmThreads } from '../../src/cpu/wasm-threads.js';
 
 const STATUSES = ['ok', 'wrong', 'unsupported', 'unavailable', 'error'];
 
@@ -62,6 +63,15 @@ describe('lowbit bench, tiny preset', () => {
     }
     // GPU rows name their clock when measured.
     for (const r of report.rows.filter((x) => x.suite === 'gpu' && x.status === 'ok')) expect(['timestamp-query', 'wall']).toContain(r.timer);
+  });
+
+  it('times every WebAssembly kernel on one thread and on every core, checked against the oracle', () => {
+    const wasm = report.rows.filter((r) => r.suite === 'cpu' && r.kernel.startsWith('wasm-'));
+    const oneThread = wasm.filter((r) => r.variant === '1 thread');
+    expect(oneThread.length).toBeGreaterThan(0);
+    for (const r of oneThread) expect(['ok', 'unsupported'], `${r.name}: ${r.note}`).toContain(r.status);
+    const cores = defaultWasmThreads();
+    if (cores > 1) expect(wasm.filter((r) => r.variant === `${cores} threads`).map((r) => `${r.scheme} ${r.kernel} ${r.status}`)).toEqual(oneThread.map((r) => `${r.scheme} ${r.kernel} ${r.status}`));
   });
 
   it('reports the left-out ORT WebGPU peer as unavailable instead of dropping it', () => {

@@ -1,6 +1,6 @@
-// The bench headlines pick the right rows: the tiled GEMM against the GEMV variants of the same family at the largest M > 1 and layer.
+// The bench headlines pick the right rows: the tiled GEMM against the GEMV variants of the same family at the largest M > 1 and layer; the WebAssembly targets from the cpu rows.
 import { describe, expect, it } from 'vitest';
-import { gemmHeadline } from '../../src/bench/summarize.js';
+import { gemmHeadline, wasmHeadlines } from '../../src/bench/summarize.js';
 import { makeRow } from '../../src/bench/measure.js';
 
 function gpuRow(kernel: string, variant: string, m: number, n: number, ms: number, status: 'ok' | 'wrong' = 'ok') {
@@ -28,5 +28,38 @@ describe('gemmHeadline', () => {
   it('says what is missing, and stays silent for a family the run did not measure', () => {
     expect(gemmHeadline(rows, 'dequant')).toMatchObject({ value: null, detail: expect.stringContaining('no gemm row') });
     expect(gemmHeadline(rows, 'bitserial')).toBeUndefined();
+  });
+});
+
+function cpuRow(scheme: string, kernel: string, variant: string, m: number, n: number, ms: number, status: 'ok' | 'wrong' = 'ok') {
+  return makeRow({ suite: 'cpu', role: 'kernel', layer: `L${n}`, m, n, k: n, scheme, group: 32, kernel, variant, status, timer: 'benny', ms, bytes: 1e6, flops: 2 * m * n * n, copyGbps: 10 });
+}
+
+describe('wasmHeadlines', () => {
+  const rows = [
+    cpuRow('int4', 'wasm-dequant', '1 thread', 1, 4096, 2),
+    cpuRow('int4', 'wasm-dequant', '2 threads', 1, 4096, 1.25),
+    cpuRow('int4', 'dequant', '', 1, 4096, 0.5), // a TypeScript row never enters the WebAssembly headlines
+    cpuRow('int2', 'wasm-lut-i8', '1 thread', 1, 4096, 1),
+    cpuRow('int2', 'wasm-lut-f32', '1 thread', 1, 4096, 0.9, 'wrong'),
+    cpuRow('int2', 'wasm-dequant', '1 thread', 1, 4096, 0.5), // not a LUT kernel
+    cpuRow('bitmod4', 'wasm-bitserial', '1 thread', 1, 4096, 2.5),
+    cpuRow('int4', 'wasm-dequant', '1 thread', 8, 4096, 4),
+    cpuRow('int4', 'wasm-lut-i8', '1 thread', 8, 4096, 3),
+    cpuRow('int4', 'wasm-dequant', '1 thread', 1, 1024, 0.01), // a smaller layer
+  ];
+  const byLabel = new Map(wasmHeadlines(rows).map((h) => [h.label, h]));
+
+  it('divides by the int4 time on one thread at the largest layer', () => {
+    expect(byLabel.get('CPU WASM int2 LUT GEMV vs int4 WASM GEMV (1 thread)')?.value).toBe(1 / 2);
+    expect(byLabel.get('CPU WASM bitmod4 GEMV vs int4 WASM GEMV (1 thread)')?.value).toBe(2.5 / 2);
+    // The fastest at M = 8 (wasm-lut-i8) over the fastest at M = 1 (wasm-dequant).
+    expect(byLabel.get('CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)')?.value).toBe(3 / 8 / 2);
+  });
+
+  it('says what is missing, and compares the fastest int4 row with the copy of its bytes', () => {
+    expect(byLabel.get('CPU WASM ternary LUT GEMV vs int4 WASM GEMV (1 thread)')).toMatchObject({ value: null, detail: expect.stringContaining('no ternary LUT') });
+    // 1e6 bytes in 1.25 ms = 0.8 GB/s against a 10 GB/s copy: 12.5x the copy time.
+    expect(byLabel.get('CPU WASM int4 GEMV (fastest, any threads): time vs copy-bandwidth time')?.value).toBeCloseTo(12.5, 10);
   });
 });

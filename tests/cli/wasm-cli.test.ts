@@ -24,7 +24,7 @@ describe('lowbit matmul --backend wasm', () => {
     const r = await runCli('matmul', '--backend', 'wasm', '--kernel', 'dequant-i8', '--scheme', 'q4_k', '--m', '2', '--threads', '2', '--json', '--out', out);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>;
-    expect(j).toMatchObject({ kernel: 'wasm-dequant-i8', family: 'dequant', backend: 'wasm', threads: 1, threadsRequested: 2, pass: true, extraBound: true });
+    expect(j).toMatchObject({ kernel: 'wasm-dequant-i8', family: 'dequant', backend: 'wasm', threads: 2, threadsRequested: 2, pass: true, extraBound: true });
     const y = parseNpy(new Uint8Array(readFileSync(out)));
     const w = sampleWeights({ cols: 1024 });
     const qt = quantize(w.data, w.rows, w.cols, 'q4_k');
