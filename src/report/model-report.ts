@@ -129,6 +129,15 @@ export interface ModelReport {
   readonly wallMs: number;
 }
 
+/** A Float32Array over a SharedArrayBuffer, or undefined when one that large cannot be made (the reader then allocates, or names the limit). */
+function sharedF32(elements: number): Float32Array | undefined {
+  try {
+    return new Float32Array(new SharedArrayBuffer(elements * Float32Array.BYTES_PER_ELEMENT));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Progress of a running report. */
 export interface ReportProgress {
   readonly phase: 'read' | 'quantize';
@@ -237,7 +246,9 @@ export async function runModelReport(model: Model, opts: ModelReportOptions): Pr
     const tr = now();
     let w: Float32Array;
     try {
-      w = await model.read(t, signal ? { signal } : {});
+      // A threaded quantizer's workers read a shared tensor in place instead of receiving copies.
+      const out = quantizer.sharedInput ? sharedF32(t.elements) : undefined;
+      w = await model.read(t, { ...(signal ? { signal } : {}), ...(out ? { out } : {}) });
     } catch (e) {
       signal?.throwIfAborted();
       for (const s of schemes) rows.push({ ...base, scheme: s, status: 'refused', reason: `cannot read the tensor: ${errorText(e)}` });

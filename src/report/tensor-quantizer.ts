@@ -8,8 +8,15 @@ import { quantize, type QuantizeOptions } from '../quant/quantize.js';
 import type { AnySchemeName } from '../quant/schemes.js';
 import { quantizeParallel } from '../quant/quantize-threads.js';
 
-/** Quantizes W [rows, cols] with `scheme`; rejects with the quantizer's error when the scheme cannot take it. */
-export type TensorQuantizer = (w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions) => Promise<QuantizedTensor>;
+/**
+ * Quantizes W [rows, cols] with `scheme`; rejects with the quantizer's error when the scheme
+ * cannot take it. `sharedInput`: the quantizer runs faster when W lies in a SharedArrayBuffer
+ * (its worker threads read it there instead of receiving copies), so the report reads tensors
+ * into one.
+ */
+export type TensorQuantizer = ((w: Float32Array, rows: number, cols: number, scheme: AnySchemeName, opts: QuantizeOptions) => Promise<QuantizedTensor>) & {
+  readonly sharedInput?: boolean;
+};
 
 /** `quantize` (the fast path, bit-exact with the reference) on this thread. */
 export const referenceQuantizer: TensorQuantizer = (w, rows, cols, scheme, opts) => {
@@ -26,5 +33,6 @@ export const referenceQuantizer: TensorQuantizer = (w, rows, cols, scheme, opts)
  */
 export function threadedQuantizer(threads: number): TensorQuantizer {
   if (threads <= 1) return referenceQuantizer;
-  return (w, rows, cols, scheme, opts) => quantizeParallel(w, rows, cols, scheme, { ...opts, threads });
+  const q: TensorQuantizer = (w, rows, cols, scheme, opts) => quantizeParallel(w, rows, cols, scheme, { ...opts, threads });
+  return Object.assign(q, { sharedInput: typeof SharedArrayBuffer === 'function' });
 }

@@ -133,7 +133,7 @@ describe('the packed lowbit', () => {
     expect(start).toBeGreaterThan(0);
     const end = readme.indexOf('\n## ', start + 1);
     const blocks = [...readme.slice(start, end).matchAll(/```ts\n([\s\S]*?)```/g)].map((b) => b[1] as string);
-    expect(blocks.length).toBe(2);
+    expect(blocks.length).toBe(3);
     mkdirSync(join(app, 'readme'), { recursive: true });
     const names = blocks.map((b, i) => {
       const name = `readme/snippet-${i + 1}.ts`;
@@ -147,11 +147,14 @@ describe('the packed lowbit', () => {
     expectOk(cpu, 'README snippet 1');
     expect(cpu.out).toMatch(/^int4: 4\.125 bits\/weight, NMSE .*ok/m);
     expect(cpu.out).toMatch(/^bitmod4: /m);
-    const gpu = await sh('node', ['readme-out/snippet-2.js'], app);
+    const wasm = await sh('node', ['readme-out/snippet-2.js'], app);
+    expectOk(wasm, 'README snippet 2 (WebAssembly kernels on threads)');
+    expect(wasm.out).toMatch(/^within bound/m);
+    const gpu = await sh('node', ['readme-out/snippet-3.js'], app);
     if (gpu.code !== 0 && /No WebGPU adapter/.test(gpu.err) && !CI) return;
-    expectOk(gpu, 'README snippet 2');
+    expectOk(gpu, 'README snippet 3');
     expect(gpu.out).toMatch(/dequant-gemv\/plain/);
-    expectQuiet(gpu, 'README snippet 2');
+    expectQuiet(gpu, 'README snippet 3');
   });
 
   it('runs the GPU example in Node on the adapter lowbit finds, without native driver noise', async () => {
