@@ -229,18 +229,18 @@ describe('lowbit report, Ctrl-C (child process)', () => {
   it('SIGINT while the report runs leaves no output file and no temp file', async () => {
     const dir = mkdtempSync(join(root, 'sigint-'));
     const model = join(dir, 'model.safetensors');
-    // Enough work for several seconds: bitmod4 on 8 tensors of 512 x 2048.
-    writeFileSync(model, writeSafetensors(Array.from({ length: 8 }, (_, i) => ({ name: `w${i}`, data: seededRandn(512 * 2048, i), shape: [512, 2048] }))));
+    // Enough work for a few seconds even with the fast, threaded quantizer: four schemes (the
+    // mixture among them) on 16 tensors of 1024 x 2048.
+    writeFileSync(model, writeSafetensors(Array.from({ length: 16 }, (_, i) => ({ name: `w${i}`, data: seededRandn(1024 * 2048, i), shape: [1024, 2048] }))));
     const out = join(dir, 'report.json');
-    const child = spawn(process.execPath, [cli.entry, 'report', '--in', model, '--schemes', 'bitmod4,nf4,int3', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli.entry, 'report', '--in', model, '--schemes', 'bitmod4,nf4,int3,fp6_e3m2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     // Wait until the report is under way (its first progress line), then interrupt it.
     const deadline = Date.now() + 60_000;
-    while (!/\[1\/8\]/.test(err) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    expect(err).toMatch(/\[1\/8\]/);
-    await new Promise((r) => setTimeout(r, 300));
+    while (!/\[1\/16\]/.test(err) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    expect(err).toMatch(/\[1\/16\]/);
     child.kill('SIGINT');
     const { code, signal } = await exited;
     expect(signal === 'SIGINT' || code === 130, `exit code ${code}, signal ${signal}; stderr: ${err}`).toBe(true);
