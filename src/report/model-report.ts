@@ -229,6 +229,10 @@ export async function runModelReport(model: Model, opts: ModelReportOptions): Pr
   }
   const total = selected.length * schemes.length;
   let remainingElements = selected.reduce((s, x) => s + x.t.elements, 0);
+  // A threaded quantizer's workers read a shared tensor in place instead of receiving copies: one
+  // SharedArrayBuffer the size of the largest tensor, reused for every tensor (one tensor in
+  // memory at a time, as without threads).
+  const shared = quantizer.sharedInput ? sharedF32(selected.reduce((mx, x) => Math.max(mx, x.t.elements), 0)) : undefined;
   const eta = new Eta(schemes);
   const rows: ReportRow[] = [];
   let done = 0;
@@ -246,8 +250,7 @@ export async function runModelReport(model: Model, opts: ModelReportOptions): Pr
     const tr = now();
     let w: Float32Array;
     try {
-      // A threaded quantizer's workers read a shared tensor in place instead of receiving copies.
-      const out = quantizer.sharedInput ? sharedF32(t.elements) : undefined;
+      const out = shared ? new Float32Array(shared.buffer, 0, t.elements) : undefined;
       w = await model.read(t, { ...(signal ? { signal } : {}), ...(out ? { out } : {}) });
     } catch (e) {
       signal?.throwIfAborted();
