@@ -12,7 +12,7 @@ import { sampleWeights } from '../../io/sample.js';
 import { append, h, labelledCheckbox, labelledSelect, replace, scrollTable, uniqueId } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { fmtShape, fmtBytes } from '../format.js';
-import { filesOfDrop, filesOfInput, openPickedModel, type PickedModel } from '../load-weights.js';
+import { filesOfDrop, filesOfInput, openPickedModel, type PickedModel, type TensorEntry } from '../load-weights.js';
 import type { AppEnv } from '../env.js';
 import { WorkerPool } from '../worker-client.js';
 import type { ModelFile, TensorInput, ValidateRequest } from '../protocol.js';
@@ -31,17 +31,7 @@ const CHECK_M = 4;
 const MAX_WORKERS = 8;
 
 /** One tensor of the loaded weights. */
-interface TensorItem {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly dtype: string;
-  readonly shard: string;
-  readonly bytes: number;
-  readonly elements: number;
-  /** true, or why it is not quantized. */
-  readonly usable: true | string;
-  readonly rows: number;
-  readonly cols: number;
+interface TensorItem extends TensorEntry {
   /** In-memory values (the sample); model tensors are read by the workers. */
   readonly data?: Float32Array;
 }
