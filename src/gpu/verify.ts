@@ -123,6 +123,23 @@ function firstQuantizedMismatch(got: QuantizedTensor, want: QuantizedTensor): st
   return undefined;
 }
 
+/** What both verify matrices start from: checked scheme names, the sample, its activations and the row sink. */
+function matrixSetup(opts: { readonly schemes?: readonly string[]; readonly quick?: boolean; readonly onRow?: (row: VerifyRow) => void }) {
+  const schemes = (opts.schemes ?? ALL_SCHEME_NAMES).map((s) => {
+    if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
+    return s;
+  });
+  const { n, k, ms } = shapesFor(opts.quick ?? false);
+  const sample = sampleWeights({ rows: n, cols: k });
+  const xs = new Map(ms.map((m) => [m, sampleActivations(m, k).data]));
+  const rows: VerifyRow[] = [];
+  const push = (row: VerifyRow): void => {
+    rows.push(row);
+    opts.onRow?.(row);
+  };
+  return { schemes, n, k, ms, sample, xs, rows, push };
+}
+
 /**
  * Runs the matrix on `gpu`: for every scheme (lowbit's and llama.cpp's block formats), the GPU
  * dequantize (bit-exact), the GPU quantize (bit-exact, every scheme gpuQuantizeSupports accepts:
@@ -132,19 +149,8 @@ function firstQuantizedMismatch(got: QuantizedTensor, want: QuantizedTensor): st
  * variant's bound.
  */
 export async function verifyMatrix(gpu: LowbitGpu, opts: VerifyOptions = {}): Promise<VerifyRow[]> {
-  const schemes = (opts.schemes ?? ALL_SCHEME_NAMES).map((s) => {
-    if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
-    return s;
-  });
   const variants = GPU_KERNEL_VARIANTS.filter((v) => !opts.variants || opts.variants.includes(v.name));
-  const { n, k, ms } = shapesFor(opts.quick ?? false);
-  const sample = sampleWeights({ rows: n, cols: k });
-  const xs = new Map(ms.map((m) => [m, sampleActivations(m, k).data]));
-  const rows: VerifyRow[] = [];
-  const push = (row: VerifyRow) => {
-    rows.push(row);
-    opts.onRow?.(row);
-  };
+  const { schemes, n, k, ms, sample, xs, rows, push } = matrixSetup(opts);
   for (const scheme of schemes) {
     const qt = quantize(sample.data, n, k, scheme);
     const w = dequantize(qt);
@@ -246,19 +252,8 @@ export interface VerifyWasmOptions {
  * wall-clock time of the last shape on one thread (timer 'wall').
  */
 export async function verifyWasmMatrix(opts: VerifyWasmOptions = {}): Promise<VerifyRow[]> {
-  const schemes = (opts.schemes ?? ALL_SCHEME_NAMES).map((s) => {
-    if (!isAnySchemeName(s)) throw new Error(unknownSchemeMessage(s));
-    return s;
-  });
   const kernels = Object.values(WASM_KERNELS).filter((kk) => !opts.kernels || opts.kernels.includes(kk.name));
-  const { n, k, ms } = shapesFor(opts.quick ?? false);
-  const sample = sampleWeights({ rows: n, cols: k });
-  const xs = new Map(ms.map((m) => [m, sampleActivations(m, k).data]));
-  const rows: VerifyRow[] = [];
-  const push = (row: VerifyRow) => {
-    rows.push(row);
-    opts.onRow?.(row);
-  };
+  const { schemes, n, k, ms, sample, xs, rows, push } = matrixSetup(opts);
   let arena: Awaited<ReturnType<typeof defaultWasmArena>> | undefined;
   let unavailable: string | undefined;
   try {
