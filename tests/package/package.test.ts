@@ -149,7 +149,7 @@ describe('the packed lowbit', () => {
     expect(cpu.out).toMatch(/^bitmod4: /m);
     const wasm = await sh('node', ['readme-out/snippet-2.js'], app);
     expectOk(wasm, 'README snippet 2 (WebAssembly kernels on threads)');
-    expect(wasm.out).toMatch(/^within bound/m);
+    expect(wasm.out).toMatch(/^ok: worst error\/bound /m);
     const gpu = await sh('node', ['readme-out/snippet-3.js'], app);
     if (gpu.code !== 0 && /No WebGPU adapter/.test(gpu.err) && !CI) return;
     expectOk(gpu, 'README snippet 3');
