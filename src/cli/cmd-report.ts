@@ -7,6 +7,8 @@
 import { ALL_SCHEME_NAMES, getScheme, type AnySchemeName } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
+import { WASM_KERNELS, WASM_KERNEL_NAMES, WASM_REFERENCES, checkWasmKernel } from '../cpu/wasm-kernels.js';
+import { WasmArena, runWasmKernelSync } from '../cpu/wasm-arena.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
 import { sampleActivations } from '../io/sample.js';
 import { acquireGpu } from '../gpu/device.js';
@@ -48,9 +50,20 @@ export interface KernelAgreement {
   readonly message: string;
 }
 
-/** Runs every CPU kernel on every scheme it supports and checks it against the oracle. */
-export function cpuAgreement(results: readonly SchemeEvaluation[], m: number): KernelAgreement[] {
-  const rows: KernelAgreement[] = [];
+/**
+ * Runs every CPU kernel on every scheme it supports and checks it against the oracle: the
+ * TypeScript references, then the WebAssembly SIMD kernels (one thread; also bit for bit against
+ * their TypeScript reference where their arithmetic matches one). Where WebAssembly SIMD does not
+ * run, its kernels are left out and `wasmUnavailable` says why.
+ */
+export function cpuAgreement(results: readonly SchemeEvaluation[], m: number): KernelAgreement[] & { wasmUnavailable?: string } {
+  const rows: KernelAgreement[] & { wasmUnavailable?: string } = [];
+  let arena: WasmArena | undefined;
+  try {
+    arena = WasmArena.createSync('plain');
+  } catch (err) {
+    rows.wasmUnavailable = (err as Error).message;
+  }
   for (const r of results) {
     const x = sampleActivations(m, r.cols).data;
     const ref = matmulRef(x, r.qt, m);
@@ -64,8 +77,31 @@ export function cpuAgreement(results: readonly SchemeEvaluation[], m: number): K
       const check = checkCpuKernel(kernel, x, m, r.qt, y, ref);
       rows.push({ scheme: r.scheme, kernel: name, ok: check.ok, worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, message: check.message });
     }
+    if (!arena) continue;
+    for (const name of WASM_KERNEL_NAMES) {
+      const kernel = WASM_KERNELS[name];
+      if (kernel.supports(r.qt) !== true) continue;
+      const t0 = performance.now();
+      const y = runWasmKernelSync(kernel, arena, x, m, r.qt);
+      const ms = performance.now() - t0;
+      const check = checkWasmKernel(kernel, x, m, r.qt, y, ref);
+      const twin = WASM_REFERENCES[name]?.(x, m, r.qt);
+      const exact = twin === undefined || sameBits(y, twin);
+      const message = exact ? check.message : `${check.message}; differs from its TypeScript reference bit for bit`;
+      rows.push({ scheme: r.scheme, kernel: name, ok: check.ok && exact, worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, message });
+    }
+    arena.clearWeights();
   }
   return rows;
+}
+
+/** True when a and b hold the same f32 bit patterns. */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
+  return true;
 }
 
 export const reportCommand: Command = {
@@ -81,8 +117,10 @@ export const reportCommand: Command = {
     "then llama.cpp's ggml block formats q4_0 ... tq2_0, skipped where K is not a multiple of their",
     'block) at its default group size and prints one row per scheme: bits/weight with all metadata,',
     'NMSE, SQNR, max |error|, cosine similarity and quantize time. Then every CPU kernel (dequant,',
-    'lut-f32, lut-i8, bitserial) runs a GEMV (M = 1) on each scheme it supports and is checked',
-    "against the f64 oracle under its error bound. Then the GPU kernels run on this machine's WebGPU",
+    'lut-f32, lut-i8, bitserial) and every WebAssembly SIMD kernel (wasm-dequant, wasm-dequant-i8,',
+    'wasm-lut-i8, wasm-bitserial; one thread) runs a GEMV (M = 1) on each scheme it supports and is',
+    'checked against the f64 oracle under its error bound (the WebAssembly ones also bit for bit',
+    "against their TypeScript reference where one exists). Then the GPU kernels run on this machine's WebGPU",
     'adapter on the sample and are checked the same way (`lowbit verify` has the full matrix).',
     '`npm start` runs this report. Exit status 1 if any check fails.',
     '',
@@ -210,6 +248,7 @@ export const reportCommand: Command = {
         ...(skipped.length ? { skipped } : {}),
         ...(refused.length > 0 ? { refused } : {}),
         cpuKernels: cpu,
+        ...(cpu.wasmUnavailable === undefined ? {} : { wasmUnavailable: cpu.wasmUnavailable }),
         gpu: { adapter: gpuAdapter, ...(gpuError ? { error: gpuError } : {}), rows: gpuRows },
         ok,
       };
@@ -224,14 +263,16 @@ export const reportCommand: Command = {
     for (const r of refused) out.push(`refused ${r.scheme}: ${r.reason}`);
     if (refused.length > 0) out.push('');
     out.push(`CPU kernels vs the f64 oracle (GEMV, M = ${REPORT_M}; err/bound <= 1 passes):`, '');
-    out.push(cpuKernelTable(cpu), '');
+    out.push(cpuKernelTable(cpu, CPU_KERNEL_NAMES.filter((k) => k !== 'ref')), '');
+    out.push(`WebAssembly SIMD kernels vs the f64 oracle (one thread; also bit for bit against their TypeScript reference where one exists):`, '');
+    out.push(cpu.wasmUnavailable === undefined ? cpuKernelTable(cpu, WASM_KERNEL_NAMES) : `skipped: ${cpu.wasmUnavailable}`, '');
     out.push(`GPU kernels on ${gpuAdapter}:`);
     if (gpuRows.length > 0) {
       out.push('', gpuTable(gpuRows));
       const counts = ['pass', 'fail', 'error', 'skip'].map((s) => `${gpuRows.filter((r) => r.status === s).length} ${s}`).join(', ');
       out.push('', `GPU: ${counts}${o['gpu-all'] ? '' : " (representative schemes; 'lowbit verify' runs all)"}`);
     }
-    for (const r of cpuBad) out.push(`FAIL cpu ${r.scheme} ${r.kernel}: ${r.message}`);
+    for (const r of cpuBad) out.push(`FAIL ${r.kernel.startsWith('wasm-') ? 'wasm' : 'cpu'} ${r.scheme} ${r.kernel}: ${r.message}`);
     for (const r of gpuBad) out.push(`${r.status.toUpperCase()} gpu ${r.scheme} ${r.variant}: ${r.message}`);
     out.push('', ok ? 'all kernel checks passed' : 'some kernel checks FAILED');
     process.stdout.write(`${out.join('\n')}\n`);
@@ -239,9 +280,8 @@ export const reportCommand: Command = {
   },
 };
 
-/** One row per scheme, one column per CPU kernel: worst err/bound, or '-' when unsupported. */
-function cpuKernelTable(rows: readonly KernelAgreement[]): string {
-  const kernels = CPU_KERNEL_NAMES.filter((k) => k !== 'ref');
+/** One row per scheme, one column per kernel: worst err/bound, or '-' when unsupported. */
+function cpuKernelTable(rows: readonly KernelAgreement[], kernels: readonly string[]): string {
   const schemes = [...new Set(rows.map((r) => r.scheme))];
   return formatTable(
     ['scheme', ...kernels.map((k) => `${k} err/bound`)],

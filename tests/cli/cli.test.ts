@@ -92,13 +92,19 @@ describe('lowbit CLI', () => {
     expect(r.code, r.err).toBe(0);
     const payload = JSON.parse(r.out) as { schemes: { scheme: AnySchemeName; bitsPerWeight: number; sqnrDb: number }[]; cpuKernels: { scheme: AnySchemeName; kernel: string; ok: boolean }[]; ok: boolean };
     expect(payload.ok).toBe(true);
-    expect(new Set(payload.cpuKernels.map((c) => c.kernel))).toEqual(new Set(['dequant', 'lut-f32', 'lut-i8', 'bitserial']));
+    expect(new Set(payload.cpuKernels.map((c) => c.kernel))).toEqual(new Set(['dequant', 'lut-f32', 'lut-i8', 'bitserial', 'wasm-dequant', 'wasm-dequant-i8', 'wasm-lut-i8', 'wasm-bitserial']));
+    // The WebAssembly dequant kernel takes every scheme, like the TypeScript one.
+    for (const s of ALL_SCHEME_NAMES) expect(payload.cpuKernels.some((c) => c.scheme === s && c.kernel === 'wasm-dequant'), s).toBe(true);
     expect(payload.schemes.map((s) => s.scheme)).toEqual([...ALL_SCHEME_NAMES]);
     // bitmod4 vs q4_k vs mxfp4 side by side, each with its own storage accounting.
     const bpw = (n: string) => payload.schemes.find((s) => s.scheme === n)!.bitsPerWeight;
     expect([bpw('bitmod4'), bpw('q4_k'), bpw('mxfp4')]).toEqual([4 + 18 / 128, 4.5, 4.25]);
-    // The ggml schemes run on the dequant kernel only.
-    for (const g of GGML_SCHEME_NAMES) expect(payload.cpuKernels.filter((c) => c.scheme === g).map((c) => c.kernel)).toEqual(['dequant']);
+    // The ggml schemes run on the dequant kernels only (TypeScript and WebAssembly).
+    for (const g of GGML_SCHEME_NAMES) {
+      const kernels = payload.cpuKernels.filter((c) => c.scheme === g).map((c) => c.kernel);
+      expect(kernels.slice(0, 2), g).toEqual(['dequant', 'wasm-dequant']);
+      expect(kernels.every((k) => k === 'dequant' || k === 'wasm-dequant' || k === 'wasm-dequant-i8'), `${g}: ${kernels.join(' ')}`).toBe(true);
+    }
     for (const s of payload.schemes) {
       expect(s.bitsPerWeight).toBeGreaterThan(1);
       expect(Number.isFinite(s.sqnrDb)).toBe(true);
