@@ -16,3 +16,17 @@ export { wasmDequant, wasmDequantI8, dequantPlan, wasmDequantRoundings, WASM_DEQ
 export * from './wasm-kernels.js';
 export { wasmLutI8, WASM_LUT_TILE } from './wasm-lut.js';
 export { wasmBitSerial, wasmBitSerialSupport, WASM_BITSERIAL_MAX_BITS } from './wasm-bitserial.js';
+export {
+  runCallOnThreads,
+  runWasmKernelThreaded,
+  terminateWasmThreads,
+  wasmThreadsStatus,
+  wasmThreadsInfo,
+  defaultWasmThreads,
+  sharedWasmArena,
+  CHUNKS_PER_THREAD,
+  MAX_WASM_THREADS,
+  MIN_THREADED_MACS,
+  type WasmThreadsInfo,
+  type ThreadCallOptions,
+} from './wasm-threads.js';
