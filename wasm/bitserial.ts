@@ -92,6 +92,14 @@ const HI_HALF: i32 = -65536; // 0xffff0000: the high i16 of each i32 lane
   return (s0 + s1) + (s2 + s3);
 }
 
+/** s + x[0..16) * (m0 | m1 | m2 | m3), the four f32x4 lane groups in order (one rounding each). */
+@inline function mac16(s: v128, xp: usize, m0: v128, m1: v128, m2: v128, m3: v128): v128 {
+  s = f32x4.add(s, f32x4.mul(v128.load(xp), m0));
+  s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), m1));
+  s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), m2));
+  return f32x4.add(s, f32x4.mul(v128.load(xp, 48), m3));
+}
+
 /** One term plane of one group (any number of planes): i8 multipliers widened and converted. */
 function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mask: v128): f32 {
   const tbl = v128.load(tp);
@@ -102,10 +110,13 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
     const hi = i16x8.extend_high_i8x16_s(mul);
     const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
     // Even i16 lanes (sign-extended low halves) then odd ones: elements in order (laneOf).
-    s = f32x4.add(s, f32x4.mul(v128.load(xp), f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(lo, 16), 16))));
-    s = f32x4.add(s, f32x4.mul(v128.load(xp, 16), f32x4.convert_i32x4_s(i32x4.shr_s(lo, 16))));
-    s = f32x4.add(s, f32x4.mul(v128.load(xp, 32), f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(hi, 16), 16))));
-    s = f32x4.add(s, f32x4.mul(v128.load(xp, 48), f32x4.convert_i32x4_s(i32x4.shr_s(hi, 16))));
+    s = mac16(
+      s, xp,
+      f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(lo, 16), 16)),
+      f32x4.convert_i32x4_s(i32x4.shr_s(lo, 16)),
+      f32x4.convert_i32x4_s(i32x4.shr_s(i32x4.shl(hi, 16), 16)),
+      f32x4.convert_i32x4_s(i32x4.shr_s(hi, 16)),
+    );
   }
   return finishPlane(s, cg, xg, tp, gs, g4, full);
 }
@@ -187,14 +198,8 @@ let pairSecond: f32 = 0;
     const m1 = v128.and(ul, himask);
     const m2 = i32x4.shl(uh, 16);
     const m3 = v128.and(uh, himask);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off), m0));
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 16), m1));
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 32), m2));
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(xg0 + off, 48), m3));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off), m0));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 16), m1));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 32), m2));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(xg1 + off, 48), m3));
+    s0 = mac16(s0, xg0 + off, m0, m1, m2, m3);
+    s1 = mac16(s1, xg1 + off, m0, m1, m2, m3);
     if (two) {
       const b2x = i8x16.swizzle(b2, idx);
       const b3x = i8x16.swizzle(b3, idx);
@@ -204,14 +209,8 @@ let pairSecond: f32 = 0;
       const n1 = v128.and(vl, himask);
       const n2 = i32x4.shl(vh, 16);
       const n3 = v128.and(vh, himask);
-      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off), n0));
-      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 16), n1));
-      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 32), n2));
-      t0 = f32x4.add(t0, f32x4.mul(v128.load(xg0 + off, 48), n3));
-      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off), n0));
-      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off, 16), n1));
-      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off, 32), n2));
-      t1 = f32x4.add(t1, f32x4.mul(v128.load(xg1 + off, 48), n3));
+      t0 = mac16(t0, xg0 + off, n0, n1, n2, n3);
+      t1 = mac16(t1, xg1 + off, n0, n1, n2, n3);
     }
   }
   let g0: f32 = 0;
