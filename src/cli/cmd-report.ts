@@ -7,7 +7,7 @@
 import { ALL_SCHEME_NAMES, getScheme, type AnySchemeName } from '../quant/schemes.js';
 import { evaluateScheme, evaluationJson, type SchemeEvaluation } from '../quant/evaluate.js';
 import { CPU_KERNELS, CPU_KERNEL_NAMES, checkCpuKernel, runCpuKernel } from '../cpu/kernels.js';
-import { WASM_KERNELS, WASM_KERNEL_NAMES, WASM_REFERENCES, checkWasmKernel } from '../cpu/wasm-kernels.js';
+import { WASM_KERNELS, WASM_KERNEL_NAMES, checkWasmKernel, wasmReferenceMismatch } from '../cpu/wasm-kernels.js';
 import { WasmArena, runWasmKernelSync } from '../cpu/wasm-arena.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
 import { sampleActivations } from '../io/sample.js';
@@ -85,23 +85,13 @@ export function cpuAgreement(results: readonly SchemeEvaluation[], m: number): K
       const y = runWasmKernelSync(kernel, arena, x, m, r.qt);
       const ms = performance.now() - t0;
       const check = checkWasmKernel(kernel, x, m, r.qt, y, ref);
-      const twin = WASM_REFERENCES[name]?.(x, m, r.qt);
-      const exact = twin === undefined || sameBits(y, twin);
-      const message = exact ? check.message : `${check.message}; differs from its TypeScript reference bit for bit`;
-      rows.push({ scheme: r.scheme, kernel: name, ok: check.ok && exact, worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, message });
+      const mismatch = wasmReferenceMismatch(name, x, m, r.qt, y);
+      const message = mismatch === undefined ? check.message : `${check.message}; ${mismatch}`;
+      rows.push({ scheme: r.scheme, kernel: name, ok: check.ok && mismatch === undefined, worstRatio: check.worstRatio, maxAbsErr: check.maxAbsErr, ms, message });
     }
     arena.clearWeights();
   }
   return rows;
-}
-
-/** True when a and b hold the same f32 bit patterns. */
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
-  return true;
 }
 
 export const reportCommand: Command = {

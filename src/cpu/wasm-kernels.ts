@@ -36,6 +36,24 @@ export const WASM_REFERENCES: Partial<Record<WasmKernelName, (x: Float32Array, m
   'wasm-bitserial': matmulBitSerial,
 };
 
+/**
+ * Compares a kernel's output Y [M, N] with its TypeScript reference (WASM_REFERENCES) bit for
+ * bit: undefined when they match or when the kernel has no bit-exact reference, else where they
+ * first differ.
+ */
+export function wasmReferenceMismatch(name: string, x: Float32Array, m: number, qt: QuantizedTensor, y: Float32Array): string | undefined {
+  const reference = WASM_REFERENCES[name as WasmKernelName];
+  if (!reference) return undefined;
+  const want = reference(x, m, qt);
+  const a = new Uint32Array(y.buffer, y.byteOffset, y.length);
+  const b = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const n = qt.rows;
+  for (let i = 0; i < b.length; i++) {
+    if (a[i] !== b[i]) return `not bit-exact with its TypeScript reference at (row ${Math.floor(i / n)}, col ${i % n}): got ${y[i]}, expected ${want[i]}`;
+  }
+  return a.length === b.length ? undefined : `not bit-exact with its TypeScript reference: ${a.length} outputs, expected ${b.length}`;
+}
+
 /** Names of the WebAssembly kernels. */
 export type WasmKernelName = keyof typeof WASM_KERNELS;
 

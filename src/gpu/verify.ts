@@ -15,7 +15,7 @@ import { dequantize, quantize } from '../quant/quantize.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { ALL_SCHEME_NAMES, isAnySchemeName, unknownSchemeMessage } from '../quant/schemes.js';
 import { sampleActivations, sampleWeights } from '../io/sample.js';
-import { WASM_KERNELS, WASM_REFERENCES, checkWasmKernel, defaultWasmArena } from '../cpu/wasm-kernels.js';
+import { WASM_KERNELS, WASM_REFERENCES, checkWasmKernel, defaultWasmArena, wasmReferenceMismatch } from '../cpu/wasm-kernels.js';
 import { runWasmKernelSync } from '../cpu/wasm-arena.js';
 import { matmulRef } from '../cpu/matmul-ref.js';
 
@@ -276,7 +276,7 @@ export async function verifyWasmMatrix(opts: VerifyWasmOptions = {}): Promise<Ve
         let maxErr = 0;
         let failure: string | undefined;
         let ms0 = 0;
-        const reference = WASM_REFERENCES[kernel.name as keyof typeof WASM_REFERENCES];
+        const reference = WASM_REFERENCES[kernel.name as keyof typeof WASM_REFERENCES] !== undefined;
         for (const m of ms) {
           const x = xs.get(m) as Float32Array;
           runWasmKernelSync(kernel, arena, x, m, qt); // lays out the weights (cached for the timed run)
@@ -287,10 +287,9 @@ export async function verifyWasmMatrix(opts: VerifyWasmOptions = {}): Promise<Ve
           worst = Math.max(worst, res.worstRatio);
           maxErr = Math.max(maxErr, res.maxAbsErr);
           if (!res.ok && failure === undefined) failure = `M=${m}: ${res.message}`;
-          if (reference && failure === undefined) {
-            const want = reference(x, m, qt);
-            const bad = firstBitMismatch(y, want);
-            if (bad >= 0) failure = `M=${m}: not bit-exact with its TypeScript reference at (row ${Math.floor(bad / n)}, col ${bad % n}): got ${y[bad]}, expected ${want[bad]}`;
+          if (failure === undefined) {
+            const mismatch = wasmReferenceMismatch(kernel.name, x, m, qt, y);
+            if (mismatch !== undefined) failure = `M=${m}: ${mismatch}`;
           }
         }
         push({

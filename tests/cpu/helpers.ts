@@ -61,3 +61,11 @@ export function expectBound(got: Float32Array, c: Case, opts: { c: number; extra
 }
 
 export { SCHEME_NAMES };
+
+/** First index where a and b differ in their f32 bits (NaN patterns included), or -1. */
+export function firstBitDiff(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}

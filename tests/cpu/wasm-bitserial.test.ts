@@ -10,7 +10,7 @@ import { matmulRef } from '../../src/cpu/matmul-ref.js';
 import { getDType } from '../../src/dtype/registry.js';
 import { getScheme } from '../../src/quant/schemes.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { SCHEME_NAMES, SHAPES, applies } from './helpers.js';
+import { SCHEME_NAMES, SHAPES, applies, firstBitDiff } from './helpers.js';
 import { quantizedCase, seededMatrix } from '../gpu/cases.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
@@ -18,13 +18,6 @@ import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 const TAKEN: readonly AnySchemeName[] = bitSerialSchemes().filter((s) =>
   getScheme(s).elementTypes.every((t) => getDType(t).bits <= WASM_BITSERIAL_MAX_BITS),
 ) as AnySchemeName[];
-
-function firstBitDiff(a: Float32Array, b: Float32Array): number {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
-  return -1;
-}
 
 function expectBitExact(arena: WasmArena, x: Float32Array, m: number, qt: QuantizedTensor, label: string): Float32Array {
   const want = matmulBitSerial(x, m, qt);

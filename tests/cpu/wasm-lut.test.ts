@@ -2,25 +2,17 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import { WasmArena, runWasmKernelSync } from '../../src/cpu/wasm-arena.js';
-import { WASM_KERNEL_NAMES, getWasmKernel } from '../../src/cpu/wasm-kernels.js';
+import { WASM_KERNEL_NAMES, getWasmKernel, wasmReferenceMismatch } from '../../src/cpu/wasm-kernels.js';
 import { wasmLutI8, WASM_LUT_TILE, lutSlotLayout } from '../../src/cpu/wasm-lut.js';
 import { buildLutF32, lutI8Scales, lutSchemes, matmulLutI8, quantizeLutI8 } from '../../src/cpu/lut.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { SCHEME_NAMES, SHAPES, applies } from './helpers.js';
+import { SCHEME_NAMES, SHAPES, applies, firstBitDiff } from './helpers.js';
 import { quantizedCase, seededMatrix } from '../gpu/cases.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
 const LUT_SCHEMES: readonly AnySchemeName[] = ['int2', 'int3', 'int4', 'int2_asym', 'int3_asym', 'int4_asym', 'ternary', 'binary'];
-
-/** First index where a and b differ in their bits (NaN patterns included), or -1. */
-function firstBitDiff(a: Float32Array, b: Float32Array): number {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
-  return -1;
-}
 
 function expectBitExact(arena: WasmArena, x: Float32Array, m: number, qt: QuantizedTensor, label: string): Float32Array {
   const want = matmulLutI8(x, m, qt);
@@ -212,5 +204,20 @@ describe('wasm-lut-i8', () => {
     const x = seededMatrix(3, 256, 22);
     const got = runWasmKernelSync(wasmLutI8, arena, x, 3, qt);
     expect(firstBitDiff(got, matmulLutI8(x, 3, qt))).toBe(-1);
+  });
+});
+
+describe('wasmReferenceMismatch', () => {
+  it('names the first output that differs from the TypeScript reference by one bit, and passes an exact output', () => {
+    const arena = WasmArena.createSync('plain');
+    const qt = quantize(seededMatrix(5, 64, 3), 5, 64, 'int2', { group: 32 });
+    const x = seededMatrix(2, 64, 4);
+    const y = runWasmKernelSync(wasmLutI8, arena, x, 2, qt);
+    expect(wasmReferenceMismatch('wasm-lut-i8', x, 2, qt, y)).toBeUndefined();
+    const bad = y.slice();
+    new Uint32Array(bad.buffer)[7] ^= 1;
+    expect(wasmReferenceMismatch('wasm-lut-i8', x, 2, qt, bad)).toMatch(/^not bit-exact with its TypeScript reference at \(row 1, col 2\)/);
+    // A kernel judged by its bound only has no reference to differ from.
+    expect(wasmReferenceMismatch('wasm-dequant', x, 2, qt, bad)).toBeUndefined();
   });
 });
