@@ -4,7 +4,7 @@
  *   the median process CPU time per call (user + sys), which a busy shared machine inflates less;
  * - `quantize`, variant 'T threads': `quantizeParallel` on T workers (T = logical cores), wall clock;
  *   variant 'T threads, shared input': the same with W in a SharedArrayBuffer (no copy of each
- *   block on the calling thread: the serial part of the threaded path);
+ *   block into a staging buffer on the calling thread: the serial part of the threaded path);
  * - `quantize-reference`: the readable reference (`quantizeReference`), wall clock.
  * Wall-clock loops run at least one call and stop after the preset's sample count or a time
  * budget. `quantizeHeadlines` derives the ratios the targets are stated in (docs/QUANTIZE.md).

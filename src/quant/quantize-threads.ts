@@ -11,9 +11,14 @@
  * call fall back to the single-thread path, which raises the reference's error.
  *
  * Workers run the bundled script of quantize-worker.ts (quantize-worker.gen.ts): Node starts it
- * with `eval`, browsers from a Blob URL. Blocks are copied and transferred, or shared when W
- * already lies in a SharedArrayBuffer (no copy on the calling thread then). Idle workers do not
- * keep a Node process alive; `terminateQuantizeWorkers` ends them.
+ * with `eval`, browsers from a Blob URL. Blocks are shared when W already lies in a
+ * SharedArrayBuffer (no copy on the calling thread then); otherwise they are copied into shared
+ * staging buffers reused from call to call (a fresh copy per block costs page faults, several
+ * times the copy itself), or, where nothing can be shared, copied and transferred. Idle workers
+ * do not keep a Node process alive; `terminateQuantizeWorkers` ends them. Each worker
+ * holds up to {@link WORKER_DEPTH} blocks (one running, the next waiting in its message queue), so
+ * it does not wait for this thread between blocks. This thread only copies and places: measured
+ * on 2 cores, quantizing a share here too made int4 slower than two workers alone.
  */
 import { absmaxOf, allocRowsOut, assembleTensor, planChecked, quantizeFast, tensorDecisions, type RowsOut, type TensorDecisions } from './quantize-fast.js';
 import { checkFinite, type QuantizeOptions } from './quantize-plan.js';
@@ -36,6 +41,8 @@ const MIN_PARALLEL_BYTES = 1 << 20;
 const BLOCKS_PER_WORKER = 4;
 /** Smallest block: about this many input bytes. */
 const MIN_BLOCK_BYTES = 256 * 1024;
+/** Blocks a worker holds at once: one running and one waiting, so it never waits for the calling thread. */
+const WORKER_DEPTH = 2;
 const F32_BYTES = 4;
 
 /** A started worker, Node or browser, behind one small interface. */
@@ -99,8 +106,8 @@ function startWorker(h: Handlers): PoolWorker {
 /** One worker of the pool and the job it is running. */
 interface Slot {
   worker: PoolWorker;
-  /** The job in flight (undefined when idle). */
-  job: Pending | undefined;
+  /** The jobs posted to it, oldest first (it answers them in order); empty when idle. */
+  readonly jobs: Pending[];
 }
 
 /** A job waiting for, or running on, a worker. */
@@ -130,36 +137,35 @@ export function quantizeThreadsInfo(): QuantizeThreadsInfo {
   return { workers: pool.length, ...info };
 }
 
-/** Hands queued jobs to idle workers. */
+/** Hands queued jobs to workers with room, the least loaded first. */
 function pump(): void {
-  for (const slot of pool) {
-    if (slot.job || queue.length === 0) continue;
-    const p = queue.shift() as Pending;
-    slot.job = p;
-    slot.worker.hold(true);
-    // A block of a shared buffer is shared, not copied; a copied block is transferred.
-    slot.worker.post(p.job, isShared(p.job.w) ? [] : [p.job.w.buffer as ArrayBuffer]);
+  for (let depth = 0; depth < WORKER_DEPTH; depth++) {
+    for (const slot of pool) {
+      if (slot.jobs.length > depth || queue.length === 0) continue;
+      const p = queue.shift() as Pending;
+      slot.jobs.push(p);
+      slot.worker.hold(true);
+      // A block of a shared buffer is shared, not copied; a copied block is transferred.
+      slot.worker.post(p.job, isShared(p.job.w) ? [] : [p.job.w.buffer as ArrayBuffer]);
+    }
   }
 }
 
 function addSlot(): void {
-  const slot: Slot = { worker: undefined as unknown as PoolWorker, job: undefined };
-  const finish = (r: QuantizeJobResult): void => {
-    const p = slot.job;
-    slot.job = undefined;
-    slot.worker.hold(false);
-    p?.settle(r);
-  };
+  const slot: Slot = { worker: undefined as unknown as PoolWorker, jobs: [] };
   slot.worker = startWorker({
     onResult: (r) => {
-      finish(r);
+      const p = slot.jobs.shift();
+      if (slot.jobs.length === 0) slot.worker.hold(false);
+      p?.settle(r);
       pump();
     },
     onFailure: (message) => {
-      // A worker that failed (or was terminated) leaves the pool; its job reports the failure.
+      // A worker that failed (or was terminated) leaves the pool; its jobs report the failure.
       const i = pool.indexOf(slot);
       if (i >= 0) pool.splice(i, 1);
-      finish({ id: -1, ok: false, reason: message });
+      slot.worker.hold(false);
+      for (const p of slot.jobs.splice(0)) p.settle({ id: p.job.id, ok: false, reason: message });
       if (pool.length === 0) for (const p of queue.splice(0)) p.settle({ id: p.job.id, ok: false, reason: 'no quantize worker left' });
       pump();
     },
@@ -187,6 +193,7 @@ export function defaultQuantizeThreads(): number {
 /** Ends every pooled worker (tests, and callers that want their threads back). */
 export async function terminateQuantizeWorkers(): Promise<void> {
   const slots = pool.splice(0);
+  stagingCache.length = 0;
   for (const p of queue.splice(0)) p.settle({ id: p.job.id, ok: false, reason: 'quantize workers terminated' });
   await Promise.all(slots.map((s) => s.worker.terminate()));
 }
@@ -217,8 +224,9 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
   const starts: number[] = [];
   for (let r = 0; r < rows; r += blockRows) starts.push(r);
 
+  const workerCount = Math.min(threads, starts.length);
   try {
-    while (pool.length < Math.min(threads, starts.length)) addSlot();
+    while (pool.length < workerCount) addSlot();
   } catch (err) {
     if (pool.length === 0) {
       info.fallbacks++;
@@ -230,24 +238,40 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
   const wpr = wordsPerRowFor(cols, plan.bits);
   let failed = false;
   let next = 0;
-  // `threads` loops, each with one block in flight: at most `threads` workers busy for this call.
+  const fail = (reason: string): void => {
+    failed = true;
+    info.lastFallbackReason = reason;
+  };
+  // One loop per block a worker may hold: at most `threads` workers' worth of blocks in flight for this call.
+  const staging: Float32Array[] = [];
   const drive = async (): Promise<void> => {
+    // Weights in a SharedArrayBuffer reach the worker without a copy on this thread; others are
+    // copied block by block into this loop's shared staging buffer (reused: a fresh copy per block
+    // costs page faults, several times the copy itself).
+    const stage = isShared(w) ? undefined : takeStaging(blockRows * cols);
+    if (stage) staging.push(stage);
     while (!failed && next < starts.length) {
       const r0 = starts[next++] as number;
       const n = Math.min(blockRows, rows - r0);
-      // Weights in a SharedArrayBuffer reach the worker without a copy on this thread.
-      const block = isShared(w) ? w.subarray(r0 * cols, (r0 + n) * cols) : w.slice(r0 * cols, (r0 + n) * cols);
-      const r = await submit({ id: nextId++, scheme, cols, opts: qopts, w: block, decisions });
-      if (!r.ok) {
-        failed = true;
-        info.lastFallbackReason = r.reason;
-        return;
+      let block = w.subarray(r0 * cols, (r0 + n) * cols);
+      if (stage) {
+        stage.set(block);
+        block = stage.subarray(0, n * cols);
+      } else if (!isShared(w)) {
+        block = block.slice();
       }
+      const r = await submit({ id: nextId++, scheme, cols, opts: qopts, w: block, decisions });
+      if (!r.ok) return fail(r.reason);
       info.blocksDone++;
       place(out, r, r0 * wpr, r0 * plan.groupsPerRow);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(threads, starts.length) }, drive));
+  const loops = Array.from({ length: Math.min(pool.length, workerCount) * WORKER_DEPTH }, drive);
+  try {
+    await Promise.all(loops);
+  } finally {
+    returnStaging(staging);
+  }
   // Anything a block could not finish (bad input, a dead worker): the single-thread path either
   // raises the reference's error or produces the tensor.
   if (failed) {
@@ -255,6 +279,35 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
     return quantizeFast(w, rows, cols, scheme, qopts);
   }
   return assembleTensor(plan, out, decisions.nvfp4TensorScale ?? 1);
+}
+
+/** Staging buffers kept for the next call (shared, so workers read them in place). */
+const stagingCache: Float32Array[] = [];
+/** Staging bytes kept between calls; a call may use more, returned to the garbage collector after it. */
+const STAGING_KEEP_BYTES = 64 << 20;
+
+/**
+ * A shared staging buffer of at least `floats` elements, cached or new; undefined where buffers
+ * cannot be shared with workers (no SharedArrayBuffer, or a page that is not cross-origin isolated).
+ */
+function takeStaging(floats: number): Float32Array | undefined {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (typeof SharedArrayBuffer === 'undefined' || g.crossOriginIsolated === false) return undefined;
+  const i = stagingCache.findIndex((b) => b.length >= floats);
+  if (i >= 0) return stagingCache.splice(i, 1)[0] as Float32Array;
+  return new Float32Array(new SharedArrayBuffer(floats * F32_BYTES));
+}
+
+/** Keeps a call's staging buffers for the next call, the largest first, within {@link STAGING_KEEP_BYTES}. */
+function returnStaging(buffers: readonly Float32Array[]): void {
+  const all = [...stagingCache, ...buffers].sort((x, y) => y.length - x.length);
+  stagingCache.length = 0;
+  let bytes = 0;
+  for (const b of all) {
+    if (bytes + b.byteLength > STAGING_KEEP_BYTES) continue;
+    bytes += b.byteLength;
+    stagingCache.push(b);
+  }
 }
 
 /** True when a typed array views a SharedArrayBuffer (it can be posted to workers without a copy). */
