@@ -7,15 +7,19 @@
 //
 // Entry points (one bind group serves both; explicit layout):
 //   build_f32: one invocation per (m, t): writes tables[(m * nt + t) * 16 + idx] and x4sum.
+//   build_f32_pairs: the plane-pair tables of the f32 GEMV for even bits, one invocation per
+//              (m, t, hi): P[lo | hi << 4] = T[lo] * (alpha / 2) + T[hi] * alpha for lo = 0..15,
+//              written to tables[(m * nt + t) * 256 + 16 hi + lo] (the products the 16-entry
+//              lookup forms for planes 0 and 1, summed once here); hi = 0 writes x4sum.
 //   build_i8:  one invocation per (m, table block of block4 4-groups): lut_scale = max over the
 //              block of fl(|x0|+|x1|+|x2|+|x3|) / 127; entries round half away from zero of
 //              T / lut_scale, saturated to +-127, symmetric (Q[15 - idx] = -Q[idx]); 4 entries
 //              per u32 (byte j of word w = entry 4w + j, two's complement); writes x4sum too.
 // Bindings (group 0):
 //   0: x        array<f32> [M, K]                 3: lut_scales array<f32> [M, nblocks]
-//   1: tables   array<f32> [M, nt, 16]            4: x4sum      array<f32> [M, nt]
+//   1: tables   array<f32> [M, nt, 16 or 256]     4: x4sum      array<f32> [M, nt]
 //   2: qtables  array<u32> [M, nt, 4]             5: lp         uniform LutPrecomputeParams
-// Dispatch: build_f32: ceil(M * nt / WG_SIZE); build_i8: ceil(M * nblocks / WG_SIZE); wrapped
+// Dispatch: build_f32: ceil(M * nt / WG_SIZE); build_f32_pairs: ceil(M * nt * 16 / WG_SIZE); build_i8: ceil(M * nblocks / WG_SIZE); wrapped
 // into y above the per-dimension limit (linear = wid.y * x_groups + wid.x).
 
 override WG_SIZE: u32 = 64u;
@@ -27,7 +31,7 @@ struct LutPrecomputeParams {
   block4: u32,      // 4-groups per int8 table block
   nblocks: u32,     // ceil(nt / block4)
   x_groups: u32,
-  _pad0: u32,
+  alpha_bits: u32,  // build_f32_pairs: the decode's alpha (f32 bits)
   _pad1: u32,
 }
 
@@ -81,6 +85,36 @@ fn build_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     tables[base + 15u - i] = -h[i];
   }
   write_x4sum(m, t);
+}
+
+// Entry idx of the 16-entry table from its bit-3-clear half (T[15 - idx] = -T[idx]).
+fn table_entry(h: array<f32, 8>, idx: u32) -> f32 {
+  if (idx < 8u) {
+    return h[idx];
+  }
+  return -h[15u - idx];
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn build_f32_pairs(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let idx = (wid.y * lp.x_groups + wid.x) * WG_SIZE + lid;
+  if (idx >= lp.m * lp.nt * 16u) {
+    return;
+  }
+  let mt = idx / 16u;
+  let hi = idx - mt * 16u;
+  let m = mt / lp.nt;
+  let t = mt - m * lp.nt;
+  let h = half_table(m, t);
+  let alpha = bitcast<f32>(lp.alpha_bits);
+  let high = table_entry(h, hi) * alpha;
+  let base = idx * 16u;
+  for (var lo = 0u; lo < 16u; lo++) {
+    tables[base + lo] = table_entry(h, lo) * (alpha * 0.5) + high;
+  }
+  if (hi == 0u) {
+    write_x4sum(m, t);
+  }
 }
 
 // Round half away from zero, saturated to +-127 (odd-symmetric, so Q[15 - idx] = -Q[idx]).

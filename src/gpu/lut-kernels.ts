@@ -58,6 +58,18 @@ export const LUT_PRECOMPUTE_TILE = { WG_SIZE: 64 } as const;
 const GROUPS_PER_BLOCK = 32;
 /** int8 table entries per u32 word. */
 const I8_PER_WORD = 4;
+/** Entries of a plane-pair table (two 4-bit plane nibbles). */
+const PAIR_ENTRIES = 256;
+/** Largest plane-pair table buffer the f32 GEMV builds (bytes); larger M x K uses the 16-entry tables. */
+const PAIR_TABLES_MAX_BYTES = 64 << 20;
+
+/**
+ * Whether a LUT kernel looks planes up in pairs (256-entry tables, half the lookups): the f32
+ * GEMV at even bits, while M x the tables of one row stay within {@link PAIR_TABLES_MAX_BYTES}.
+ */
+export function lutUsesPairs(bits: number, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm', m: number, nt: number): boolean {
+  return tables === 'f32' && shape === 'gemv' && bits % 2 === 0 && m * nt * PAIR_ENTRIES * 4 <= PAIR_TABLES_MAX_BYTES;
+}
 
 function decodeOf(qt: QuantizedTensor): LutDecode {
   const d = lutDecode(qt.elementTypes[0] as string);
@@ -68,7 +80,8 @@ function decodeOf(qt: QuantizedTensor): LutDecode {
 /**
  * f32 roundings along the longest path of one GPU LUT term (src/wgsl/block-prelude.ts,
  * lutBlockWgsl), the same in every segment kind:
- *   f32 tables: table entry (2), plane sum (bits - 1), the 8 nibble positions of a word (7), the
+ *   f32 tables: table entry (2), plane sum (bits - 1; with plane-pair tables, one add inside each
+ *   pair's entry and bits/2 - 1 between pairs, fewer), the 8 nibble positions of a word (7), the
  *   4 words (3), the constant-term add (1), the scale (1): bits + 13;
  *   int8 tables: integer sums exact, one conversion times the lut scale (1), then as above: 6;
  *   the x-sum path: 4-group sum (3), 8 per word (7), 4 words (3), times c0 (1), add (1), scale (1): 16;
@@ -160,27 +173,29 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
     const block4 = LUT_DEFAULT_BLOCK / LUT_GROUP;
     const nblocks = Math.ceil(nt / block4);
     const x = owned.add(createStorage(gpu, m * k * 4, `x [${m}, ${k}]`));
-    const tbl = owned.add(createStorage(gpu, tables === 'f32' ? m * nt * LUT_ENTRIES * 4 : 4, 'lut f32 tables'));
+    const pairs = lutUsesPairs(qt.bits, tables, shape, m, nt);
+    const entries = pairs ? PAIR_ENTRIES : LUT_ENTRIES;
+    const tbl = owned.add(createStorage(gpu, tables === 'f32' ? m * nt * entries * 4 : 4, pairs ? 'lut f32 plane-pair tables' : 'lut f32 tables'));
     const qtbl = owned.add(createStorage(gpu, tables === 'i8' ? (m * nt * LUT_ENTRIES) / I8_PER_WORD * 4 : 4, 'lut int8 tables'));
     const lsc = owned.add(createStorage(gpu, tables === 'i8' ? m * nblocks * 4 : 4, 'lut scales'));
     const x4 = owned.add(createStorage(gpu, m * nt * 4, 'x 4-group sums'));
     const y = outputBuffer(gpu, owned, m, qt.rows);
     // Precompute pass.
-    const entryPoint = tables === 'f32' ? 'build_f32' : 'build_i8';
+    const entryPoint = tables === 'i8' ? 'build_i8' : pairs ? 'build_f32_pairs' : 'build_f32';
     const pre = await getPipeline(gpu, { shader: 'lut-precompute', entryPoint, constants: LUT_PRECOMPUTE_TILE, bindings: PRECOMPUTE_BINDINGS });
-    const items = tables === 'f32' ? m * nt : m * nblocks;
+    const items = tables === 'i8' ? m * nblocks : pairs ? m * nt * (PAIR_ENTRIES / LUT_ENTRIES) : m * nt;
     const [px, py] = dispatch2d(gpu, Math.ceil(items / LUT_PRECOMPUTE_TILE.WG_SIZE));
-    const lp = owned.add(uniformFrom(gpu, new Uint32Array([m, k, nt, block4, nblocks, px, 0, 0]).buffer, 'lut precompute params'));
+    const lp = owned.add(uniformFrom(gpu, new Uint32Array([m, k, nt, block4, nblocks, px, f32Bits(dec.alpha), 0]).buffer, 'lut precompute params'));
     const preJob: ComputeJob = {
       pipeline: pre,
       bindGroup: bindGroup(gpu, pre, [[0, x], [1, tbl], [2, qtbl], [3, lsc], [4, x4], [5, lp]], 'lut-precompute'),
       workgroups: [px, py, 1],
-      label: `lut-precompute/${tables}`,
+      label: `lut-precompute/${tables}${pairs ? ' pairs' : ''}`,
     };
     // Lookup pass.
     const c0Base = (dec.alpha * ((1 << dec.bits) - 1)) / 2 + dec.beta;
     const spec = { ...preludeSpecOf(qt), lut: { alpha: dec.alpha, c0Base }, codeAt: false };
-    const blockCode = lutBlockWgsl({ bits: qt.bits, hasZeros: spec.hasZeros, tables, layout: L });
+    const blockCode = lutBlockWgsl({ bits: qt.bits, hasZeros: spec.hasZeros, tables, layout: L, pairs });
     const d = driverOf(shape, false, tuning);
     const jobs = await buildWeightJobs(
       ctx,
@@ -213,8 +228,13 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
   }
 }
 
+/** The bits of an f32 (for a u32 uniform field). */
+function f32Bits(v: number): number {
+  return new Uint32Array(new Float32Array([v]).buffer)[0] as number;
+}
+
 const LUT_TABLE_DESCRIPTION = {
-  f32: 'symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights',
+  f32: 'symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights (the GEMV at even bits: 256-entry tables of plane pairs, one lookup per two planes)',
   i8: `int8 tables (one scale per ${LUT_DEFAULT_BLOCK} activations), exact integer lookup sums per 4-group`,
 } as const;
 

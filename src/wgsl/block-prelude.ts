@@ -500,6 +500,12 @@ export interface LutBlockSpec {
   readonly hasZeros: boolean;
   readonly tables: 'f32' | 'i8';
   readonly layout: BlockLayout;
+  /**
+   * f32 tables only, even bits only: `tables` holds the 256-entry plane-pair tables of
+   * lut-precompute.wgsl's build_f32_pairs, P_t[lo | hi << 4] = LUT_ALPHA/2 T_t[lo] + LUT_ALPHA T_t[hi],
+   * and each pair of planes (2i, 2i + 1) costs one lookup, scaled by the exact 4^i.
+   */
+  readonly pairs?: boolean;
 }
 
 /**
@@ -513,11 +519,13 @@ export interface LutBlockSpec {
  * and per segment adds (LUT_C0_BASE - zero) * (sum of the segment's 4-group x-sums) and
  * multiplies by the scale once. Per-4-group segments do the same per nibble position.
  * XBlock holds the table base of (m, j), the words' x-sums and (int8) their lut scales.
+ * With plane-pair tables (`pairs`) the f32 sum becomes S1[q] = sum_e sum_i 4^i P_t[byte_i(t)],
+ * byte_i(t) = nibble_2i(t) | nibble_2i+1(t) << 4: half the lookups.
  */
 export function lutBlockWgsl(spec: LutBlockSpec): string {
   const L = spec.layout;
   const B = spec.bits;
-  const lines: string[] = [`// LUT block code: ${B} bit planes, ${spec.tables} tables, segments per ${L.segment}.`, ...commonLines()];
+  const lines: string[] = [`// LUT block code: ${B} bit planes, ${spec.tables} tables${spec.pairs ? ' of plane pairs' : ''}, segments per ${L.segment}.`, ...commonLines()];
   const perGroupWord = L.segment === 'quad';
   lines.push(`struct XBlock {`, `  tb: u32,`, `  xs: vec4<f32>,`);
   if (perGroupWord) for (let e = 0; e < GROUPS_PER_WORD; e++) lines.push(`  x${e}: vec4<f32>,`);
@@ -581,7 +589,23 @@ export function lutBlockWgsl(spec: LutBlockSpec): string {
   lines.push(`  let tq = vec4<u32>(x.tb) + ${wordBase};`);
   for (let e = 0; e < GROUPS_PER_WORD; e++) {
     const nib = (i: number) => `((w.p${i} >> vec4<u32>(${u(4 * e)})) & vec4<u32>(15u))`;
-    if (spec.tables === 'f32') {
+    if (spec.pairs) {
+      // Bytes of plane pair i: nibble e of planes 2i and 2i + 1, gathered into byte e >> 1 of
+      // the pair's even (e even) or odd word.
+      if (e === 0) {
+        if (spec.tables !== 'f32' || B % 2 !== 0) throw new Error(`lutBlockWgsl: plane-pair tables need f32 tables and even bits, got ${spec.tables}, ${B} bits`);
+        for (let i = 0; i < B / 2; i++) {
+          lines.push(`  let pe${i} = (w.p${2 * i} & vec4<u32>(0x0f0f0f0fu)) | ((w.p${2 * i + 1} & vec4<u32>(0x0f0f0f0fu)) << vec4<u32>(4u));`);
+          lines.push(`  let po${i} = ((w.p${2 * i} >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu)) | (w.p${2 * i + 1} & vec4<u32>(0xf0f0f0f0u));`);
+        }
+      }
+      const word = e % 2 === 0 ? 'pe' : 'po';
+      const sh = 8 * (e >> 1);
+      const byte = (i: number) => (sh === 0 ? `(${word}${i} & vec4<u32>(255u))` : `((${word}${i} >> vec4<u32>(${u(sh)})) & vec4<u32>(255u))`);
+      lines.push(`  let tb${e} = (tq + vec4<u32>(${u(e)})) * 256u;`);
+      const terms = Array.from({ length: B / 2 }, (_, i) => (i === 0 ? `lut_gather(tb${e} + ${byte(i)})` : `lut_gather(tb${e} + ${byte(i)}) * ${(4 ** i).toFixed(1)}`));
+      lines.push(`  let l${e} = ${sum(terms)};`);
+    } else if (spec.tables === 'f32') {
       const base = `(tq + vec4<u32>(${u(e)})) * 16u`;
       lines.push(`  let tb${e} = ${base};`);
       // sum_i alpha 2^(i-1) T[nib_i]: plane weights as exact f32 constants.

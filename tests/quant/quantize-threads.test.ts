@@ -114,6 +114,15 @@ describe('quantizeParallel', () => {
     expect(shared.every((v, i) => Object.is(v, w[i]))).toBe(true);
   });
 
+  it('reused staging buffers carry no rows of an earlier call (a larger tensor, then smaller ones of other shapes)', async () => {
+    const big = seededWeights(2 * ROWS, COLS, 10);
+    expectSameTensor(await quantizeParallel(big, 2 * ROWS, COLS, 'int4', { threads: 2 }), quantizeReference(big, 2 * ROWS, COLS, 'int4'), 'large');
+    const a = seededWeights(300, 1152, 11);
+    expectSameTensor(await quantizeParallel(a, 300, 1152, 'int4_asym', { threads: 2 }), quantizeReference(a, 300, 1152, 'int4_asym'), '300 x 1152');
+    const b = seededWeights(ROWS, COLS, 12);
+    expectSameTensor(await quantizeParallel(b, ROWS, COLS, 'int4', { threads: 2 }), quantizeReference(b, ROWS, COLS, 'int4'), 'small after large');
+  });
+
   it('workers restart after terminateQuantizeWorkers', async () => {
     await terminateQuantizeWorkers();
     expectSameTensor(await quantizeParallel(w, ROWS, COLS, 'int2', { threads: 2 }), quantizeReference(w, ROWS, COLS, 'int2'), 'after terminate');
