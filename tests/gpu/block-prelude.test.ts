@@ -90,4 +90,13 @@ describe('generated block code', () => {
     const src = lutBlockWgsl({ bits: 2, hasZeros: false, tables: 'f32', layout: planeBlockLayout(4096, 128) });
     expect(src.match(/lut_gather\(/g)?.length).toBe(2 * 8 + 1);
   });
+
+  it('with plane-pair tables gathers once per pair of planes, and refuses odd bits and int8 tables', () => {
+    const layout = planeBlockLayout(4096, 128);
+    const src = lutBlockWgsl({ bits: 4, hasZeros: false, tables: 'f32', layout, pairs: true });
+    expect(src.match(/lut_gather\(/g)?.length).toBe(2 * 8 + 1);
+    expect(src).toContain('* 256u');
+    expect(() => lutBlockWgsl({ bits: 3, hasZeros: false, tables: 'f32', layout, pairs: true })).toThrow(/even bits/);
+    expect(() => lutBlockWgsl({ bits: 2, hasZeros: false, tables: 'i8', layout, pairs: true })).toThrow(/f32 tables/);
+  });
 });

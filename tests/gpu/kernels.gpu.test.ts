@@ -92,6 +92,7 @@ describe('gpu kernels vs the f64 oracle', () => {
     ['dequant-gemv/dp4a', 'int4'],
     ['dequant-gemm/tiled', 'bitmod4'],
     ['lut-gemv/f32', 'int3_asym'],
+    ['lut-gemv/f32', 'int4_asym'],
     ['lut-gemv/i8', 'ternary'],
     ['lut-gemm/f32', 'int2'],
     ['bitserial-gemv/plain', 'int4'],
