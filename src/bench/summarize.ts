@@ -125,6 +125,22 @@ export function wasmHeadlines(rows: readonly BenchRow[]): Headline[] {
   return out;
 }
 
+/**
+ * The GPU LUT GEMV target: int2 and ternary on the fastest LUT variant against int4 on the
+ * fastest dequant variant (target < 1), from the gpu suite's rows at the largest layer with M = 1.
+ */
+export function gpuLutHeadlines(rows: readonly BenchRow[]): Headline[] {
+  const m1 = largest(rows.filter((r) => r.suite === 'gpu' && r.role === 'kernel' && r.m === 1 && r.status === 'ok' && r.ms !== null));
+  if (m1.length === 0) return [];
+  const deq = fastest(m1.filter((r) => r.scheme === 'int4' && r.kernel.startsWith('dequant-')));
+  return ['int2', 'ternary'].map((scheme) => {
+    const lut = fastest(m1.filter((r) => r.scheme === scheme && r.kernel.startsWith('lut-')));
+    const h = `GPU ${scheme} LUT GEMV vs int4 dequant GEMV`;
+    if (!lut || !deq) return { label: h, value: null, unit: 'x', detail: `not measured in this run (no ${!deq ? 'int4 dequant' : `${scheme} LUT`} row at M=1)` };
+    return { label: h, value: (lut.ms as number) / (deq.ms as number), unit: 'x (ms / int4 ms; target < 1)', detail: `${shape(lut)}: ${label(lut)} ${fmt(lut.ms)} ms vs int4 ${label(deq)} ${fmt(deq.ms)} ms` };
+  });
+}
+
 /** The headline numbers of `rows`. */
 export function headlines(rows: readonly BenchRow[]): Headline[] {
   const out: Headline[] = [];
@@ -139,6 +155,7 @@ export function headlines(rows: readonly BenchRow[]): Headline[] {
   out.push(...wasmHeadlines(rows));
   push(lutHeadline(rows, 'cpu'));
   push(lutHeadline(rows, 'gpu'));
+  out.push(...gpuLutHeadlines(rows));
   for (const suite of ['cpu', 'gpu'] as const) {
     const cands = largest(rows.filter((r) => r.suite === suite && r.scheme === 'int4' && r.m === 1 && r.status === 'ok' && r.fractionOfCopy !== null));
     for (const r of cands) {

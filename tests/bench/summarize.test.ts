@@ -1,10 +1,10 @@
 // The bench headlines pick the right rows: the tiled GEMM against the GEMV variants of the same family at the largest M > 1 and layer; the WebAssembly targets from the cpu rows.
 import { describe, expect, it } from 'vitest';
-import { gemmHeadline, wasmHeadlines } from '../../src/bench/summarize.js';
+import { gemmHeadline, gpuLutHeadlines, wasmHeadlines } from '../../src/bench/summarize.js';
 import { makeRow } from '../../src/bench/measure.js';
 
-function gpuRow(kernel: string, variant: string, m: number, n: number, ms: number, status: 'ok' | 'wrong' = 'ok') {
-  return makeRow({ suite: 'gpu', role: 'kernel', layer: `L${n}`, m, n, k: n, scheme: 'int4', group: 128, kernel, variant, status, timer: 'timestamp-query', ms, bytes: n * n, flops: 2 * m * n * n });
+function gpuRow(kernel: string, variant: string, m: number, n: number, ms: number, status: 'ok' | 'wrong' = 'ok', scheme = 'int4') {
+  return makeRow({ suite: 'gpu', role: 'kernel', layer: `L${n}`, m, n, k: n, scheme, group: 128, kernel, variant, status, timer: 'timestamp-query', ms, bytes: n * n, flops: 2 * m * n * n });
 }
 
 describe('gemmHeadline', () => {
@@ -61,5 +61,24 @@ describe('wasmHeadlines', () => {
     expect(byLabel.get('CPU WASM ternary LUT GEMV vs int4 WASM GEMV (1 thread)')).toMatchObject({ value: null, detail: expect.stringContaining('no ternary LUT') });
     // 1e6 bytes in 1.25 ms = 0.8 GB/s against a 10 GB/s copy: 12.5x the copy time.
     expect(byLabel.get('CPU WASM int4 GEMV (fastest, any threads): time vs copy-bandwidth time')?.value).toBeCloseTo(12.5, 10);
+  });
+});
+
+describe('gpuLutHeadlines', () => {
+  const rows = [
+    gpuRow('dequant-gemv', 'plain', 1, 4096, 30),
+    gpuRow('dequant-gemv', 'dp4a', 1, 4096, 25),
+    gpuRow('dequant-gemv', 'subgroup', 1, 4096, 20, 'wrong'), // not correct: never the baseline
+    gpuRow('lut-gemv', 'f32', 1, 4096, 40), // int4 LUT: not a baseline
+    gpuRow('lut-gemv', 'f32', 1, 4096, 15, 'ok', 'int2'),
+    gpuRow('lut-gemv', 'i8', 1, 4096, 35, 'ok', 'int2'),
+    gpuRow('dequant-gemv', 'plain', 1, 4096, 5, 'ok', 'int2'), // int2 dequant: not a LUT row
+    gpuRow('lut-gemv', 'f32', 1, 1024, 1, 'ok', 'ternary'), // a smaller layer
+  ];
+  const byLabel = new Map(gpuLutHeadlines(rows).map((h) => [h.label, h]));
+
+  it('divides the fastest LUT row by int4 on the fastest correct dequant variant at the largest layer', () => {
+    expect(byLabel.get('GPU int2 LUT GEMV vs int4 dequant GEMV')).toMatchObject({ value: 15 / 25, detail: expect.stringContaining('lut-gemv f32 15 ms vs int4 dequant-gemv dp4a 25 ms') });
+    expect(byLabel.get('GPU ternary LUT GEMV vs int4 dequant GEMV')).toMatchObject({ value: null, detail: expect.stringContaining('no ternary LUT row') });
   });
 });
