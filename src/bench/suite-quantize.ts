@@ -5,6 +5,9 @@
  * - `quantize`, variant 'T threads': `quantizeParallel` on T workers (T = logical cores), wall clock;
  *   variant 'T threads, shared input': the same with W in a SharedArrayBuffer (no copy of each
  *   block into a staging buffer on the calling thread: the serial part of the threaded path);
+ * - `quantize`, variant 'T independent workers (machine ceiling)' (int4 and bitmod4): T fresh
+ *   workers each quantizing 1/T of the shared W at once, no pool (quantize-ceiling.ts): what the
+ *   cores give this workload, beside which the threaded rows are judged;
  * - `quantize-reference`: the readable reference (`quantizeReference`), wall clock.
  * Wall-clock loops run at least one call and stop after the preset's sample count or a time
  * budget. `quantizeHeadlines` derives the ratios the targets are stated in (docs/QUANTIZE.md).
@@ -13,6 +16,7 @@ import { getScheme } from '../quant/schemes.js';
 import { quantize, quantizeReference } from '../quant/quantize.js';
 import { defaultQuantizeThreads, quantizeParallel, quantizeThreadsInfo, terminateQuantizeWorkers } from '../quant/quantize-threads.js';
 import { runBennySuite, spreadNote } from './benny-run.js';
+import { measureQuantizeCeiling } from './quantize-ceiling.js';
 import type { BenchContext } from './context.js';
 import { cpuCopyGbps } from './suite-cpu.js';
 import { errorText, makeRow, mbPerS, median } from './measure.js';
@@ -25,7 +29,14 @@ const LOOP_BUDGET_MS = 8000;
 const CPU_SAMPLES = 3;
 /** Input below which quantizeParallel stays on one thread (it says so in the row). */
 const PARALLEL_MIN_BYTES = 1 << 20;
+/** Calls timed by the threaded and ceiling rows (within LOOP_BUDGET_MS): their spread is wide. */
+const THREAD_SAMPLES = 15;
 const US_PER_MS = 1000;
+
+/** Schemes whose threaded rows get the machine's ceiling beside them (the targets' schemes). */
+const CEILING_SCHEMES: ReadonlySet<string> = new Set(['int4', 'bitmod4']);
+/** Variant suffix of the ceiling rows. */
+export const CEILING = 'independent workers (machine ceiling)';
 
 /** Kernel and variant names of the suite's rows. */
 export const QUANTIZE_KERNELS = { fast: 'quantize', reference: 'quantize-reference' } as const;
@@ -121,7 +132,7 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
         for (const [input, suffix] of [[w, ''], [shared, SHARED]] as const) {
           ctx.progress(`  quantize ${scheme}: ${threads} threads${suffix}`);
           const before = quantizeThreadsInfo();
-          const par = await timeLoop(samples, () => quantizeParallel(input, layer.n, layer.k, scheme, { threads }));
+          const par = await timeLoop(Math.max(samples, THREAD_SAMPLES), () => quantizeParallel(input, layer.n, layer.k, scheme, { threads }));
           const after = quantizeThreadsInfo();
           const parNote =
             bytes < PARALLEL_MIN_BYTES || threads < 2
@@ -144,6 +155,31 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
               mbPerS: mbPerS(bytes, par.medianMs),
             }),
           );
+        }
+        // The machine's ceiling for the threaded rows: independent workers, no pool (quantize-ceiling.ts).
+        if (CEILING_SCHEMES.has(scheme) && threads >= 2 && bytes >= PARALLEL_MIN_BYTES) {
+          ctx.progress(`  quantize ${scheme}: ${threads} ${CEILING}`);
+          const variant = `${threads} ${CEILING}`;
+          try {
+            const c = await measureQuantizeCeiling(shared, layer.n, layer.k, scheme, threads, Math.max(samples, THREAD_SAMPLES));
+            ctx.rows.push(
+              makeRow({
+                ...base,
+                scheme,
+                group,
+                kernel: QUANTIZE_KERNELS.fast,
+                variant,
+                status: 'ok',
+                note: `not lowbit's pool: ${threads} fresh workers each quantize 1/${threads} of the rows of the shared W at once (no copy, one job each); wall clock, median of ${c.samples}; one share alone ${fmt(c.aloneMs)} ms, so the cores give ${fmt(c.speedup)}x (${threads} x alone / all at once)`,
+                timer: 'wall',
+                ms: c.allMs,
+                samples: c.samples,
+                mbPerS: mbPerS(bytes, c.allMs),
+              }),
+            );
+          } catch (err) {
+            ctx.rows.push(makeRow({ ...base, scheme, group, kernel: QUANTIZE_KERNELS.fast, variant, status: 'error', note: errorText(err), timer: 'none', ms: null, samples: 0 }));
+          }
         }
         ctx.progress(`  quantize ${scheme}: reference`);
         const ref = await timeLoop(samples, () => quantizeReference(w, layer.n, layer.k, scheme));
