@@ -26,7 +26,8 @@
 //
 // Arithmetic per (row of X, output row, segment): lookups of slot pair j and plane i are two
 // i8x16.swizzle's (one per slot) of the slot's table by the 16 rows' nibbles, widened to i16 and
-// added with weight 2^i. Precondition: a segment holds at most 16 4-groups, so
+// added with weight 2^i (one row of X: summed per plane, weighted once per segment; two rows:
+// shifted per lookup, as 16 plane sums would not fit the registers). Precondition: a segment holds at most 16 4-groups, so
 // |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
 //   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum))
 //   grp = f32(f64(p) * halfAlpha + f64(c0) * f64(xs_g))       per quant group
@@ -129,7 +130,53 @@ const NIBBLE_BITS: u32 = 4;
     let hi1 = lo;
     let tp = tRow + <usize>first * 2 * V128_BYTES;
     let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
-    for (let j = 0; j < cnt; j++) {
+    if (!two) {
+      // One row of X: each plane keeps its own i16 sums (no shift per lookup), weighted by 2^pl
+      // once per segment. The integers are the same, so the output is too.
+      let lo0 = lo;
+      let hi0 = lo;
+      let lo1p = lo;
+      let hi1p = lo;
+      let lo2 = lo;
+      let hi2 = lo;
+      let lo3 = lo;
+      let hi3 = lo;
+      for (let j = 0; j < cnt; j++) {
+        const tl = v128.load(tp);
+        const th = v128.load(tp, V128_BYTES);
+        tp += 2 * V128_BYTES;
+        let wv = v128.load(wp);
+        let l = i8x16.swizzle(tl, v128.and(wv, mask));
+        let h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+        lo0 = i16x8.add(lo0, pairSumLo(l, h));
+        hi0 = i16x8.add(hi0, pairSumHi(l, h));
+        if (bits > 1) {
+          wv = v128.load(wp, V128_BYTES);
+          l = i8x16.swizzle(tl, v128.and(wv, mask));
+          h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+          lo1p = i16x8.add(lo1p, pairSumLo(l, h));
+          hi1p = i16x8.add(hi1p, pairSumHi(l, h));
+        }
+        if (bits > 2) {
+          wv = v128.load(wp, 2 * V128_BYTES);
+          l = i8x16.swizzle(tl, v128.and(wv, mask));
+          h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+          lo2 = i16x8.add(lo2, pairSumLo(l, h));
+          hi2 = i16x8.add(hi2, pairSumHi(l, h));
+        }
+        if (bits > 3) {
+          wv = v128.load(wp, 3 * V128_BYTES);
+          l = i8x16.swizzle(tl, v128.and(wv, mask));
+          h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+          lo3 = i16x8.add(lo3, pairSumLo(l, h));
+          hi3 = i16x8.add(hi3, pairSumHi(l, h));
+        }
+        wp += <usize>bits * V128_BYTES;
+      }
+      lo = i16x8.add(i16x8.add(lo0, i16x8.shl(lo1p, 1)), i16x8.add(i16x8.shl(lo2, 2), i16x8.shl(lo3, 3)));
+      hi = i16x8.add(i16x8.add(hi0, i16x8.shl(hi1p, 1)), i16x8.add(i16x8.shl(hi2, 2), i16x8.shl(hi3, 3)));
+    }
+    for (let j = 0; two && j < cnt; j++) {
       const tl = v128.load(tp);
       const th = v128.load(tp, V128_BYTES);
       const tl1 = two ? v128.load(tp + tableRowBytes) : tl;
