@@ -29,7 +29,8 @@
 // added with weight 2^i (one row of X: summed per plane, weighted once per segment; two rows:
 // shifted per lookup, as 16 plane sums would not fit the registers). Precondition: a segment holds at most 16 4-groups, so
 // |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
-//   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum))
+//   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum);
+//                                                              a group's first segment: f32 ls * f32(isum), equal)
 //   grp = f32(f64(p) * halfAlpha + f64(c0) * f64(xs_g))       per quant group
 //   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(f64(acc) * ts) : acc.
 // Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
@@ -50,12 +51,29 @@ const NIBBLE_BITS: u32 = 4;
   return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
 }
 
+/**
+ * The first segment of a group (p = 0): f32(f64(0) + f64(ls) * isum) is the f32 rounding of the
+ * exact product (24-bit ls times |isum| < 2^15 is exact in f64), which is what one f32 multiply of
+ * ls by f32(isum) (exact) gives, subnormals included.
+ */
+@inline function segFirst(isum: v128, lsf: v128): v128 {
+  return f32x4.mul(lsf, f32x4.convert_i32x4_s(isum));
+}
+
 /** acc + f32(f32(p * halfAlpha + c0 * xs) * scale) for four rows. */
 @inline function groupUpdate(acc: v128, p: v128, c0: v128, scale: v128, hav: v128, xsv: v128): v128 {
   const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), f64x2.mul(f64x2.promote_low_f32x4(c0), xsv));
   const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
   const cHi = i32x4.shuffle(c0, c0, 2, 3, 0, 1);
   const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(pHi), hav), f64x2.mul(f64x2.promote_low_f32x4(cHi), xsv));
+  const grp = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+  return f32x4.add(acc, f32x4.mul(grp, scale));
+}
+
+/** groupUpdate with one c0 for every row: cx = f64(c0) * f64(xs), the same product, formed once per group. */
+@inline function groupUpdateConst(acc: v128, p: v128, cx: v128, scale: v128, hav: v128): v128 {
+  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), cx);
+  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(p, p, 2, 3, 0, 1)), hav), cx);
   const grp = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
   return f32x4.add(acc, f32x4.mul(grp, scale));
 }
@@ -118,6 +136,7 @@ const NIBBLE_BITS: u32 = 4;
   let b1 = p0;
   let b2 = p0;
   let b3 = p0;
+  let fresh = true;
   for (let s = 0; s < nseg; s++) {
     const sp = segs + <usize>s * SEG_I32S * 4;
     const first = load<i32>(sp);
@@ -200,47 +219,83 @@ const NIBBLE_BITS: u32 = 4;
         }
       }
     }
-    const lsv = f64x2.splat(<f64>load<f32>(lsRow + <usize>blk * F32_BYTES));
-    p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
-    p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
-    p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
-    p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
-    if (two) {
-      const lsv1 = f64x2.splat(<f64>load<f32>(lsRow + <usize>(nblk + blk) * F32_BYTES));
-      q0 = segUpdate(q0, i32x4.extend_low_i16x8_s(lo1), lsv1);
-      q1 = segUpdate(q1, i32x4.extend_high_i16x8_s(lo1), lsv1);
-      q2 = segUpdate(q2, i32x4.extend_low_i16x8_s(hi1), lsv1);
-      q3 = segUpdate(q3, i32x4.extend_high_i16x8_s(hi1), lsv1);
+    const lsS = load<f32>(lsRow + <usize>blk * F32_BYTES);
+    if (fresh) {
+      const lsf = f32x4.splat(lsS);
+      p0 = segFirst(i32x4.extend_low_i16x8_s(lo), lsf);
+      p1 = segFirst(i32x4.extend_high_i16x8_s(lo), lsf);
+      p2 = segFirst(i32x4.extend_low_i16x8_s(hi), lsf);
+      p3 = segFirst(i32x4.extend_high_i16x8_s(hi), lsf);
+    } else {
+      const lsv = f64x2.splat(<f64>lsS);
+      p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
+      p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
+      p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
+      p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
     }
+    if (two) {
+      const lsS1 = load<f32>(lsRow + <usize>(nblk + blk) * F32_BYTES);
+      if (fresh) {
+        const lsf1 = f32x4.splat(lsS1);
+        q0 = segFirst(i32x4.extend_low_i16x8_s(lo1), lsf1);
+        q1 = segFirst(i32x4.extend_high_i16x8_s(lo1), lsf1);
+        q2 = segFirst(i32x4.extend_low_i16x8_s(hi1), lsf1);
+        q3 = segFirst(i32x4.extend_high_i16x8_s(hi1), lsf1);
+      } else {
+        const lsv1 = f64x2.splat(<f64>lsS1);
+        q0 = segUpdate(q0, i32x4.extend_low_i16x8_s(lo1), lsv1);
+        q1 = segUpdate(q1, i32x4.extend_high_i16x8_s(lo1), lsv1);
+        q2 = segUpdate(q2, i32x4.extend_low_i16x8_s(hi1), lsv1);
+        q3 = segUpdate(q3, i32x4.extend_high_i16x8_s(hi1), lsv1);
+      }
+    }
+    // The next segment starts a group (p = 0) when this one ends one.
+    fresh = (gl & 1) != 0;
     if (gl & 1) {
       const g = gl >> 1;
       const sg = sTile + <usize>g * groupBytes;
       const cg = cTile + <usize>g * groupBytes;
       const hasC0 = c0 != 0;
-      const c00 = hasC0 ? v128.load(cg) : c0v;
-      const c01 = hasC0 ? v128.load(cg, 16) : c0v;
-      const c02 = hasC0 ? v128.load(cg, 32) : c0v;
-      const c03 = hasC0 ? v128.load(cg, 48) : c0v;
       const xsv = f64x2.splat(<f64>load<f32>(xsRow + <usize>g * F32_BYTES));
-      a0 = groupUpdate(a0, p0, c00, v128.load(sg), hav, xsv);
-      a1 = groupUpdate(a1, p1, c01, v128.load(sg, 16), hav, xsv);
-      a2 = groupUpdate(a2, p2, c02, v128.load(sg, 32), hav, xsv);
-      a3 = groupUpdate(a3, p3, c03, v128.load(sg, 48), hav, xsv);
+      const xsv1 = two ? f64x2.splat(<f64>load<f32>(xsRow + <usize>(ng + g) * F32_BYTES)) : xsv;
+      if (hasC0) {
+        const c00 = v128.load(cg);
+        const c01 = v128.load(cg, 16);
+        const c02 = v128.load(cg, 32);
+        const c03 = v128.load(cg, 48);
+        a0 = groupUpdate(a0, p0, c00, v128.load(sg), hav, xsv);
+        a1 = groupUpdate(a1, p1, c01, v128.load(sg, 16), hav, xsv);
+        a2 = groupUpdate(a2, p2, c02, v128.load(sg, 32), hav, xsv);
+        a3 = groupUpdate(a3, p3, c03, v128.load(sg, 48), hav, xsv);
+        if (two) {
+          b0 = groupUpdate(b0, q0, c00, v128.load(sg), hav, xsv1);
+          b1 = groupUpdate(b1, q1, c01, v128.load(sg, 16), hav, xsv1);
+          b2 = groupUpdate(b2, q2, c02, v128.load(sg, 32), hav, xsv1);
+          b3 = groupUpdate(b3, q3, c03, v128.load(sg, 48), hav, xsv1);
+        }
+      } else {
+        const c0d = f64x2.promote_low_f32x4(c0v);
+        const cx = f64x2.mul(c0d, xsv);
+        a0 = groupUpdateConst(a0, p0, cx, v128.load(sg), hav);
+        a1 = groupUpdateConst(a1, p1, cx, v128.load(sg, 16), hav);
+        a2 = groupUpdateConst(a2, p2, cx, v128.load(sg, 32), hav);
+        a3 = groupUpdateConst(a3, p3, cx, v128.load(sg, 48), hav);
+        if (two) {
+          const cx1 = f64x2.mul(c0d, xsv1);
+          b0 = groupUpdateConst(b0, q0, cx1, v128.load(sg), hav);
+          b1 = groupUpdateConst(b1, q1, cx1, v128.load(sg, 16), hav);
+          b2 = groupUpdateConst(b2, q2, cx1, v128.load(sg, 32), hav);
+          b3 = groupUpdateConst(b3, q3, cx1, v128.load(sg, 48), hav);
+        }
+      }
       p0 = f32x4.splat(0);
       p1 = p0;
       p2 = p0;
       p3 = p0;
-      if (two) {
-        const xsv1 = f64x2.splat(<f64>load<f32>(xsRow + <usize>(ng + g) * F32_BYTES));
-        b0 = groupUpdate(b0, q0, c00, v128.load(sg), hav, xsv1);
-        b1 = groupUpdate(b1, q1, c01, v128.load(sg, 16), hav, xsv1);
-        b2 = groupUpdate(b2, q2, c02, v128.load(sg, 32), hav, xsv1);
-        b3 = groupUpdate(b3, q3, c03, v128.load(sg, 48), hav, xsv1);
-        q0 = p0;
-        q1 = p0;
-        q2 = p0;
-        q3 = p0;
-      }
+      q0 = p0;
+      q1 = p0;
+      q2 = p0;
+      q3 = p0;
     }
   }
   storeTile(out + <usize>(i * n + row) * F32_BYTES, a0, a1, a2, a3, row, n1, useTs, tsv);
