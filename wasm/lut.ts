@@ -27,7 +27,7 @@
 // Arithmetic per (row of X, output row, segment): lookups of slot pair j and plane i are two
 // i8x16.swizzle's (one per slot) of the slot's table by the 16 rows' nibbles, widened to i16 and
 // added with weight 2^i (one row of X: summed per plane, weighted once per segment; two rows:
-// shifted per lookup, as 16 plane sums would not fit the registers). Precondition: a segment holds at most 16 4-groups, so
+// per slot pair by Horner's rule from the top plane, as 16 plane sums would not fit the registers). Precondition: a segment holds at most 16 4-groups, so
 // |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
 //   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum);
 //                                                              a group's first segment: f32 ls * f32(isum), equal)
@@ -201,22 +201,33 @@ const NIBBLE_BITS: u32 = 4;
       const tl1 = two ? v128.load(tp + tableRowBytes) : tl;
       const th1 = two ? v128.load(tp + tableRowBytes, V128_BYTES) : th;
       tp += 2 * V128_BYTES;
-      for (let pl = 0; pl < bits; pl++) {
-        const wv = v128.load(wp);
-        wp += V128_BYTES;
+      // Plane pl weighs 2^pl: Horner from the top plane down, s = 2 s + (the pair's two lookups,
+      // <= 254 in magnitude), so no shift by a variable count; |s| <= 254 (2^bits - 1).
+      let sLo = i16x8.splat(0);
+      let sHi = sLo;
+      let sLo1 = sLo;
+      let sHi1 = sLo;
+      for (let pl = bits - 1; pl >= 0; pl--) {
+        const wv = v128.load(wp + <usize>pl * V128_BYTES);
         const il = v128.and(wv, mask);
         const ih = i8x16.shr_u(wv, NIBBLE_BITS);
         const l = i8x16.swizzle(tl, il);
         const h = i8x16.swizzle(th, ih);
-        // Plane pl weighs 2^pl: each lane's two lookups (<= 254 in magnitude) shifted by pl.
-        lo = i16x8.add(lo, i16x8.shl(pairSumLo(l, h), pl));
-        hi = i16x8.add(hi, i16x8.shl(pairSumHi(l, h), pl));
+        sLo = i16x8.add(i16x8.add(sLo, sLo), pairSumLo(l, h));
+        sHi = i16x8.add(i16x8.add(sHi, sHi), pairSumHi(l, h));
         if (two) {
           const l1 = i8x16.swizzle(tl1, il);
           const h1 = i8x16.swizzle(th1, ih);
-          lo1 = i16x8.add(lo1, i16x8.shl(pairSumLo(l1, h1), pl));
-          hi1 = i16x8.add(hi1, i16x8.shl(pairSumHi(l1, h1), pl));
+          sLo1 = i16x8.add(i16x8.add(sLo1, sLo1), pairSumLo(l1, h1));
+          sHi1 = i16x8.add(i16x8.add(sHi1, sHi1), pairSumHi(l1, h1));
         }
+      }
+      wp += <usize>bits * V128_BYTES;
+      lo = i16x8.add(lo, sLo);
+      hi = i16x8.add(hi, sHi);
+      if (two) {
+        lo1 = i16x8.add(lo1, sLo1);
+        hi1 = i16x8.add(hi1, sHi1);
       }
     }
     const lsS = load<f32>(lsRow + <usize>blk * F32_BYTES);
