@@ -192,8 +192,20 @@ const NIBBLE_BITS: u32 = 4;
         }
         wp += <usize>bits * V128_BYTES;
       }
-      lo = i16x8.add(i16x8.add(lo0, i16x8.shl(lo1p, 1)), i16x8.add(i16x8.shl(lo2, 2), i16x8.shl(lo3, 3)));
-      hi = i16x8.add(i16x8.add(hi0, i16x8.shl(hi1p, 1)), i16x8.add(i16x8.shl(hi2, 2), i16x8.shl(hi3, 3)));
+      lo = lo0;
+      hi = hi0;
+      if (bits > 1) {
+        lo = i16x8.add(lo, i16x8.shl(lo1p, 1));
+        hi = i16x8.add(hi, i16x8.shl(hi1p, 1));
+      }
+      if (bits > 2) {
+        lo = i16x8.add(lo, i16x8.shl(lo2, 2));
+        hi = i16x8.add(hi, i16x8.shl(hi2, 2));
+      }
+      if (bits > 3) {
+        lo = i16x8.add(lo, i16x8.shl(lo3, 3));
+        hi = i16x8.add(hi, i16x8.shl(hi3, 3));
+      }
     }
     for (let j = 0; two && j < cnt; j++) {
       const tl = v128.load(tp);
