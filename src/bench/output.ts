@@ -106,13 +106,13 @@ export function toTerminal(r: BenchReport): string {
   return `${parts.join('\n\n')}\n`;
 }
 
-const TUNING_HEADER = ['family-shape', 'WG_SIZE', 'TPR', 'RPT / TILE_M', 'swept on', 'best ms', 'default ms', 'candidates'] as const;
+const TUNING_HEADER = ['family-shape', 'WG_SIZE', 'TPR', 'RPT / TILE_M', 'LUT tables', 'swept on', 'best ms', 'default ms', 'candidates'] as const;
 
 /** One row per (family, shape) of the tuning in force, with the sweep's numbers when one ran. */
 function tuningCells(t: NonNullable<BenchReport['tuning']>): Cell[][] {
   return Object.entries(t.table).map(([key, v]) => {
     const sw = t.sweep?.find((x) => x.key === key);
-    return [key, v.WG_SIZE, v.TPR, v.RPT ?? v.TILE_M ?? '-', sw ? `${sw.variant} ${sw.scheme} ${sw.layer} M=${sw.m}` : '-', num(sw?.bestMs ?? null), num(sw?.defaultMs ?? null), sw?.candidates ?? '-'];
+    return [key, v.WG_SIZE, v.TPR, v.RPT ?? v.TILE_M ?? '-', v.PAIRS === undefined ? '-' : v.PAIRS ? 'plane pairs' : '16-entry', sw ? `${sw.variant} ${sw.scheme} ${sw.layer} M=${sw.m}` : '-', num(sw?.bestMs ?? null), num(sw?.defaultMs ?? null), sw?.candidates ?? '-'];
   });
 }
 

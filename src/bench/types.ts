@@ -138,7 +138,7 @@ export interface BenchReport {
   readonly files: readonly string[];
   /** The GPU kernels' workgroup constants in force (after --tune or --tuning), and the sweep when one ran. */
   readonly tuning?: {
-    readonly table: Readonly<Record<string, { readonly WG_SIZE: number; readonly TPR: number; readonly RPT?: number; readonly TILE_M?: number }>>;
+    readonly table: Readonly<Record<string, { readonly WG_SIZE: number; readonly TPR: number; readonly RPT?: number; readonly TILE_M?: number; readonly PAIRS?: number }>>;
     readonly source: string;
     readonly sweep?: readonly { readonly key: string; readonly variant: string; readonly scheme: string; readonly layer: string; readonly m: number; readonly bestMs: number | null; readonly defaultMs: number | null; readonly candidates: number }[];
   };

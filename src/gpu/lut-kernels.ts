@@ -65,9 +65,11 @@ const PAIR_TABLES_MAX_BYTES = 64 << 20;
 
 /**
  * Whether a LUT kernel looks planes up in pairs (256-entry tables, half the lookups): the f32
- * GEMV at even bits, while M x the tables of one row stay within {@link PAIR_TABLES_MAX_BYTES}.
+ * GEMV at even bits, while M x the tables of one row stay within {@link PAIR_TABLES_MAX_BYTES},
+ * unless the tuning says PAIRS: 0.
  */
-export function lutUsesPairs(bits: number, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm', m: number, nt: number): boolean {
+export function lutUsesPairs(bits: number, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm', m: number, nt: number, tuning?: KernelTuning): boolean {
+  if (tuning?.PAIRS === 0) return false;
   return tables === 'f32' && shape === 'gemv' && bits % 2 === 0 && m * nt * PAIR_ENTRIES * 4 <= PAIR_TABLES_MAX_BYTES;
 }
 
@@ -173,7 +175,7 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
     const block4 = LUT_DEFAULT_BLOCK / LUT_GROUP;
     const nblocks = Math.ceil(nt / block4);
     const x = owned.add(createStorage(gpu, m * k * 4, `x [${m}, ${k}]`));
-    const pairs = lutUsesPairs(qt.bits, tables, shape, m, nt);
+    const pairs = lutUsesPairs(qt.bits, tables, shape, m, nt, tuning);
     const entries = pairs ? PAIR_ENTRIES : LUT_ENTRIES;
     const tbl = owned.add(createStorage(gpu, tables === 'f32' ? m * nt * entries * 4 : 4, pairs ? 'lut f32 plane-pair tables' : 'lut f32 tables'));
     const qtbl = owned.add(createStorage(gpu, tables === 'i8' ? (m * nt * LUT_ENTRIES) / I8_PER_WORD * 4 : 4, 'lut int8 tables'));

@@ -27,6 +27,11 @@ export interface KernelTuning {
   readonly RPT?: number;
   /** Tiled GEMM: activation rows per lane. */
   readonly TILE_M?: number;
+  /**
+   * The f32 LUT GEMV only: 1 = plane-pair tables at even bits (256 entries per 4-group, one
+   * gather per two planes), 0 = the 16-entry tables (one gather per plane). Default 1.
+   */
+  readonly PAIRS?: number;
 }
 
 /** Largest RPT / TILE_M the drivers hold accumulators for (MAX_ACC in shaders/reduce-tree.wgsl). */
@@ -39,6 +44,9 @@ export type TuningTable = Readonly<Record<string, KernelTuning>>;
 const SOFTWARE: KernelTuning = { WG_SIZE: 64, TPR: 1, RPT: 4, TILE_M: 8 };
 /** Hardware GPUs (not measured here): onnxruntime's M=1 shape, 128 invocations, 32 lanes per row, 2 rows per lane. */
 const HARDWARE: KernelTuning = { WG_SIZE: 128, TPR: 32, RPT: 2, TILE_M: 8 };
+
+/** The f32 LUT GEMV's default table form: plane pairs (measured faster on SwiftShader; not yet on a hardware GPU). */
+const DEFAULT_PAIRS = 1;
 
 const overrides = new WeakMap<GPUDevice, TuningTable>();
 
@@ -57,6 +65,7 @@ export function tuningProblem(gpu: LowbitGpu, t: KernelTuning): string | undefin
   for (const [name, v] of [['RPT', t.RPT], ['TILE_M', t.TILE_M]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= MAX_ACC)) return `${name} ${v} must be an integer 1..${MAX_ACC}`;
   }
+  if (t.PAIRS !== undefined && t.PAIRS !== 0 && t.PAIRS !== 1) return `PAIRS ${t.PAIRS} must be 0 or 1`;
   // reduce-tree.wgsl's workgroup array: WG_SIZE * MAX_ACC f32.
   if (t.WG_SIZE * MAX_ACC * 4 * 2 > gpu.limits.maxComputeWorkgroupStorageSize) return `WG_SIZE ${t.WG_SIZE} needs more workgroup memory than the device has`;
   return undefined;
@@ -73,7 +82,9 @@ export function kernelTuning(gpu: LowbitGpu, family: TunedFamily, shape: 'gemv' 
   };
   const own = overrides.get(gpu.device)?.[tuningKey(family, shape)];
   const t = fit(own ?? base);
-  return shape === 'gemv' ? { WG_SIZE: t.WG_SIZE, TPR: t.TPR, RPT: t.RPT ?? base.RPT ?? 1 } : { WG_SIZE: t.WG_SIZE, TPR: t.TPR, TILE_M: t.TILE_M ?? base.TILE_M ?? 1 };
+  if (shape === 'gemm') return { WG_SIZE: t.WG_SIZE, TPR: t.TPR, TILE_M: t.TILE_M ?? base.TILE_M ?? 1 };
+  const gemv = { WG_SIZE: t.WG_SIZE, TPR: t.TPR, RPT: t.RPT ?? base.RPT ?? 1 };
+  return family === 'lut' ? { ...gemv, PAIRS: t.PAIRS ?? DEFAULT_PAIRS } : gemv;
 }
 
 /** Applies a tuning table to `gpu` (entries it lacks keep their defaults). @throws RangeError on an invalid entry. */

@@ -81,6 +81,8 @@ describe('gpu kernels vs the f64 oracle', () => {
   const GEMV_SHAPES: readonly KernelTuning[] = [
     { WG_SIZE: 64, TPR: 4, RPT: 3 },
     { WG_SIZE: 128, TPR: 64, RPT: 2 },
+    // The f32 LUT GEMV's 16-entry tables at even bits (other families ignore PAIRS).
+    { WG_SIZE: 64, TPR: 2, RPT: 2, PAIRS: 0 },
   ];
   const GEMM_SHAPES: readonly KernelTuning[] = [
     { WG_SIZE: 32, TPR: 8, TILE_M: 3 },

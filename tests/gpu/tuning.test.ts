@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { clearTuning, kernelTuning, setTuning, tuningProblem, tuningTable } from '../../src/gpu/tuning.js';
 import type { LowbitGpu } from '../../src/gpu/device.js';
+import { lutUsesPairs } from '../../src/gpu/lut-kernels.js';
 
 function fakeGpu(software: boolean, maxInvocations = 256): LowbitGpu {
   return {
@@ -23,9 +24,12 @@ describe('kernel tuning', () => {
   it('applies a recorded table per device and per family-shape', () => {
     const gpu = fakeGpu(true);
     setTuning(gpu, { 'lut-gemv': { WG_SIZE: 128, TPR: 8, RPT: 2 } });
-    expect(kernelTuning(gpu, 'lut', 'gemv')).toEqual({ WG_SIZE: 128, TPR: 8, RPT: 2 });
+    // The LUT GEMV's table form defaults to plane pairs; the other families have none.
+    expect(kernelTuning(gpu, 'lut', 'gemv')).toEqual({ WG_SIZE: 128, TPR: 8, RPT: 2, PAIRS: 1 });
     expect(kernelTuning(gpu, 'dequant', 'gemv')).toEqual({ WG_SIZE: 64, TPR: 1, RPT: 4 });
-    expect(kernelTuning(fakeGpu(true), 'lut', 'gemv')).toEqual({ WG_SIZE: 64, TPR: 1, RPT: 4 });
+    expect(kernelTuning(fakeGpu(true), 'lut', 'gemv')).toEqual({ WG_SIZE: 64, TPR: 1, RPT: 4, PAIRS: 1 });
+    setTuning(gpu, { 'lut-gemv': { WG_SIZE: 64, TPR: 1, RPT: 4, PAIRS: 0 } });
+    expect(kernelTuning(gpu, 'lut', 'gemv').PAIRS).toBe(0);
     expect(Object.keys(tuningTable(gpu))).toHaveLength(8);
     clearTuning(gpu);
     expect(kernelTuning(gpu, 'lut', 'gemv').TPR).toBe(1);
@@ -37,6 +41,23 @@ describe('kernel tuning', () => {
     expect(tuningProblem(gpu, { WG_SIZE: 64, TPR: 128 })).toMatch(/TPR/);
     expect(tuningProblem(gpu, { WG_SIZE: 64, TPR: 4, RPT: 9 })).toMatch(/RPT/);
     expect(tuningProblem(gpu, { WG_SIZE: 512, TPR: 4 })).toMatch(/workgroup limits/);
+    expect(tuningProblem(gpu, { WG_SIZE: 64, TPR: 1, PAIRS: 2 })).toMatch(/PAIRS 2 must be 0 or 1/);
     expect(() => setTuning(gpu, { 'dequant-gemv': { WG_SIZE: 64, TPR: 3 } })).toThrow(/dequant-gemv: TPR 3/);
+  });
+});
+
+describe('lutUsesPairs', () => {
+  it('takes plane-pair tables for the f32 GEMV at even bits within 64 MB of tables, unless the tuning says PAIRS: 0', () => {
+    const t = { WG_SIZE: 64, TPR: 1, RPT: 4 };
+    expect(lutUsesPairs(2, 'f32', 'gemv', 1, 1024, t)).toBe(true);
+    expect(lutUsesPairs(4, 'f32', 'gemv', 1, 1024, { ...t, PAIRS: 1 })).toBe(true);
+    expect(lutUsesPairs(2, 'f32', 'gemv', 1, 1024, { ...t, PAIRS: 0 })).toBe(false);
+    expect(lutUsesPairs(3, 'f32', 'gemv', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(1, 'f32', 'gemv', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(2, 'i8', 'gemv', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(2, 'f32', 'gemm', 1, 1024, t)).toBe(false);
+    // 64 MB = M x nt x 256 entries x 4 bytes: M x nt up to 65536.
+    expect(lutUsesPairs(2, 'f32', 'gemv', 64, 1024, t)).toBe(true);
+    expect(lutUsesPairs(2, 'f32', 'gemv', 65, 1024, t)).toBe(false);
   });
 });
