@@ -7,7 +7,7 @@
 //
 // Entry points (one bind group serves both; explicit layout):
 //   build_f32: one invocation per (m, t): writes tables[(m * nt + t) * 16 + idx] and x4sum.
-//   build_f32_pairs: the plane-pair tables of the f32 GEMV for even bits, one invocation per
+//   build_f32_pairs: the plane-pair tables of the f32 GEMV and GEMM for even bits, one invocation per
 //              (m, t, hi): P[lo | hi << 4] = T[lo] * (alpha / 2) + T[hi] * alpha for lo = 0..15,
 //              written to tables[(m * nt + t) * 256 + 16 hi + lo] (the products the 16-entry
 //              lookup forms for planes 0 and 1, summed once here); hi = 0 writes x4sum.

@@ -4,7 +4,7 @@
  * shape. Each candidate is prepared, checked against the f64 oracle and timed by its kernel time
  * (median of the preset's iterations); candidates that fail the check never win. The sweep runs
  * in two stages to stay short on slow adapters: WG_SIZE x TPR with the default rows per lane,
- * then the rows per lane (RPT or TILE_M) with the best of those; the f32 LUT GEMV then tries its
+ * then the rows per lane (RPT or TILE_M) with the best of those; the f32 LUT kernels then try their
  * other table form (PAIRS: plane-pair or 16-entry tables) with the best shape. The winners are applied to the
  * device for the rest of the run and recorded in the report and in `tuning-<adapter>.json`.
  */
@@ -128,7 +128,7 @@ export async function runTuning(ctx: BenchContext, gpu: LowbitGpu, keys?: readon
         const ms = await measure(t);
         if (ms !== null && ms < bestMs) [best, bestMs] = [t, ms];
       }
-      // The f32 LUT GEMV: plane-pair tables against the 16-entry ones, with the best shape.
+      // The f32 LUT kernels: plane-pair tables against the 16-entry ones, with the best shape.
       if (best.PAIRS !== undefined) {
         const t = { ...best, PAIRS: best.PAIRS === 0 ? 1 : 0 };
         const ms = await measure(t);

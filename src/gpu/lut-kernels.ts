@@ -60,17 +60,17 @@ const GROUPS_PER_BLOCK = 32;
 const I8_PER_WORD = 4;
 /** Entries of a plane-pair table (two 4-bit plane nibbles). */
 const PAIR_ENTRIES = 256;
-/** Largest plane-pair table buffer the f32 GEMV builds (bytes); larger M x K uses the 16-entry tables. */
+/** Largest plane-pair table buffer the f32 LUT kernels build (bytes); larger M x K uses the 16-entry tables. */
 const PAIR_TABLES_MAX_BYTES = 64 << 20;
 
 /**
  * Whether a LUT kernel looks planes up in pairs (256-entry tables, half the lookups): the f32
- * GEMV at even bits, while M x the tables of one row stay within {@link PAIR_TABLES_MAX_BYTES},
- * unless the tuning says PAIRS: 0.
+ * GEMV and tiled GEMM at even bits, while M x the tables of one row stay within
+ * {@link PAIR_TABLES_MAX_BYTES}, unless the tuning says PAIRS: 0.
  */
-export function lutUsesPairs(bits: number, tables: 'f32' | 'i8', shape: 'gemv' | 'gemm', m: number, nt: number, tuning?: KernelTuning): boolean {
+export function lutUsesPairs(bits: number, tables: 'f32' | 'i8', m: number, nt: number, tuning?: KernelTuning): boolean {
   if (tuning?.PAIRS === 0) return false;
-  return tables === 'f32' && shape === 'gemv' && bits % 2 === 0 && m * nt * PAIR_ENTRIES * 4 <= PAIR_TABLES_MAX_BYTES;
+  return tables === 'f32' && bits % 2 === 0 && m * nt * PAIR_ENTRIES * 4 <= PAIR_TABLES_MAX_BYTES;
 }
 
 function decodeOf(qt: QuantizedTensor): LutDecode {
@@ -175,7 +175,7 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
     const block4 = LUT_DEFAULT_BLOCK / LUT_GROUP;
     const nblocks = Math.ceil(nt / block4);
     const x = owned.add(createStorage(gpu, m * k * 4, `x [${m}, ${k}]`));
-    const pairs = lutUsesPairs(qt.bits, tables, shape, m, nt, tuning);
+    const pairs = lutUsesPairs(qt.bits, tables, m, nt, tuning);
     const entries = pairs ? PAIR_ENTRIES : LUT_ENTRIES;
     const tbl = owned.add(createStorage(gpu, tables === 'f32' ? m * nt * entries * 4 : 4, pairs ? 'lut f32 plane-pair tables' : 'lut f32 tables'));
     const qtbl = owned.add(createStorage(gpu, tables === 'i8' ? (m * nt * LUT_ENTRIES) / I8_PER_WORD * 4 : 4, 'lut int8 tables'));
@@ -236,7 +236,7 @@ function f32Bits(v: number): number {
 }
 
 const LUT_TABLE_DESCRIPTION = {
-  f32: 'symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights (the GEMV at even bits: 256-entry tables of plane pairs, one lookup per two planes)',
+  f32: 'symmetrized f32 tables of every 4-group (precompute pass), one lookup per bit plane per 4 weights (at even bits: 256-entry tables of plane pairs, one lookup per two planes, unless the tuning says PAIRS: 0)',
   i8: `int8 tables (one scale per ${LUT_DEFAULT_BLOCK} activations), exact integer lookup sums per 4-group`,
 } as const;
 

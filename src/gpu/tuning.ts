@@ -28,7 +28,7 @@ export interface KernelTuning {
   /** Tiled GEMM: activation rows per lane. */
   readonly TILE_M?: number;
   /**
-   * The f32 LUT GEMV only: 1 = plane-pair tables at even bits (256 entries per 4-group, one
+   * The f32 LUT kernels only: 1 = plane-pair tables at even bits (256 entries per 4-group, one
    * gather per two planes), 0 = the 16-entry tables (one gather per plane). Default 1.
    */
   readonly PAIRS?: number;
@@ -45,7 +45,7 @@ const SOFTWARE: KernelTuning = { WG_SIZE: 64, TPR: 1, RPT: 4, TILE_M: 8 };
 /** Hardware GPUs (not measured here): onnxruntime's M=1 shape, 128 invocations, 32 lanes per row, 2 rows per lane. */
 const HARDWARE: KernelTuning = { WG_SIZE: 128, TPR: 32, RPT: 2, TILE_M: 8 };
 
-/** The f32 LUT GEMV's default table form: plane pairs (measured faster on SwiftShader; not yet on a hardware GPU). */
+/** The f32 LUT kernels' default table form: plane pairs (measured faster on SwiftShader; not yet on a hardware GPU). */
 const DEFAULT_PAIRS = 1;
 
 const overrides = new WeakMap<GPUDevice, TuningTable>();
@@ -82,9 +82,8 @@ export function kernelTuning(gpu: LowbitGpu, family: TunedFamily, shape: 'gemv' 
   };
   const own = overrides.get(gpu.device)?.[tuningKey(family, shape)];
   const t = fit(own ?? base);
-  if (shape === 'gemm') return { WG_SIZE: t.WG_SIZE, TPR: t.TPR, TILE_M: t.TILE_M ?? base.TILE_M ?? 1 };
-  const gemv = { WG_SIZE: t.WG_SIZE, TPR: t.TPR, RPT: t.RPT ?? base.RPT ?? 1 };
-  return family === 'lut' ? { ...gemv, PAIRS: t.PAIRS ?? DEFAULT_PAIRS } : gemv;
+  const shaped = shape === 'gemm' ? { WG_SIZE: t.WG_SIZE, TPR: t.TPR, TILE_M: t.TILE_M ?? base.TILE_M ?? 1 } : { WG_SIZE: t.WG_SIZE, TPR: t.TPR, RPT: t.RPT ?? base.RPT ?? 1 };
+  return family === 'lut' ? { ...shaped, PAIRS: t.PAIRS ?? DEFAULT_PAIRS } : shaped;
 }
 
 /** Applies a tuning table to `gpu` (entries it lacks keep their defaults). @throws RangeError on an invalid entry. */

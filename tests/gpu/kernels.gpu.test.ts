@@ -87,6 +87,8 @@ describe('gpu kernels vs the f64 oracle', () => {
   const GEMM_SHAPES: readonly KernelTuning[] = [
     { WG_SIZE: 32, TPR: 8, TILE_M: 3 },
     { WG_SIZE: 64, TPR: 1, TILE_M: 1 },
+    // The f32 LUT GEMM's 16-entry tables at even bits (other families ignore PAIRS).
+    { WG_SIZE: 64, TPR: 2, TILE_M: 2, PAIRS: 0 },
   ];
   const SHAPE_CASES: readonly (readonly [string, AnySchemeName])[] = [
     ['dequant-gemv/plain', 'int4_asym'],

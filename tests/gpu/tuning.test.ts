@@ -16,7 +16,7 @@ describe('kernel tuning', () => {
   it('defaults to one lane per row on software adapters and split rows on hardware', () => {
     expect(kernelTuning(fakeGpu(true), 'dequant', 'gemv')).toEqual({ WG_SIZE: 64, TPR: 1, RPT: 4 });
     expect(kernelTuning(fakeGpu(false), 'dequant', 'gemv')).toEqual({ WG_SIZE: 128, TPR: 32, RPT: 2 });
-    expect(kernelTuning(fakeGpu(false), 'lut', 'gemm')).toEqual({ WG_SIZE: 128, TPR: 32, TILE_M: 8 });
+    expect(kernelTuning(fakeGpu(false), 'lut', 'gemm')).toEqual({ WG_SIZE: 128, TPR: 32, TILE_M: 8, PAIRS: 1 });
     // Shrinks to the device's workgroup limit.
     expect(kernelTuning(fakeGpu(false, 64), 'dequant', 'gemv')).toEqual({ WG_SIZE: 64, TPR: 32, RPT: 2 });
   });
@@ -47,17 +47,17 @@ describe('kernel tuning', () => {
 });
 
 describe('lutUsesPairs', () => {
-  it('takes plane-pair tables for the f32 GEMV at even bits within 64 MB of tables, unless the tuning says PAIRS: 0', () => {
+  it('takes plane-pair tables for the f32 LUT kernels at even bits within 64 MB of tables, unless the tuning says PAIRS: 0', () => {
     const t = { WG_SIZE: 64, TPR: 1, RPT: 4 };
-    expect(lutUsesPairs(2, 'f32', 'gemv', 1, 1024, t)).toBe(true);
-    expect(lutUsesPairs(4, 'f32', 'gemv', 1, 1024, { ...t, PAIRS: 1 })).toBe(true);
-    expect(lutUsesPairs(2, 'f32', 'gemv', 1, 1024, { ...t, PAIRS: 0 })).toBe(false);
-    expect(lutUsesPairs(3, 'f32', 'gemv', 1, 1024, t)).toBe(false);
-    expect(lutUsesPairs(1, 'f32', 'gemv', 1, 1024, t)).toBe(false);
-    expect(lutUsesPairs(2, 'i8', 'gemv', 1, 1024, t)).toBe(false);
-    expect(lutUsesPairs(2, 'f32', 'gemm', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(2, 'f32', 1, 1024, t)).toBe(true);
+    expect(lutUsesPairs(4, 'f32', 1, 1024, { ...t, PAIRS: 1 })).toBe(true);
+    expect(lutUsesPairs(2, 'f32', 1, 1024, { ...t, PAIRS: 0 })).toBe(false);
+    expect(lutUsesPairs(3, 'f32', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(1, 'f32', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(2, 'i8', 1, 1024, t)).toBe(false);
+    expect(lutUsesPairs(2, 'f32', 8, 1024, { WG_SIZE: 64, TPR: 1, TILE_M: 8 })).toBe(true);
     // 64 MB = M x nt x 256 entries x 4 bytes: M x nt up to 65536.
-    expect(lutUsesPairs(2, 'f32', 'gemv', 64, 1024, t)).toBe(true);
-    expect(lutUsesPairs(2, 'f32', 'gemv', 65, 1024, t)).toBe(false);
+    expect(lutUsesPairs(2, 'f32', 64, 1024, t)).toBe(true);
+    expect(lutUsesPairs(2, 'f32', 65, 1024, t)).toBe(false);
   });
 });
