@@ -124,8 +124,8 @@ export function lutSupport(target: QuantizedTensor | string, kernel = 'lut'): tr
   const types = typeof target === 'string' ? getScheme(target).elementTypes : target.elementTypes;
   const scheme = typeof target === 'string' ? target : target.scheme;
   const why = ggmlKernelRefusal(target) ?? lutSupportReason(types);
-  const list = `(supported: ${lutSchemes().join(', ')})`;
-  if (why !== undefined) return `kernel ${kernel} does not support scheme ${scheme}: ${why} ${list}`;
+  // The list of supported schemes only for a refusal (building it walks the registry: every call paid for it).
+  if (why !== undefined) return `kernel ${kernel} does not support scheme ${scheme}: ${why} (supported: ${lutSchemes().join(', ')})`;
   if (typeof target !== 'string' && target.groupSize % LUT_GROUP !== 0 && target.groupSize !== target.cols) {
     return `kernel ${kernel} does not support scheme ${scheme} with group size ${target.groupSize}: quant groups must be a multiple of ${LUT_GROUP} (or one group per row)`;
   }
