@@ -103,7 +103,7 @@ function startWorker(h: Handlers): PoolWorker {
   };
 }
 
-/** One worker of the pool and the job it is running. */
+/** One worker of the pool and the jobs posted to it. */
 interface Slot {
   worker: PoolWorker;
   /** The jobs posted to it, oldest first (it answers them in order); empty when idle. */
