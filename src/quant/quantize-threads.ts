@@ -37,7 +37,7 @@ export interface ParallelQuantizeOptions extends QuantizeOptions {
 
 /** Input bytes below which a tensor is quantized on this thread (workers cost more than they save). */
 const MIN_PARALLEL_BYTES = 1 << 20;
-/** Each block is 1/(threads * BLOCKS_PER_WORKER) of the rows still left: more blocks than workers balance uneven progress, and shrinking ones a short tail. */
+/** Blocks per worker: more blocks than workers balance uneven progress (busy cores). */
 const BLOCKS_PER_WORKER = 4;
 /** Smallest block: about this many input bytes. */
 const MIN_BLOCK_BYTES = 256 * 1024;
@@ -220,18 +220,9 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
     // A NaN does not change the tensor scale; the block that holds it reports it.
     decisions = { nvfp4TensorScale: nvfp4TensorScale(absmaxOf(w, 0, w.length)) };
   }
-  // Guided blocks: each a 1/(threads * BLOCKS_PER_WORKER) share of the rows left, so they shrink
-  // toward the end and the last ones leave little imbalance between workers.
-  const minRows = Math.max(1, Math.ceil(MIN_BLOCK_BYTES / (cols * F32_BYTES)));
+  const blockRows = Math.max(1, Math.ceil(MIN_BLOCK_BYTES / (cols * F32_BYTES)), Math.ceil(rows / (threads * BLOCKS_PER_WORKER)));
   const starts: number[] = [];
-  const ends: number[] = [];
-  for (let r = 0; r < rows; ) {
-    const n = Math.min(rows - r, Math.max(minRows, Math.ceil((rows - r) / (threads * BLOCKS_PER_WORKER))));
-    starts.push(r);
-    ends.push(r + n);
-    r += n;
-  }
-  const blockRows = (ends[0] as number) - (starts[0] as number);
+  for (let r = 0; r < rows; r += blockRows) starts.push(r);
 
   const workerCount = Math.min(threads, starts.length);
   try {
@@ -260,8 +251,8 @@ export async function quantizeParallel(w: Float32Array, rows: number, cols: numb
     const stage = isShared(w) ? undefined : takeStaging(blockRows * cols);
     if (stage) staging.push(stage);
     while (!failed && next < starts.length) {
-      const r0 = starts[next] as number;
-      const n = (ends[next++] as number) - r0;
+      const r0 = starts[next++] as number;
+      const n = Math.min(blockRows, rows - r0);
       let block = w.subarray(r0 * cols, (r0 + n) * cols);
       if (stage) {
         stage.set(block);
