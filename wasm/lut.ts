@@ -403,9 +403,30 @@ export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots:
     const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
     // lutI8Scales: per block, max over its 4-groups of the serial f32 sum of |x|, over 127.
     for (let b = 0; b < nblk; b++) {
-      let mx: f32 = 0;
       const t1 = min<i32>(nt, (b + 1) * BLOCK_GROUPS);
-      for (let t = b * BLOCK_GROUPS; t < t1; t++) {
+      let t = b * BLOCK_GROUPS;
+      // Four 4-groups at once while all 16 activations lie inside K: transposed so that lane g
+      // holds 4-group t + g, then the same serial sum ((|x0| + |x1|) + |x2|) + |x3| per lane.
+      let mv = f32x4.splat(0);
+      for (; t + 4 <= t1 && (t + 4) * LUT_GROUP <= k; t += 4) {
+        const p = row + <usize>(t * LUT_GROUP) * F32_BYTES;
+        const v0 = f32x4.abs(v128.load(p));
+        const v1 = f32x4.abs(v128.load(p, 16));
+        const v2 = f32x4.abs(v128.load(p, 32));
+        const v3 = f32x4.abs(v128.load(p, 48));
+        const a = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+        const c = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+        const e = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+        const g = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+        const x0 = i32x4.shuffle(a, c, 0, 1, 4, 5);
+        const x1 = i32x4.shuffle(a, c, 2, 3, 6, 7);
+        const x2 = i32x4.shuffle(e, g, 0, 1, 4, 5);
+        const x3 = i32x4.shuffle(e, g, 2, 3, 6, 7);
+        // f32x4.max propagates NaN, as Math.max does; the sums are never -0.
+        mv = f32x4.max(mv, f32x4.add(f32x4.add(f32x4.add(x0, x1), x2), x3));
+      }
+      let mx: f32 = max<f32>(max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+      for (; t < t1; t++) {
         const k0 = t * LUT_GROUP;
         let s: f32 = 0;
         for (let j = 0; j < LUT_GROUP && k0 + j < k; j++) s += abs<f32>(load<f32>(row + <usize>(k0 + j) * F32_BYTES));
@@ -447,9 +468,25 @@ export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots:
       // T[15 - idx] = -T[idx]: bytes 8..15 are -q7 .. -q0.
       v128.store(tRow + <usize>sl * V128_BYTES, i8x16.shuffle(q8, q8, 0, 1, 2, 3, 4, 5, 6, 7, 15, 14, 13, 12, 11, 10, 9, 8));
     }
-    // The reference's serial f32 sum of x per quant group.
+    // The reference's serial f32 sum of x per quant group: four groups at once (lane = group,
+    // each lane the same serial sum), then the rest one by one.
     const xsRow = xs + <usize>(i * ng) * F32_BYTES;
-    for (let g = 0; g < ng; g++) {
+    let g0 = 0;
+    const gstride = <usize>gs * F32_BYTES;
+    for (; g0 + 4 <= ng; g0 += 4) {
+      let sv = f32x4.splat(0);
+      let q = row + <usize>(g0 * gs) * F32_BYTES;
+      for (let j = 0; j < gs; j++) {
+        let v = f32x4.splat(load<f32>(q));
+        v = f32x4.replace_lane(v, 1, load<f32>(q + gstride));
+        v = f32x4.replace_lane(v, 2, load<f32>(q + 2 * gstride));
+        v = f32x4.replace_lane(v, 3, load<f32>(q + 3 * gstride));
+        sv = f32x4.add(sv, v);
+        q += F32_BYTES;
+      }
+      v128.store(xsRow + <usize>g0 * F32_BYTES, sv);
+    }
+    for (let g = g0; g < ng; g++) {
       let s: f32 = 0;
       const base = row + <usize>(g * gs) * F32_BYTES;
       for (let j = 0; j < gs; j++) s += load<f32>(base + <usize>j * F32_BYTES);
