@@ -15,7 +15,7 @@ import { LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP, lutBoundC, lutDecode, lutI8S
 import { BOUND_SLACK, gamma } from '../cpu/bound.js';
 import type { BoundOptions } from '../cpu/compare.js';
 import { generatePrelude, preludeSpecOf } from '../wgsl/prelude.js';
-import { lutBlockWgsl, planeBlockLayout } from '../wgsl/block-prelude.js';
+import { f32Bits, lutBlockWgsl, planeBlockLayout } from '../wgsl/block-prelude.js';
 import { createStorage, dispatch2d } from './buffers.js';
 import { getPipeline, type BindingKind } from './pipeline-cache.js';
 import {
@@ -228,11 +228,6 @@ export async function buildLutKernel(ctx: BuildContext, tables: 'f32' | 'i8', sh
     owned.destroy();
     throw err;
   }
-}
-
-/** The bits of an f32 (for a u32 uniform field). */
-function f32Bits(v: number): number {
-  return new Uint32Array(new Float32Array([v]).buffer)[0] as number;
 }
 
 const LUT_TABLE_DESCRIPTION = {

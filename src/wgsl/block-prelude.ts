@@ -120,7 +120,7 @@ export function planeBlockLayout(k: number, groupSize: number): BlockLayout {
 export type DecodeKind = 'signed' | 'unsigned' | 'table';
 
 /** f32 bit pattern of a number. */
-function f32Bits(v: number): number {
+export function f32Bits(v: number): number {
   return new Uint32Array(new Float32Array([v]).buffer)[0] as number;
 }
 
