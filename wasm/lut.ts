@@ -60,6 +60,11 @@ const NIBBLE_BITS: u32 = 4;
   return f32x4.mul(lsf, f32x4.convert_i32x4_s(isum));
 }
 
+/** A segment's update of four rows' p: segFirst when it starts a group (p = 0), else segUpdate. */
+@inline function segStep(fresh: bool, p: v128, isum: v128, ls: f32): v128 {
+  return fresh ? segFirst(isum, f32x4.splat(ls)) : segUpdate(p, isum, f64x2.splat(<f64>ls));
+}
+
 /** acc + f32(f32(p * halfAlpha + c0 * xs) * scale) for four rows. */
 @inline function groupUpdate(acc: v128, p: v128, c0: v128, scale: v128, hav: v128, xsv: v128): v128 {
   const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), f64x2.mul(f64x2.promote_low_f32x4(c0), xsv));
@@ -243,34 +248,16 @@ const NIBBLE_BITS: u32 = 4;
       }
     }
     const lsS = load<f32>(lsRow + <usize>blk * F32_BYTES);
-    if (fresh) {
-      const lsf = f32x4.splat(lsS);
-      p0 = segFirst(i32x4.extend_low_i16x8_s(lo), lsf);
-      p1 = segFirst(i32x4.extend_high_i16x8_s(lo), lsf);
-      p2 = segFirst(i32x4.extend_low_i16x8_s(hi), lsf);
-      p3 = segFirst(i32x4.extend_high_i16x8_s(hi), lsf);
-    } else {
-      const lsv = f64x2.splat(<f64>lsS);
-      p0 = segUpdate(p0, i32x4.extend_low_i16x8_s(lo), lsv);
-      p1 = segUpdate(p1, i32x4.extend_high_i16x8_s(lo), lsv);
-      p2 = segUpdate(p2, i32x4.extend_low_i16x8_s(hi), lsv);
-      p3 = segUpdate(p3, i32x4.extend_high_i16x8_s(hi), lsv);
-    }
+    p0 = segStep(fresh, p0, i32x4.extend_low_i16x8_s(lo), lsS);
+    p1 = segStep(fresh, p1, i32x4.extend_high_i16x8_s(lo), lsS);
+    p2 = segStep(fresh, p2, i32x4.extend_low_i16x8_s(hi), lsS);
+    p3 = segStep(fresh, p3, i32x4.extend_high_i16x8_s(hi), lsS);
     if (two) {
       const lsS1 = load<f32>(lsRow + <usize>(nblk + blk) * F32_BYTES);
-      if (fresh) {
-        const lsf1 = f32x4.splat(lsS1);
-        q0 = segFirst(i32x4.extend_low_i16x8_s(lo1), lsf1);
-        q1 = segFirst(i32x4.extend_high_i16x8_s(lo1), lsf1);
-        q2 = segFirst(i32x4.extend_low_i16x8_s(hi1), lsf1);
-        q3 = segFirst(i32x4.extend_high_i16x8_s(hi1), lsf1);
-      } else {
-        const lsv1 = f64x2.splat(<f64>lsS1);
-        q0 = segUpdate(q0, i32x4.extend_low_i16x8_s(lo1), lsv1);
-        q1 = segUpdate(q1, i32x4.extend_high_i16x8_s(lo1), lsv1);
-        q2 = segUpdate(q2, i32x4.extend_low_i16x8_s(hi1), lsv1);
-        q3 = segUpdate(q3, i32x4.extend_high_i16x8_s(hi1), lsv1);
-      }
+      q0 = segStep(fresh, q0, i32x4.extend_low_i16x8_s(lo1), lsS1);
+      q1 = segStep(fresh, q1, i32x4.extend_high_i16x8_s(lo1), lsS1);
+      q2 = segStep(fresh, q2, i32x4.extend_low_i16x8_s(hi1), lsS1);
+      q3 = segStep(fresh, q3, i32x4.extend_high_i16x8_s(hi1), lsS1);
     }
     // The next segment starts a group (p = 0) when this one ends one.
     fresh = (gl & 1) != 0;
