@@ -111,6 +111,10 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
           }
           continue;
         }
+        /** A wall-clock row of this scheme: `ms` the median of `samples` calls. */
+        const wallRow = (kernel: string, variant: string, note: string, ms: number, n: number): void => {
+          ctx.rows.push(makeRow({ ...base, scheme, group, kernel, variant, status: 'ok', note, timer: 'wall', ms, samples: n, mbPerS: mbPerS(bytes, ms) }));
+        };
         const timing = timings.get(scheme);
         const cpuMs = cpuTimeMs(() => quantize(w, layer.n, layer.k, scheme));
         ctx.rows.push(
@@ -140,21 +144,7 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
               : after.fallbacks > before.fallbacks
                 ? `fell back to one thread: ${after.lastFallbackReason}`
                 : `${after.blocksDone - before.blocksDone} blocks on ${threads} workers over ${par.samples} calls`;
-          ctx.rows.push(
-            makeRow({
-              ...base,
-              scheme,
-              group,
-              kernel: QUANTIZE_KERNELS.fast,
-              variant: `${threads} threads${suffix}`,
-              status: 'ok',
-              note: `quantizeParallel${suffix ? ' on W in a SharedArrayBuffer' : ''}; wall clock, median of ${par.samples}, fastest ${par.minMs.toPrecision(3)} ms; ${parNote}`,
-              timer: 'wall',
-              ms: par.medianMs,
-              samples: par.samples,
-              mbPerS: mbPerS(bytes, par.medianMs),
-            }),
-          );
+          wallRow(QUANTIZE_KERNELS.fast, `${threads} threads${suffix}`, `quantizeParallel${suffix ? ' on W in a SharedArrayBuffer' : ''}; wall clock, median of ${par.samples}, fastest ${par.minMs.toPrecision(3)} ms; ${parNote}`, par.medianMs, par.samples);
         }
         // The machine's ceiling for the threaded rows: independent workers, no pool (quantize-ceiling.ts).
         if (CEILING_SCHEMES.has(scheme) && threads >= 2 && bytes >= PARALLEL_MIN_BYTES) {
@@ -162,42 +152,15 @@ export async function runQuantizeSuite(ctx: BenchContext): Promise<void> {
           const variant = `${threads} ${CEILING}`;
           try {
             const c = await measureQuantizeCeiling(shared, layer.n, layer.k, scheme, threads, Math.max(samples, THREAD_SAMPLES));
-            ctx.rows.push(
-              makeRow({
-                ...base,
-                scheme,
-                group,
-                kernel: QUANTIZE_KERNELS.fast,
-                variant,
-                status: 'ok',
-                note: `not lowbit's pool: ${threads} fresh workers each quantize 1/${threads} of the rows of the shared W at once (no copy, one job each); wall clock, median of ${c.samples}; one share alone ${fmt(c.aloneMs)} ms, so the cores give ${fmt(c.speedup)}x (${threads} x alone / all at once)`,
-                timer: 'wall',
-                ms: c.allMs,
-                samples: c.samples,
-                mbPerS: mbPerS(bytes, c.allMs),
-              }),
-            );
+            const note = `not lowbit's pool: ${threads} fresh workers each quantize 1/${threads} of the rows of the shared W at once (no copy, one job each); wall clock, median of ${c.samples}; one share alone ${fmt(c.aloneMs)} ms, so the cores give ${fmt(c.speedup)}x (${threads} x alone / all at once)`;
+            wallRow(QUANTIZE_KERNELS.fast, variant, note, c.allMs, c.samples);
           } catch (err) {
             ctx.rows.push(makeRow({ ...base, scheme, group, kernel: QUANTIZE_KERNELS.fast, variant, status: 'error', note: errorText(err), timer: 'none', ms: null, samples: 0 }));
           }
         }
         ctx.progress(`  quantize ${scheme}: reference`);
         const ref = await timeLoop(samples, () => quantizeReference(w, layer.n, layer.k, scheme));
-        ctx.rows.push(
-          makeRow({
-            ...base,
-            scheme,
-            group,
-            kernel: QUANTIZE_KERNELS.reference,
-            variant: ONE_THREAD,
-            status: 'ok',
-            note: `quantizeReference (readable reference); wall clock, median of ${ref.samples}, fastest ${ref.minMs.toPrecision(3)} ms`,
-            timer: 'wall',
-            ms: ref.medianMs,
-            samples: ref.samples,
-            mbPerS: mbPerS(bytes, ref.medianMs),
-          }),
-        );
+        wallRow(QUANTIZE_KERNELS.reference, ONE_THREAD, `quantizeReference (readable reference); wall clock, median of ${ref.samples}, fastest ${ref.minMs.toPrecision(3)} ms`, ref.medianMs, ref.samples);
       }
     }
   } finally {
