@@ -525,6 +525,7 @@ export interface LutBlockSpec {
 export function lutBlockWgsl(spec: LutBlockSpec): string {
   const L = spec.layout;
   const B = spec.bits;
+  if (spec.pairs && (spec.tables !== 'f32' || B % 2 !== 0)) throw new Error(`lutBlockWgsl: plane-pair tables need f32 tables and even bits, got ${spec.tables}, ${B} bits`);
   const lines: string[] = [`// LUT block code: ${B} bit planes, ${spec.tables} tables${spec.pairs ? ' of plane pairs' : ''}, segments per ${L.segment}.`, ...commonLines()];
   const perGroupWord = L.segment === 'quad';
   lines.push(`struct XBlock {`, `  tb: u32,`, `  xs: vec4<f32>,`);
@@ -593,7 +594,6 @@ export function lutBlockWgsl(spec: LutBlockSpec): string {
       // Bytes of plane pair i: nibble e of planes 2i and 2i + 1, gathered into byte e >> 1 of
       // the pair's even (e even) or odd word.
       if (e === 0) {
-        if (spec.tables !== 'f32' || B % 2 !== 0) throw new Error(`lutBlockWgsl: plane-pair tables need f32 tables and even bits, got ${spec.tables}, ${B} bits`);
         for (let i = 0; i < B / 2; i++) {
           lines.push(`  let pe${i} = (w.p${2 * i} & vec4<u32>(0x0f0f0f0fu)) | ((w.p${2 * i + 1} & vec4<u32>(0x0f0f0f0fu)) << vec4<u32>(4u));`);
           lines.push(`  let po${i} = ((w.p${2 * i} >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu)) | (w.p${2 * i + 1} & vec4<u32>(0xf0f0f0f0u));`);
