@@ -43,6 +43,11 @@
 // state (no globals), so threads sharing the memory may run disjoint row ranges at once: each
 // writes only Y[., n] for its own n.
 
+/** D_USE_UNIT values: no unit, one unit for every element type (units[0]), a unit per element type. */
+const UNIT_NONE: i32 = 0;
+const UNIT_UNIFORM: i32 = 1;
+const UNIT_PER_TYPE: i32 = 2;
+
 /** Decode modes (see the header). */
 const MODE_SWIZZLE4: i32 = 0;
 const MODE_PLANES4: i32 = 1;
@@ -73,6 +78,7 @@ const D_ROW_BYTES: usize = 17;
 const D_NSW: usize = 18;
 const D_XSCALES: usize = 19;
 const D_FOLD_ZERO: usize = 20;
+const D_XSUMS: usize = 21;
 
 /** Codes per chunk, per half chunk (one i8x16 of codes), bytes per f32 and per v128. */
 const CHUNK: i32 = 32;
@@ -85,6 +91,15 @@ const M_TILE: i32 = 4;
 const NIBBLE: i8 = 0x0f;
 const TABLE_PART: i8 = 16;
 const BYTE_BITS: i32 = 8;
+
+/**
+ * The high nibble of each byte. Written as an i16 shift and the same mask as the low nibbles:
+ * V8 lowers i8x16.shr_u to a shift and a mask it builds anew at every use (three more
+ * instructions), while one splat constant stays in a register.
+ */
+@inline function highNibbles(v: v128): v128 {
+  return v128.and(i16x8.shr_u(v, 4), i8x16.splat(NIBBLE));
+}
 
 @inline function field(desc: usize, f: usize): i32 {
   return load<i32>(desc + f * 4);
@@ -154,7 +169,7 @@ const BYTE_BITS: i32 = 8;
   const tables = <usize>field(desc, D_TABLES);
   const tstride = <usize>field(desc, D_TABLE_STRIDE);
   const units = <usize>field(desc, D_UNITS);
-  const useUnit = field(desc, D_USE_UNIT) != 0;
+  const useUnit = field(desc, D_USE_UNIT) != UNIT_NONE;
   const foldZero = field(desc, D_FOLD_ZERO) != 0;
   const nOut = field(desc, D_N);
   const rowBytes = <usize>field(desc, D_ROW_BYTES);
@@ -209,7 +224,7 @@ const BYTE_BITS: i32 = 8;
           const v = v128.load(cp);
           for (let half = 0; half < 2; half++) {
             let c: v128;
-            if (slot4) c = half == 0 ? v128.and(v, nib) : i8x16.shr_u(v, 4);
+            if (slot4) c = half == 0 ? v128.and(v, nib) : highNibbles(v);
             else c = half == 0 ? v : v128.load(cp, 16);
             let w0: v128;
             let w1: v128;
@@ -329,14 +344,32 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
 //
 // X is quantized per block of 32 activations within a quant group (the glue; the TypeScript
 // reference src/cpu/dequant-i8.ts holds the rule): xq [M, NG * GP] i16 (values -127..127, zero in
-// the padding), xscale [NG * GP / 32][MP] f32 with MP = 1 for M = 1, else M rounded up to a
-// multiple of 4 (zeros past M). Tiles of 4 rows keep their sums in the lanes of one vector. Weights are integers v = q - zero (the integer
-// modes only). Per output, group and block: isum = sum v * xq exactly in i32 (i32x4.dot_i16x8_s,
-// |isum| <= 32 * 127 * 510 < 2^24, so its f32 conversion is exact); then in f32, in this order:
+// the padding), each block of 32 stored in the order of XPERM below; xscale [NG * GP / 32][MP] f32
+// and xsum [NG * GP / 32][MP] i32 (the block's sum of xq) with MP = 1 for M = 1, else M rounded up
+// to a multiple of 4 (zeros past M). Weights are integers v = q - zero (the integer modes only).
+//
+// Decode to i16 without widening: every mode yields u = v + BIAS as an unsigned byte (swizzle
+// modes: tables + 128, written so by the glue's load for this kernel, with the zero folded when it
+// fits; SEXT8: code ^ 2^(b-1), which is
+// v + 2^(b-1); ZEXT8: the code itself), so the even bytes of a vector are `and 0x00ff` and the
+// odd bytes `shr_u 8` of its i16 lanes: two operations for 16 codes instead of three widening
+// ones. XPERM, the activation order the glue writes per block, matches: positions 0..7 hold
+// x of codes 0, 2, .., 14, 8..15 codes 1, 3, .., 15, 16..23 codes 16, 18, .., 30, 24..31 codes
+// 17, .., 31. Per output, group and block:
+//   isum = sum_k u_k xq_k - (xsum << log2 BIAS) - z * xsum   = sum_k v_k xq_k exactly in i32
+// (z only when not folded; |sum u xq| <= 32 * 255 * 127 < 2^20, and |isum| < 2^24, so its f32
+// conversion is exact); then in f32, in this order:
 //   gsum = gsum + f32(isum) * xscale[block]        (per block of the group, in order)
 //   racc = racc + gsum * (scale * unit)            (per group, in order)
 //   y = racc [* tensorScale] [- offacc]            (as dequant_f32)
 // which is the reference's operation order, so the two agree bit for bit.
+//
+// Tiles: M = 1 takes four output rows at a time (their block sums side by side in the lanes of
+// one vector, the same f32 operations per lane as one row alone), then the rest one by one; M > 1
+// takes tiles of four rows of X per decoded chunk (lane j = row m0 + j).
+
+/** log2 of the bias of the unsigned decoded byte in the swizzle modes (tables + 128). */
+const SWIZZLE_BIAS_SHIFT: i32 = 7;
 
 /** Sum of the four i32 lanes (exact: integer). */
 @inline function isumLanes(v: v128): i32 {
@@ -344,6 +377,188 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
   return i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1);
 }
 
+/** Lane j = the sum of the lanes of a_j (a transposed reduction; integer, exact). */
+@inline function sums4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const t0 = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 1, 5), i32x4.shuffle(a0, a1, 2, 6, 3, 7));
+  const t1 = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 1, 5), i32x4.shuffle(a2, a3, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+}
+
+/** log2 of the bias BIAS of a mode (see above); -1 for no bias (ZEXT8). */
+@inline function biasShift(mode: i32, bits: i32): i32 {
+  if (mode == MODE_ZEXT8) return -1;
+  if (mode == MODE_SEXT8) return bits - 1;
+  return SWIZZLE_BIAS_SHIFT;
+}
+
+/** Unsigned biased bytes u = v + BIAS of 16 codes (one per byte of c); tv = the group's first (biased) table part. */
+@inline function lookupU8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, signBit: v128): v128 {
+  if (mode == MODE_SWIZZLE4) return i8x16.swizzle(tv, c);
+  if (mode == MODE_SEXT8) return v128.xor(c, signBit);
+  if (mode == MODE_ZEXT8) return c;
+  // MODE_SWIZZLE8: part j covers codes 16j .. 16j + 15; other indices give 0, so OR-ing keeps the one hit.
+  let q = i8x16.swizzle(tv, c);
+  for (let j = 1; j < nsw; j++) {
+    q = v128.or(q, i8x16.swizzle(v128.load(tp + <usize>j * V128_BYTES), i8x16.sub(c, i8x16.splat(<i8>(TABLE_PART * <i8>j)))));
+  }
+  return q;
+}
+
+/** The group's first (biased) table part for the int8 kernel, the zero point folded in when the glue found it fits. */
+@inline function tableI8(tp: usize, foldZero: bool, z: i32): v128 {
+  const tv = v128.load(tp);
+  return foldZero ? i8x16.sub(tv, i8x16.splat(<i8>z)) : tv;
+}
+
+/** sum u * xq over one chunk of 32 codes at cp against the four activation vectors x0..x3 (i32 lanes). */
+@inline function chunkDot(mode: i32, cp: usize, tv: v128, tp: usize, nsw: i32, signBit: v128, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  const lowBytes = i16x8.splat(0x00ff);
+  let c0: v128;
+  let c1: v128;
+  if (mode == MODE_SWIZZLE4) {
+    const v = v128.load(cp);
+    c0 = v128.and(v, i8x16.splat(NIBBLE));
+    c1 = highNibbles(v);
+  } else {
+    c0 = v128.load(cp);
+    c1 = v128.load(cp, 16);
+  }
+  const q0 = lookupU8(mode, c0, tv, tp, nsw, signBit);
+  const q1 = lookupU8(mode, c1, tv, tp, nsw, signBit);
+  const d0 = i32x4.add(i32x4.dot_i16x8_s(v128.and(q0, lowBytes), x0), i32x4.dot_i16x8_s(i16x8.shr_u(q0, 8), x1));
+  const d1 = i32x4.add(i32x4.dot_i16x8_s(v128.and(q1, lowBytes), x2), i32x4.dot_i16x8_s(i16x8.shr_u(q1, 8), x3));
+  return i32x4.add(d0, d1);
+}
+
+/** The table of group gi (its element type's). */
+@inline function groupTable(ids: usize, tables: usize, tstride: usize, gi: i32): usize {
+  const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+  return tables + id * tstride;
+}
+
+/** The unit of group gi's element type. */
+@inline function unitOf(units: usize, ids: usize, gi: i32): f32 {
+  return load<f32>(units + (ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0) * F32_BYTES);
+}
+
+/** scale * unit of group gi (one f32 rounding, as the reference); a uniform unit is applied by the caller. */
+@inline function groupScale(scales: usize, units: usize, ids: usize, perIdUnit: bool, gi: i32): f32 {
+  let su = load<f32>(scales + <usize>gi * F32_BYTES);
+  if (perIdUnit) su *= load<f32>(units + (ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0) * F32_BYTES);
+  return su;
+}
+
+/** The block sums' correction: (xsum << log2 BIAS) [+ z * xsum with the zero not folded], lanes as xsum's. */
+@inline function correction(xsum: v128, shift: i32, zv: v128, subZero: bool): v128 {
+  let c = shift >= 0 ? i32x4.shl(xsum, shift) : i32x4.splat(0);
+  if (subZero) c = i32x4.add(c, i32x4.mul(zv, xsum));
+  return c;
+}
+
+@inline function zeroOf(zeros: usize, gi: i32): i32 {
+  return zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
+}
+
+/** M = 1: output rows n .. n + 3 in the lanes of one vector. */
+@inline function quadI8(mode: i32, desc: usize, x: usize, out: usize, n: i32): void {
+  const bits = field(desc, D_BITS);
+  const ng = field(desc, D_NG);
+  const chunks = field(desc, D_GP) / CHUNK;
+  const rowBytes = <usize>field(desc, D_ROW_BYTES);
+  const scales = <usize>field(desc, D_SCALES);
+  const zeros = <usize>field(desc, D_ZEROS);
+  const ids = <usize>field(desc, D_IDS);
+  const tables = <usize>field(desc, D_TABLES);
+  const tstride = <usize>field(desc, D_TABLE_STRIDE);
+  const units = <usize>field(desc, D_UNITS);
+  const unitMode = field(desc, D_USE_UNIT);
+  const perIdUnit = unitMode == UNIT_PER_TYPE;
+  const foldZero = field(desc, D_FOLD_ZERO) != 0;
+  const subZero = zeros != 0 && !foldZero;
+  const nsw = field(desc, D_NSW);
+  const shift = biasShift(mode, bits);
+  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 ? <i32>1 << shift : <i32>0));
+  const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
+  const unitAll = f32x4.splat(unitMode == UNIT_UNIFORM ? load<f32>(units) : 1);
+  let cp0 = <usize>field(desc, D_CODES) + <usize>n * rowBytes;
+  let cp1 = cp0 + rowBytes;
+  let cp2 = cp1 + rowBytes;
+  let cp3 = cp2 + rowBytes;
+  let sp = <usize>field(desc, D_XSCALES);
+  let bp = <usize>field(desc, D_XSUMS);
+  let xp = x;
+  let g0 = n * ng;
+  let rv = f32x4.splat(0);
+  for (let g = 0; g < ng; g++) {
+    const g1 = g0 + ng;
+    const g2 = g1 + ng;
+    const g3 = g2 + ng;
+    const tp0 = groupTable(ids, tables, tstride, g0);
+    const tp1 = groupTable(ids, tables, tstride, g1);
+    const tp2 = groupTable(ids, tables, tstride, g2);
+    const tp3 = groupTable(ids, tables, tstride, g3);
+    const tv0 = tableI8(tp0, foldZero, zeroOf(zeros, g0));
+    const tv1 = tableI8(tp1, foldZero, zeroOf(zeros, g1));
+    const tv2 = tableI8(tp2, foldZero, zeroOf(zeros, g2));
+    const tv3 = tableI8(tp3, foldZero, zeroOf(zeros, g3));
+    let zv = i32x4.splat(0);
+    if (subZero) {
+      zv = i32x4.replace_lane(zv, 0, zeroOf(zeros, g0));
+      zv = i32x4.replace_lane(zv, 1, zeroOf(zeros, g1));
+      zv = i32x4.replace_lane(zv, 2, zeroOf(zeros, g2));
+      zv = i32x4.replace_lane(zv, 3, zeroOf(zeros, g3));
+    }
+    let gv = f32x4.splat(0);
+    for (let ch = 0; ch < chunks; ch++) {
+      const x0 = v128.load(xp);
+      const x1 = v128.load(xp, 16);
+      const x2 = v128.load(xp, 32);
+      const x3 = v128.load(xp, 48);
+      const s0 = chunkDot(mode, cp0, tv0, tp0, nsw, signBit, x0, x1, x2, x3);
+      const s1 = chunkDot(mode, cp1, tv1, tp1, nsw, signBit, x0, x1, x2, x3);
+      const s2 = chunkDot(mode, cp2, tv2, tp2, nsw, signBit, x0, x1, x2, x3);
+      const s3 = chunkDot(mode, cp3, tv3, tp3, nsw, signBit, x0, x1, x2, x3);
+      const isum = i32x4.sub(sums4(s0, s1, s2, s3), correction(v128.load32_splat(bp), shift, zv, subZero));
+      gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(isum), v128.load32_splat(sp)));
+      xp += 64;
+      sp += F32_BYTES;
+      bp += F32_BYTES;
+      cp0 += chunkBytes;
+      cp1 += chunkBytes;
+      cp2 += chunkBytes;
+      cp3 += chunkBytes;
+    }
+    let su = v128.load32_splat(scales + <usize>g0 * F32_BYTES);
+    su = v128.load32_lane(scales + <usize>g1 * F32_BYTES, su, 1);
+    su = v128.load32_lane(scales + <usize>g2 * F32_BYTES, su, 2);
+    su = v128.load32_lane(scales + <usize>g3 * F32_BYTES, su, 3);
+    if (perIdUnit) {
+      let uv = f32x4.splat(unitOf(units, ids, g0));
+      uv = f32x4.replace_lane(uv, 1, unitOf(units, ids, g1));
+      uv = f32x4.replace_lane(uv, 2, unitOf(units, ids, g2));
+      uv = f32x4.replace_lane(uv, 3, unitOf(units, ids, g3));
+      su = f32x4.mul(su, uv);
+    } else if (unitMode == UNIT_UNIFORM) {
+      su = f32x4.mul(su, unitAll);
+    }
+    rv = f32x4.add(rv, f32x4.mul(gv, su));
+    g0++;
+  }
+  const yp = out + <usize>n * F32_BYTES;
+  store<f32>(yp, finish(desc, f32x4.extract_lane(rv, 0), n, 0, ng));
+  store<f32>(yp + F32_BYTES, finish(desc, f32x4.extract_lane(rv, 1), n + 1, 0, ng));
+  store<f32>(yp + 2 * F32_BYTES, finish(desc, f32x4.extract_lane(rv, 2), n + 2, 0, ng));
+  store<f32>(yp + 3 * F32_BYTES, finish(desc, f32x4.extract_lane(rv, 3), n + 3, 0, ng));
+}
+
+/** M = 1: quads of output rows from n0 while four remain; returns the first row left. */
+@inline function quadsI8(mode: i32, desc: usize, x: usize, out: usize, n0: i32, n1: i32): i32 {
+  let n = n0;
+  for (; n + 4 <= n1; n += 4) quadI8(mode, desc, x, out, n);
+  return n;
+}
+
+/** Output rows [n0, n1) for X tiles of up to `tile` rows (1: one output row at a time). */
 @inline function rowsI8(mode: i32, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   const bits = field(desc, D_BITS);
   const ng = field(desc, D_NG);
@@ -355,24 +570,26 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
   const tables = <usize>field(desc, D_TABLES);
   const tstride = <usize>field(desc, D_TABLE_STRIDE);
   const units = <usize>field(desc, D_UNITS);
-  const useUnit = field(desc, D_USE_UNIT) != 0;
+  const unitMode = field(desc, D_USE_UNIT);
   const foldZero = field(desc, D_FOLD_ZERO) != 0;
+  const subZero = zeros != 0 && !foldZero;
   const nOut = field(desc, D_N);
   const rowBytes = <usize>field(desc, D_ROW_BYTES);
   const nsw = field(desc, D_NSW);
   const xscales = <usize>field(desc, D_XSCALES);
-  const sh = BYTE_BITS - bits;
-  const slot4 = mode == MODE_SWIZZLE4;
-  const chunkBytes: usize = slot4 ? 16 : 32;
+  const xsums = <usize>field(desc, D_XSUMS);
+  const shift = biasShift(mode, bits);
+  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 ? <i32>1 << shift : <i32>0));
+  const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
   const I16_BYTES: usize = 2;
   const xStride = <usize>(ng * gp) * I16_BYTES;
   const chunks = gp / CHUNK;
-  // Block scales: [block][MP] with MP = 1 for M = 1, else M rounded up to 4 (zeros past M), so a
-  // tile's four rows have their scales of one block side by side.
+  // Block scales and sums: [block][MP] with MP = 1 for M = 1, else M rounded up to 4 (zeros past
+  // M), so a tile's four rows have theirs side by side.
   const mp = m == 1 ? 1 : (m + M_TILE - 1) & ~(M_TILE - 1);
   const sStride = <usize>mp * F32_BYTES;
-  const nib = i8x16.splat(NIBBLE);
   const yStride = <usize>nOut * F32_BYTES;
+  const lowBytes = i16x8.splat(0x00ff);
 
   for (let n = n0; n < n1; n++) {
     const rowCodes = codes + <usize>n * rowBytes;
@@ -380,6 +597,7 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
       const mt = tile == 1 ? 1 : min(tile, m - m0);
       const x0 = x + <usize>m0 * xStride;
       let sp = xscales + <usize>m0 * F32_BYTES;
+      let bp = xsums + <usize>m0 * F32_BYTES;
       // tile 1: scalar sums; tile 4: lane j holds row m0 + j (the same f32 operations per row).
       let r0: f32 = 0;
       let rv = f32x4.splat(0);
@@ -387,70 +605,47 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
       let xo: usize = 0;
       for (let g = 0; g < ng; g++) {
         const gi = n * ng + g;
-        const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
-        const tp = tables + id * tstride;
-        const z = zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
-        let tv = v128.load(tp);
-        let z16 = i16x8.splat(0);
-        if (foldZero) tv = i8x16.sub(tv, i8x16.splat(<i8>z));
-        else z16 = i16x8.splat(<i16>z);
-        let su = load<f32>(scales + <usize>gi * F32_BYTES);
-        if (useUnit) su *= load<f32>(units + id * F32_BYTES);
+        const tp = groupTable(ids, tables, tstride, gi);
+        const z = zeroOf(zeros, gi);
+        const tv = tableI8(tp, foldZero, z);
+        const zv = i32x4.splat(subZero ? z : 0);
+        let su = groupScale(scales, units, ids, unitMode == UNIT_PER_TYPE, gi);
+        if (unitMode == UNIT_UNIFORM) su *= load<f32>(units);
         let g0: f32 = 0;
         let gv = f32x4.splat(0);
         for (let ch = 0; ch < chunks; ch++) {
-          const v = v128.load(cp);
-          let i0 = i32x4.splat(0);
-          let i1 = i32x4.splat(0);
-          let i2 = i32x4.splat(0);
-          let i3 = i32x4.splat(0);
-          for (let half = 0; half < 2; half++) {
-            let c: v128;
-            if (slot4) c = half == 0 ? v128.and(v, nib) : i8x16.shr_u(v, 4);
-            else c = half == 0 ? v : v128.load(cp, 16);
-            const q = lookupI8(mode, c, tv, tp, nsw, sh);
-            let h0: v128;
-            let h1: v128;
-            if (mode == MODE_ZEXT8) {
-              h0 = i16x8.extend_low_i8x16_u(q);
-              h1 = i16x8.extend_high_i8x16_u(q);
-            } else {
-              h0 = i16x8.extend_low_i8x16_s(q);
-              h1 = i16x8.extend_high_i8x16_s(q);
-            }
-            if (!foldZero) {
-              h0 = i16x8.sub(h0, z16);
-              h1 = i16x8.sub(h1, z16);
-            }
-            const p0 = x0 + xo;
-            i0 = i32x4.add(i0, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p0)), i32x4.dot_i16x8_s(h1, v128.load(p0, 16))));
-            if (tile > 1) {
-              if (mt > 1) {
-                const p1 = p0 + xStride;
-                i1 = i32x4.add(i1, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p1)), i32x4.dot_i16x8_s(h1, v128.load(p1, 16))));
-              }
-              if (mt > 2) {
-                const p2 = p0 + 2 * xStride;
-                i2 = i32x4.add(i2, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p2)), i32x4.dot_i16x8_s(h1, v128.load(p2, 16))));
-              }
-              if (mt > 3) {
-                const p3 = p0 + 3 * xStride;
-                i3 = i32x4.add(i3, i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p3)), i32x4.dot_i16x8_s(h1, v128.load(p3, 16))));
-              }
-            }
-            xo += <usize>HALF * I16_BYTES;
-          }
-          // One block of 32: its exact integer sum times its activation scale.
+          const p0 = x0 + xo;
           if (tile == 1) {
-            g0 += <f32>isumLanes(i0) * load<f32>(sp);
+            const s = chunkDot(mode, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), v128.load(p0, 32), v128.load(p0, 48));
+            const xsum = load<i32>(bp);
+            g0 += <f32>(isumLanes(s) - (shift >= 0 ? xsum << shift : 0) - (subZero ? z * xsum : 0)) * load<f32>(sp);
           } else {
-            // The four rows' integer sums side by side (a transposed reduction; integer, exact).
-            const t0 = i32x4.add(i32x4.shuffle(i0, i1, 0, 4, 1, 5), i32x4.shuffle(i0, i1, 2, 6, 3, 7));
-            const t1 = i32x4.add(i32x4.shuffle(i2, i3, 0, 4, 1, 5), i32x4.shuffle(i2, i3, 2, 6, 3, 7));
-            const sums = i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+            let c0: v128;
+            let c1: v128;
+            if (mode == MODE_SWIZZLE4) {
+              const v = v128.load(cp);
+              c0 = v128.and(v, i8x16.splat(NIBBLE));
+              c1 = highNibbles(v);
+            } else {
+              c0 = v128.load(cp);
+              c1 = v128.load(cp, 16);
+            }
+            const q0 = lookupU8(mode, c0, tv, tp, nsw, signBit);
+            const q1 = lookupU8(mode, c1, tv, tp, nsw, signBit);
+            const h0 = v128.and(q0, lowBytes);
+            const h1 = i16x8.shr_u(q0, 8);
+            const h2 = v128.and(q1, lowBytes);
+            const h3 = i16x8.shr_u(q1, 8);
+            const i0 = rowDot(h0, h1, h2, h3, p0);
+            const i1 = mt > 1 ? rowDot(h0, h1, h2, h3, p0 + xStride) : i32x4.splat(0);
+            const i2 = mt > 2 ? rowDot(h0, h1, h2, h3, p0 + 2 * xStride) : i32x4.splat(0);
+            const i3 = mt > 3 ? rowDot(h0, h1, h2, h3, p0 + 3 * xStride) : i32x4.splat(0);
+            const sums = i32x4.sub(sums4(i0, i1, i2, i3), correction(v128.load(bp), shift, zv, subZero));
             gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(sums), v128.load(sp)));
           }
+          xo += <usize>CHUNK * I16_BYTES;
           sp += sStride;
+          bp += sStride;
           cp += chunkBytes;
         }
         if (tile == 1) r0 += g0 * su;
@@ -469,14 +664,24 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
   }
 }
 
+/** One row of X against a decoded chunk (h0..h3 in XPERM order): i32 lanes whose sum is sum u * xq. */
+@inline function rowDot(h0: v128, h1: v128, h2: v128, h3: v128, p: usize): v128 {
+  const a = i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p)), i32x4.dot_i16x8_s(h1, v128.load(p, 16)));
+  const b = i32x4.add(i32x4.dot_i16x8_s(h2, v128.load(p, 32)), i32x4.dot_i16x8_s(h3, v128.load(p, 48)));
+  return i32x4.add(a, b);
+}
+
 @inline function byTileI8(mode: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
-  if (m == 1) rowsI8(mode, 1, desc, x, out, m, n0, n1);
-  else rowsI8(mode, M_TILE, desc, x, out, m, n0, n1);
+  if (m == 1) {
+    rowsI8(mode, 1, desc, x, out, m, quadsI8(mode, desc, x, out, n0, n1), n1);
+  } else {
+    rowsI8(mode, M_TILE, desc, x, out, m, n0, n1);
+  }
 }
 
 /**
- * int8 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: xq [M, NG * GP] i16; the
- * block scales at the descriptor's xscales; integer decode modes only.
+ * int8 activations: Y[m, n] for m in [0, M) and n in [n0, n1). x: xq [M, NG * GP] i16 in XPERM
+ * order; the block scales and sums at the descriptor's xscales and xsums; integer decode modes only.
  */
 export function dequant_i8(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   const mode = field(desc, D_MODE);

@@ -42,6 +42,14 @@ const SEG_I32S: usize = 4;
 const NIBBLE_MASK: i8 = 0x0f;
 const NIBBLE_BITS: u32 = 4;
 
+/**
+ * The high nibble of each byte: an i16 shift and the low-nibble mask the caller holds. V8 lowers
+ * i8x16.shr_u to a shift and a mask it builds anew at every use (three more instructions).
+ */
+@inline function highNibbles(v: v128, mask: v128): v128 {
+  return v128.and(i16x8.shr_u(v, NIBBLE_BITS), mask);
+}
+
 /** p + ls * isum for four rows (f64 arithmetic, one f32 rounding per lane). */
 @inline function segUpdate(p: v128, isum: v128, lsv: v128): v128 {
   const lo = f64x2.add(f64x2.promote_low_f32x4(p), f64x2.mul(f64x2.convert_low_i32x4_s(isum), lsv));
@@ -171,27 +179,27 @@ const NIBBLE_BITS: u32 = 4;
         tp += 2 * V128_BYTES;
         let wv = v128.load(wp);
         let l = i8x16.swizzle(tl, v128.and(wv, mask));
-        let h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+        let h = i8x16.swizzle(th, highNibbles(wv, mask));
         lo0 = i16x8.add(lo0, pairSumLo(l, h));
         hi0 = i16x8.add(hi0, pairSumHi(l, h));
         if (bits > 1) {
           wv = v128.load(wp, V128_BYTES);
           l = i8x16.swizzle(tl, v128.and(wv, mask));
-          h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+          h = i8x16.swizzle(th, highNibbles(wv, mask));
           lo1p = i16x8.add(lo1p, pairSumLo(l, h));
           hi1p = i16x8.add(hi1p, pairSumHi(l, h));
         }
         if (bits > 2) {
           wv = v128.load(wp, 2 * V128_BYTES);
           l = i8x16.swizzle(tl, v128.and(wv, mask));
-          h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+          h = i8x16.swizzle(th, highNibbles(wv, mask));
           lo2 = i16x8.add(lo2, pairSumLo(l, h));
           hi2 = i16x8.add(hi2, pairSumHi(l, h));
         }
         if (bits > 3) {
           wv = v128.load(wp, 3 * V128_BYTES);
           l = i8x16.swizzle(tl, v128.and(wv, mask));
-          h = i8x16.swizzle(th, i8x16.shr_u(wv, NIBBLE_BITS));
+          h = i8x16.swizzle(th, highNibbles(wv, mask));
           lo3 = i16x8.add(lo3, pairSumLo(l, h));
           hi3 = i16x8.add(hi3, pairSumHi(l, h));
         }
@@ -227,7 +235,7 @@ const NIBBLE_BITS: u32 = 4;
       for (let pl = bits - 1; pl >= 0; pl--) {
         const wv = v128.load(wp + <usize>pl * V128_BYTES);
         const il = v128.and(wv, mask);
-        const ih = i8x16.shr_u(wv, NIBBLE_BITS);
+        const ih = highNibbles(wv, mask);
         const l = i8x16.swizzle(tl, il);
         const h = i8x16.swizzle(th, ih);
         sLo = i16x8.add(i16x8.add(sLo, sLo), pairSumLo(l, h));

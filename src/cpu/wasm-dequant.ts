@@ -48,7 +48,7 @@ const F32_BYTES = 4;
 const DESC_WORDS = 24;
 const D = {
   mode: 0, bits: 1, ng: 2, gp: 3, codes: 4, scales: 5, zeros: 6, ids: 7, tables: 8, tableStride: 9,
-  units: 10, useUnit: 11, ts: 12, useTs: 13, offsets: 14, xsum: 15, n: 16, rowBytes: 17, nsw: 18, xscales: 19, foldZero: 20,
+  units: 10, useUnit: 11, ts: 12, useTs: 13, offsets: 14, xsum: 15, n: 16, rowBytes: 17, nsw: 18, xscales: 19, foldZero: 20, xsums: 21,
 } as const;
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 
@@ -276,8 +276,18 @@ function planOf(qt: QuantizedTensor): DequantPlan {
   return p;
 }
 
-/** Writes the tensor's kernel layout into the arena (shared by both dequant kernels). */
-export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
+/** D_USE_UNIT values (wasm/dequant.ts UNIT_*): no unit, one unit for every element type, a unit per element type. */
+const UNIT_NONE = 0;
+const UNIT_UNIFORM = 1;
+const UNIT_PER_TYPE = 2;
+/** The int8 kernel's tables hold u = q + 128 (wasm/dequant.ts, dequant_i8). */
+const I8_TABLE_BIAS = 128;
+
+/**
+ * Writes the tensor's kernel layout into the arena (both dequant kernels; `biasTables` for
+ * dequant_i8, whose swizzle tables hold the unsigned q + 128).
+ */
+export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor, biasTables = false): WasmWeights {
   checkTensor(qt);
   const plan = planOf(qt);
   const whole = qt.groupSize % WASM_CHUNK === 0;
@@ -292,7 +302,7 @@ export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor): WasmW
     nsw: plan.nsw,
     rowBytes: rowBytesOf(qt, plan.slot, plan.gp),
     tableStride: plan.tableStride,
-    useUnit: plan.useUnit ? 1 : 0,
+    useUnit: !plan.useUnit ? UNIT_NONE : plan.units.every((u) => u === plan.units[0]) ? UNIT_UNIFORM : UNIT_PER_TYPE,
     foldZero: plan.foldZero ? 1 : 0,
     integer: plan.integer ? 1 : 0,
     codes: arena.put(layout),
@@ -300,7 +310,7 @@ export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor): WasmW
     zeros: qt.zeros ? arena.put(qt.zeros) : 0,
     ids: qt.dtypeIds ? arena.put(qt.dtypeIds) : 0,
     offsets: qt.offsets ? arena.put(qt.offsets) : 0,
-    tables: arena.put(plan.tables),
+    tables: arena.put(biasTables && (plan.mode === 'swizzle4' || plan.mode === 'swizzle8') ? plan.tables.map((b) => (b + I8_TABLE_BIAS) & 0xff) : plan.tables),
     units: arena.put(plan.units),
   };
 }
@@ -328,7 +338,7 @@ export function groupXSums(x: Float32Array, m: number, k: number, gs: number): F
 }
 
 /** Writes the descriptor of a call (wasm/dequant.ts D_*). */
-export function writeDescriptor(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, extra: { xsum: number; xscales: number }): number {
+export function writeDescriptor(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, extra: { xsum: number; xscales: number; xsums: number }): number {
   const ptr = arena.alloc(DESC_WORDS * 4);
   const d = arena.u32(ptr, DESC_WORDS);
   const f = new Float32Array(1);
@@ -355,6 +365,7 @@ export function writeDescriptor(arena: WasmArena, qt: QuantizedTensor, w: WasmWe
   d[D.nsw] = w.nsw as number;
   d[D.xscales] = extra.xscales;
   d[D.foldZero] = w.foldZero as number;
+  d[D.xsums] = extra.xsums;
   return ptr;
 }
 
@@ -394,7 +405,7 @@ export const wasmDequant: WasmKernelImpl = {
     checkMatmulArgs('wasm-dequant', x, m, qt);
     const xPtr = putPaddedX(arena, x, m, qt.cols, qt.groupSize, w.gp as number);
     const xsum = qt.offsets ? arena.put(groupXSums(x, m, qt.cols, qt.groupSize)) : 0;
-    const desc = writeDescriptor(arena, qt, w, { xsum, xscales: 0 });
+    const desc = writeDescriptor(arena, qt, w, { xsum, xscales: 0, xsums: 0 });
     return { fn: 'dequant_f32', args: [desc, xPtr, outPtr, m], rows: qt.rows, rowAlign: 1 };
   },
   c: WASM_DEQUANT_C,
@@ -405,6 +416,16 @@ export const wasmDequant: WasmKernelImpl = {
 /** Decode modes dequant_i8 takes (the integer ones). */
 const I8_MODES: readonly DequantMode[] = ['swizzle4', 'sext8', 'zext8', 'swizzle8'];
 const I16_BYTES = 2;
+/**
+ * The activation order of a block of 32 in dequant_i8 (wasm/dequant.ts XPERM): position j holds x
+ * of code XPERM[j] (even codes of each 16, then odd ones), and XPERM_INV[c] is code c's position.
+ */
+export const XPERM: readonly number[] = Array.from({ length: WASM_CHUNK }, (_, j) => (j & 16) + ((j & 8) ? 2 * (j & 7) + 1 : 2 * (j & 7)));
+const XPERM_INV: Uint8Array = (() => {
+  const inv = new Uint8Array(WASM_CHUNK);
+  XPERM.forEach((c, j) => (inv[c] = j));
+  return inv;
+})();
 /** Rows of X per tile in dequant_i8 (M_TILE). */
 const I8_M_TILE = 4;
 
@@ -420,7 +441,7 @@ export const wasmDequantI8: WasmKernelImpl = {
     return I8_MODES.includes(mode) ? true : `${target.elementTypes.join('/')} decodes through f32 tables here (${mode}), not int8 tables`;
   },
   weightBytes: (qt) => weightParts(qt, planOf(qt)),
-  load: loadDequantWeights,
+  load: (arena, qt) => loadDequantWeights(arena, qt, true),
   prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float32Array, m: number, outPtr: number): WasmCall {
     checkMatmulArgs('wasm-dequant-i8', x, m, qt);
     const { cols: k, groupSize: gs } = qt;
@@ -428,20 +449,35 @@ export const wasmDequantI8: WasmKernelImpl = {
     const gp = w.gp as number;
     const xa = quantizeActivationBlocks(x, m, k, gs);
     const stride = ng * gp;
-    const xPtr = arena.alloc(m * stride * I16_BYTES);
-    const xq = new Int16Array(arena.memory.buffer, xPtr, m * stride);
-    xq.fill(0);
-    for (let i = 0; i < m; i++) for (let g = 0; g < ng; g++) for (let t = 0; t < gs; t++) xq[i * stride + g * gp + t] = xa.q[i * k + g * gs + t] as number;
     if (i8BlocksPerGroup(gs) !== gp / WASM_CHUNK) throw new Error('lowbit wasm: int8 blocks and padded groups disagree (internal error)');
-    // Block scales transposed to [block][MP] (wasm/dequant.ts): MP = 1 for M = 1, else M rounded up to 4.
+    // Block scales and block sums of xq transposed to [block][MP] (wasm/dequant.ts): MP = 1 for
+    // M = 1, else M rounded up to 4.
     const mp = m === 1 ? 1 : Math.ceil(m / I8_M_TILE) * I8_M_TILE;
     const blocks = ng * (gp / WASM_CHUNK);
+    const xPtr = arena.alloc(m * stride * I16_BYTES);
     const xscales = arena.alloc(blocks * mp * F32_BYTES);
+    const xsums = arena.alloc(blocks * mp * F32_BYTES);
+    const xq = new Int16Array(arena.memory.buffer, xPtr, m * stride);
     const xs = arena.f32(xscales, blocks * mp);
+    const bs = new Int32Array(arena.memory.buffer, xsums, blocks * mp);
+    xq.fill(0);
     xs.fill(0);
-    for (let i = 0; i < m; i++) for (let b = 0; b < blocks; b++) xs[b * mp + i] = xa.scales[i * blocks + b] as number;
+    bs.fill(0);
+    // Each block of 32 in the kernel's activation order (XPERM): its position j holds x of code XPERM[j].
+    for (let i = 0; i < m; i++) {
+      for (let g = 0; g < ng; g++) {
+        for (let t = 0; t < gs; t++) {
+          const v = xa.q[i * k + g * gs + t] as number;
+          const at = g * gp + t;
+          const b = g * (gp / WASM_CHUNK) + (t >> 5);
+          xq[i * stride + (at & ~(WASM_CHUNK - 1)) + (XPERM_INV[at & (WASM_CHUNK - 1)] as number)] = v;
+          bs[b * mp + i] = (bs[b * mp + i] as number) + v;
+        }
+      }
+      for (let b = 0; b < blocks; b++) xs[b * mp + i] = xa.scales[i * blocks + b] as number;
+    }
     const xsum = qt.offsets ? arena.put(groupXSums(x, m, k, gs)) : 0;
-    const desc = writeDescriptor(arena, qt, w, { xsum, xscales });
+    const desc = writeDescriptor(arena, qt, w, { xsum, xscales, xsums });
     return { fn: 'dequant_i8', args: [desc, xPtr, outPtr, m], rows: qt.rows, rowAlign: 1 };
   },
   c: WASM_DEQUANT_C,
