@@ -51,11 +51,12 @@ export function i8BlocksPerGroup(groupSize: number): number {
   return Math.ceil(groupSize / I8_BLOCK);
 }
 
-/** Round half to even (Math.round rounds halves up). */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+/**
+ * 1.5 * 2^52: for |v| < 2^51, (v + ROUND_MAGIC) - ROUND_MAGIC is v rounded half to even (the f64
+ * sum's unit in the last place is 1; tests/cpu/wasm-dequant-i8.test.ts checks it against
+ * Math.round with ties moved to even).
+ */
+const ROUND_MAGIC = 6755399441055744;
 
 /** Block-quantized activations: xq [M, K] and xscale [M, ng * blocksPerGroup]. */
 export interface I8Activations {
@@ -80,7 +81,11 @@ export function quantizeActivationBlocks(x: Float32Array, m: number, k: number, 
         const s = Math.fround(amax / I8_ACT_MAX);
         scales[(i * ng + g) * bpg + b] = s;
         if (s === 0) continue;
-        for (let t = start; t < end; t++) q[t] = Math.min(I8_ACT_MAX, Math.max(-I8_ACT_MAX, roundHalfEven((x[t] as number) / s)));
+        for (let t = start; t < end; t++) {
+          // |x / s| <= 127 (+ rounding) or NaN; NaN stays NaN and stores as 0.
+          const r = (x[t] as number) / s + ROUND_MAGIC - ROUND_MAGIC;
+          q[t] = r > I8_ACT_MAX ? I8_ACT_MAX : r < -I8_ACT_MAX ? -I8_ACT_MAX : r;
+        }
       }
     }
   }

@@ -463,18 +463,27 @@ export const wasmDequantI8: WasmKernelImpl = {
     xq.fill(0);
     xs.fill(0);
     bs.fill(0);
-    // Each block of 32 in the kernel's activation order (XPERM): its position j holds x of code XPERM[j].
+    // Each block of 32 in the kernel's activation order (XPERM): its position j holds x of code
+    // XPERM[j]; a group's last block may be short (the rest stays 0).
+    const bpg = gp / WASM_CHUNK;
     for (let i = 0; i < m; i++) {
       for (let g = 0; g < ng; g++) {
-        for (let t = 0; t < gs; t++) {
-          const v = xa.q[i * k + g * gs + t] as number;
-          const at = g * gp + t;
-          const b = g * (gp / WASM_CHUNK) + (t >> 5);
-          xq[i * stride + (at & ~(WASM_CHUNK - 1)) + (XPERM_INV[at & (WASM_CHUNK - 1)] as number)] = v;
-          bs[b * mp + i] = (bs[b * mp + i] as number) + v;
+        for (let b = 0; b < bpg; b++) {
+          const t0 = b * WASM_CHUNK;
+          const len = Math.min(WASM_CHUNK, gs - t0);
+          const src = i * k + g * gs + t0;
+          const dst = i * stride + g * gp + t0;
+          const blk = g * bpg + b;
+          let sum = 0;
+          for (let j = 0; j < len; j++) {
+            const v = xa.q[src + j] as number;
+            xq[dst + (XPERM_INV[j] as number)] = v;
+            sum += v;
+          }
+          bs[blk * mp + i] = sum;
+          xs[blk * mp + i] = xa.scales[i * blocks + blk] as number;
         }
       }
-      for (let b = 0; b < blocks; b++) xs[b * mp + i] = xa.scales[i * blocks + b] as number;
     }
     const xsum = qt.offsets ? arena.put(groupXSums(x, m, k, gs)) : 0;
     const desc = writeDescriptor(arena, qt, w, { xsum, xscales, xsums });

@@ -103,6 +103,32 @@ describe('wasm-dequant-i8', () => {
     expect(z.q.every((q) => q === 0)).toBe(true);
   });
 
+  it('rounds x / xscale exactly as Math.round with ties moved to even, NaN blocks to 0', () => {
+    // Blocks whose absmax is 127 have scale 1, so every half-integer is a tie; others are random.
+    const k = 4096;
+    const x = new Float32Array(k);
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    for (let i = 0; i < k; i++) x[i] = (i >> 5) % 2 === 0 ? Math.round(rnd() * 254) / 2 : rnd() * 3;
+    for (let b = 0; b < k; b += 64) x[b] = 127;
+    x[k - 3] = NaN;
+    const a = quantizeActivationBlocks(x, 1, k, 128);
+    const halfEven = (v: number): number => {
+      const r = Math.round(v);
+      return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    };
+    let ties = 0;
+    for (let i = 0; i < k; i++) {
+      const s = a.scales[i >> 5] as number;
+      const v = (x[i] as number) / s;
+      if (Math.abs(v % 1) === 0.5) ties++;
+      const want = Number.isNaN(v) ? 0 : Math.min(127, Math.max(-127, halfEven(v))) | 0;
+      expect(a.q[i], `x[${i}] = ${x[i]}, scale ${s}`).toBe(want);
+    }
+    expect(ties).toBeGreaterThan(500);
+    expect(a.q.subarray(k - 32).every((q) => q === 0)).toBe(true);
+  });
+
   it('bound: nb + ng + 4 roundings (+2 with a tensor scale), and the activation term is what lets it pass', async () => {
     const i4 = quantize(new Float32Array(256).fill(0.5), 1, 256, 'int4', { group: 128 });
     expect(dequantI8Roundings(i4)).toBe(4 + 2 + 4);
