@@ -33,6 +33,8 @@
 // Preconditions: codes of at most 4 bits, terms of at most 2^6 (i8), |x| * 2^6 finite in f32.
 // Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) (any split) for every row of X.
 
+import { lookup16 } from './lib/simd';
+
 const CHUNK: i32 = 16;
 const BLOCK_BYTES: usize = 16; // two chunks: low and high nibbles
 const LANES: i32 = 4;
@@ -106,7 +108,7 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
   const tbl = v128.load(tp);
   let s = f32x4.splat(0);
   for (let c = 0; c < full; c++) {
-    const mul = i8x16.swizzle(tbl, chunkIdx(cg, c, mask));
+    const mul = lookup16(tbl, chunkIdx(cg, c, mask));
     const lo = i16x8.extend_low_i8x16_s(mul);
     const hi = i16x8.extend_high_i8x16_s(mul);
     const xp = xg + <usize>(c * CHUNK) * F32_BYTES;
@@ -144,8 +146,8 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
     const x1 = v128.load(xp, 16);
     const x2 = v128.load(xp, 32);
     const x3 = v128.load(xp, 48);
-    const a2x = i8x16.swizzle(a2, idx);
-    const a3x = i8x16.swizzle(a3, idx);
+    const a2x = lookup16(a2, idx);
+    const a3x = lookup16(a3, idx);
     const ul = halvesLo(a2x, a3x);
     const uh = halvesHi(a2x, a3x);
     s = f32x4.add(s, f32x4.mul(x0, i32x4.shl(ul, 16)));
@@ -153,8 +155,8 @@ function plane(cg: usize, xg: usize, tp: usize, gs: i32, g4: i32, full: i32, mas
     s = f32x4.add(s, f32x4.mul(x2, i32x4.shl(uh, 16)));
     s = f32x4.add(s, f32x4.mul(x3, v128.and(uh, himask)));
     if (two) {
-      const b2x = i8x16.swizzle(b2, idx);
-      const b3x = i8x16.swizzle(b3, idx);
+      const b2x = lookup16(b2, idx);
+      const b3x = lookup16(b3, idx);
       const vl = halvesLo(b2x, b3x);
       const vh = halvesHi(b2x, b3x);
       t = f32x4.add(t, f32x4.mul(x0, i32x4.shl(vl, 16)));
@@ -191,8 +193,8 @@ let pairSecond: f32 = 0;
   for (let c = 0; c < full; c++) {
     const idx = chunkIdx(cg, c, mask);
     const off = <usize>(c * CHUNK) * F32_BYTES;
-    const a2x = i8x16.swizzle(a2, idx);
-    const a3x = i8x16.swizzle(a3, idx);
+    const a2x = lookup16(a2, idx);
+    const a3x = lookup16(a3, idx);
     const ul = halvesLo(a2x, a3x);
     const uh = halvesHi(a2x, a3x);
     const m0 = i32x4.shl(ul, 16);
@@ -202,8 +204,8 @@ let pairSecond: f32 = 0;
     s0 = mac16(s0, xg0 + off, m0, m1, m2, m3);
     s1 = mac16(s1, xg1 + off, m0, m1, m2, m3);
     if (two) {
-      const b2x = i8x16.swizzle(b2, idx);
-      const b3x = i8x16.swizzle(b3, idx);
+      const b2x = lookup16(b2, idx);
+      const b3x = lookup16(b3, idx);
       const vl = halvesLo(b2x, b3x);
       const vh = halvesHi(b2x, b3x);
       const n0 = i32x4.shl(vl, 16);

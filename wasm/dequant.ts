@@ -43,6 +43,8 @@
 // state (no globals), so threads sharing the memory may run disjoint row ranges at once: each
 // writes only Y[., n] for its own n.
 
+import { lookup16 } from './lib/simd';
+
 /** D_USE_UNIT values: no unit, one unit for every element type (units[0]), a unit per element type. */
 const UNIT_NONE: i32 = 0;
 const UNIT_UNIFORM: i32 = 1;
@@ -79,6 +81,7 @@ const D_NSW: usize = 18;
 const D_XSCALES: usize = 19;
 const D_FOLD_ZERO: usize = 20;
 const D_XSUMS: usize = 21;
+const D_DOT7: usize = 22;
 
 /** Codes per chunk, per half chunk (one i8x16 of codes), bytes per f32 and per v128. */
 const CHUNK: i32 = 32;
@@ -107,7 +110,7 @@ const BYTE_BITS: i32 = 8;
 
 /** int8 values of 16 codes (one per byte of c) for the integer modes; tv = the first table part. */
 @inline function lookupI8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, sh: i32): v128 {
-  if (mode == MODE_SWIZZLE4) return i8x16.swizzle(tv, c);
+  if (mode == MODE_SWIZZLE4) return lookup16(tv, c);
   if (mode == MODE_SEXT8) return i8x16.shr_s(i8x16.shl(c, sh), sh);
   if (mode == MODE_ZEXT8) return c;
   // MODE_SWIZZLE8: part j covers codes 16j .. 16j + 15; other indices wrap past 15 and give 0.
@@ -231,10 +234,10 @@ const BYTE_BITS: i32 = 8;
             let w2: v128;
             let w3: v128;
             if (mode == MODE_PLANES4) {
-              const b0 = i8x16.swizzle(tv, c);
-              const b1 = i8x16.swizzle(v128.load(tp, 16), c);
-              const b2 = i8x16.swizzle(v128.load(tp, 32), c);
-              const b3 = i8x16.swizzle(v128.load(tp, 48), c);
+              const b0 = lookup16(tv, c);
+              const b1 = lookup16(v128.load(tp, 16), c);
+              const b2 = lookup16(v128.load(tp, 32), c);
+              const b3 = lookup16(v128.load(tp, 48), c);
               // i16 lane j of lo01 = bytes 0, 1 of value j; of lo23 = bytes 2, 3 (little endian).
               const lo01 = i8x16.shuffle(b0, b1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
               const lo23 = i8x16.shuffle(b2, b3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -367,9 +370,17 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
 // Tiles: M = 1 takes four output rows at a time (their block sums side by side in the lanes of
 // one vector, the same f32 operations per lane as one row alone), then the rest one by one; M > 1
 // takes tiles of four rows of X per decoded chunk (lane j = row m0 + j).
+//
+// dot7 form (the relaxed-SIMD build only, chosen by the glue per tensor): 4-bit codes whose
+// values v - z lie in -64..63 decode through tables + 64 to u in 0..127, and the activations are
+// i8 in code order (no XPERM), so i32x4.relaxed_dot_i8x16_i7x16_add_s forms sum u * xq of 16
+// codes at once; with u < 128 the instruction has one defined result, the same integers as the
+// baseline form (isum as above with BIAS = 64).
 
 /** log2 of the bias of the unsigned decoded byte in the swizzle modes (tables + 128). */
 const SWIZZLE_BIAS_SHIFT: i32 = 7;
+/** log2 of the bias of the dot7 form (tables + 64, so every u is in 0..127). */
+const DOT7_BIAS_SHIFT: i32 = 6;
 
 /** Sum of the four i32 lanes (exact: integer). */
 @inline function isumLanes(v: v128): i32 {
@@ -384,8 +395,9 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
   return i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
 }
 
-/** log2 of the bias BIAS of a mode (see above); -1 for no bias (ZEXT8). */
-@inline function biasShift(mode: i32, bits: i32): i32 {
+/** log2 of the bias BIAS of a mode (see above; DOT7_BIAS_SHIFT in the dot7 form); -1 for no bias (ZEXT8). */
+@inline function biasShift(mode: i32, bits: i32, dot7: bool): i32 {
+  if (dot7) return DOT7_BIAS_SHIFT;
   if (mode == MODE_ZEXT8) return -1;
   if (mode == MODE_SEXT8) return bits - 1;
   return SWIZZLE_BIAS_SHIFT;
@@ -393,7 +405,7 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
 
 /** Unsigned biased bytes u = v + BIAS of 16 codes (one per byte of c); tv = the group's first (biased) table part. */
 @inline function lookupU8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, signBit: v128): v128 {
-  if (mode == MODE_SWIZZLE4) return i8x16.swizzle(tv, c);
+  if (mode == MODE_SWIZZLE4) return lookup16(tv, c);
   if (mode == MODE_SEXT8) return v128.xor(c, signBit);
   if (mode == MODE_ZEXT8) return c;
   // MODE_SWIZZLE8: part j covers codes 16j .. 16j + 15; other indices give 0, so OR-ing keeps the one hit.
@@ -411,7 +423,14 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
 }
 
 /** sum u * xq over one chunk of 32 codes at cp against the four activation vectors x0..x3 (i32 lanes). */
-@inline function chunkDot(mode: i32, cp: usize, tv: v128, tp: usize, nsw: i32, signBit: v128, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+@inline function chunkDot(mode: i32, dot7: bool, cp: usize, tv: v128, tp: usize, nsw: i32, signBit: v128, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && dot7) {
+    // x0, x1: the chunk's 32 activations as i8 in code order; u in 0..127 (the glue checked).
+    const v = v128.load(cp);
+    const u0 = lookup16(tv, v128.and(v, i8x16.splat(NIBBLE)));
+    const u1 = lookup16(tv, highNibbles(v));
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(x1, u1, i32x4.relaxed_dot_i8x16_i7x16_add_s(x0, u0, i32x4.splat(0)));
+  }
   const lowBytes = i16x8.splat(0x00ff);
   let c0: v128;
   let c1: v128;
@@ -460,7 +479,7 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
 }
 
 /** M = 1: output rows n .. n + 3 in the lanes of one vector. */
-@inline function quadI8(mode: i32, desc: usize, x: usize, out: usize, n: i32): void {
+@inline function quadI8(mode: i32, dot7: bool, desc: usize, x: usize, out: usize, n: i32): void {
   const bits = field(desc, D_BITS);
   const ng = field(desc, D_NG);
   const chunks = field(desc, D_GP) / CHUNK;
@@ -476,8 +495,8 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
   const foldZero = field(desc, D_FOLD_ZERO) != 0;
   const subZero = zeros != 0 && !foldZero;
   const nsw = field(desc, D_NSW);
-  const shift = biasShift(mode, bits);
-  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 ? <i32>1 << shift : <i32>0));
+  const shift = biasShift(mode, bits, dot7);
+  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
   const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
   const unitAll = f32x4.splat(unitMode == UNIT_UNIFORM ? load<f32>(units) : 1);
   let cp0 = <usize>field(desc, D_CODES) + <usize>n * rowBytes;
@@ -512,15 +531,16 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
     for (let ch = 0; ch < chunks; ch++) {
       const x0 = v128.load(xp);
       const x1 = v128.load(xp, 16);
-      const x2 = v128.load(xp, 32);
-      const x3 = v128.load(xp, 48);
-      const s0 = chunkDot(mode, cp0, tv0, tp0, nsw, signBit, x0, x1, x2, x3);
-      const s1 = chunkDot(mode, cp1, tv1, tp1, nsw, signBit, x0, x1, x2, x3);
-      const s2 = chunkDot(mode, cp2, tv2, tp2, nsw, signBit, x0, x1, x2, x3);
-      const s3 = chunkDot(mode, cp3, tv3, tp3, nsw, signBit, x0, x1, x2, x3);
+      // The dot7 form reads 32 i8 activations a chunk (x2, x3 unused), the other 32 i16 in XPERM order.
+      const x2 = dot7 ? x0 : v128.load(xp, 32);
+      const x3 = dot7 ? x1 : v128.load(xp, 48);
+      const s0 = chunkDot(mode, dot7, cp0, tv0, tp0, nsw, signBit, x0, x1, x2, x3);
+      const s1 = chunkDot(mode, dot7, cp1, tv1, tp1, nsw, signBit, x0, x1, x2, x3);
+      const s2 = chunkDot(mode, dot7, cp2, tv2, tp2, nsw, signBit, x0, x1, x2, x3);
+      const s3 = chunkDot(mode, dot7, cp3, tv3, tp3, nsw, signBit, x0, x1, x2, x3);
       const isum = i32x4.sub(sums4(s0, s1, s2, s3), correction(v128.load32_splat(bp), shift, zv, subZero));
       gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(isum), v128.load32_splat(sp)));
-      xp += 64;
+      xp += dot7 ? 32 : 64;
       sp += F32_BYTES;
       bp += F32_BYTES;
       cp0 += chunkBytes;
@@ -552,14 +572,14 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
 }
 
 /** M = 1: quads of output rows from n0 while four remain; returns the first row left. */
-@inline function quadsI8(mode: i32, desc: usize, x: usize, out: usize, n0: i32, n1: i32): i32 {
+@inline function quadsI8(mode: i32, dot7: bool, desc: usize, x: usize, out: usize, n0: i32, n1: i32): i32 {
   let n = n0;
-  for (; n + 4 <= n1; n += 4) quadI8(mode, desc, x, out, n);
+  for (; n + 4 <= n1; n += 4) quadI8(mode, dot7, desc, x, out, n);
   return n;
 }
 
 /** Output rows [n0, n1) for X tiles of up to `tile` rows (1: one output row at a time). */
-@inline function rowsI8(mode: i32, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+@inline function rowsI8(mode: i32, dot7: bool, tile: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   const bits = field(desc, D_BITS);
   const ng = field(desc, D_NG);
   const gp = field(desc, D_GP);
@@ -578,11 +598,12 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
   const nsw = field(desc, D_NSW);
   const xscales = <usize>field(desc, D_XSCALES);
   const xsums = <usize>field(desc, D_XSUMS);
-  const shift = biasShift(mode, bits);
-  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 ? <i32>1 << shift : <i32>0));
+  const shift = biasShift(mode, bits, dot7);
+  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
   const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
-  const I16_BYTES: usize = 2;
-  const xStride = <usize>(ng * gp) * I16_BYTES;
+  // Activations: i16 in XPERM order, or i8 in code order for the dot7 form.
+  const xBytes: usize = dot7 ? 1 : 2;
+  const xStride = <usize>(ng * gp) * xBytes;
   const chunks = gp / CHUNK;
   // Block scales and sums: [block][MP] with MP = 1 for M = 1, else M rounded up to 4 (zeros past
   // M), so a tile's four rows have theirs side by side.
@@ -616,7 +637,9 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
         for (let ch = 0; ch < chunks; ch++) {
           const p0 = x0 + xo;
           if (tile == 1) {
-            const s = chunkDot(mode, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), v128.load(p0, 32), v128.load(p0, 48));
+            const s = dot7
+              ? chunkDot(mode, true, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), i32x4.splat(0), i32x4.splat(0))
+              : chunkDot(mode, false, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), v128.load(p0, 32), v128.load(p0, 48));
             const xsum = load<i32>(bp);
             g0 += <f32>(isumLanes(s) - (shift >= 0 ? xsum << shift : 0) - (subZero ? z * xsum : 0)) * load<f32>(sp);
           } else {
@@ -632,18 +655,29 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
             }
             const q0 = lookupU8(mode, c0, tv, tp, nsw, signBit);
             const q1 = lookupU8(mode, c1, tv, tp, nsw, signBit);
-            const h0 = v128.and(q0, lowBytes);
-            const h1 = i16x8.shr_u(q0, 8);
-            const h2 = v128.and(q1, lowBytes);
-            const h3 = i16x8.shr_u(q1, 8);
-            const i0 = rowDot(h0, h1, h2, h3, p0);
-            const i1 = mt > 1 ? rowDot(h0, h1, h2, h3, p0 + xStride) : i32x4.splat(0);
-            const i2 = mt > 2 ? rowDot(h0, h1, h2, h3, p0 + 2 * xStride) : i32x4.splat(0);
-            const i3 = mt > 3 ? rowDot(h0, h1, h2, h3, p0 + 3 * xStride) : i32x4.splat(0);
+            let i0: v128;
+            let i1 = i32x4.splat(0);
+            let i2 = i1;
+            let i3 = i1;
+            if (ASC_FEATURE_RELAXED_SIMD && dot7) {
+              i0 = rowDot7(q0, q1, p0);
+              if (mt > 1) i1 = rowDot7(q0, q1, p0 + xStride);
+              if (mt > 2) i2 = rowDot7(q0, q1, p0 + 2 * xStride);
+              if (mt > 3) i3 = rowDot7(q0, q1, p0 + 3 * xStride);
+            } else {
+              const h0 = v128.and(q0, lowBytes);
+              const h1 = i16x8.shr_u(q0, 8);
+              const h2 = v128.and(q1, lowBytes);
+              const h3 = i16x8.shr_u(q1, 8);
+              i0 = rowDot(h0, h1, h2, h3, p0);
+              if (mt > 1) i1 = rowDot(h0, h1, h2, h3, p0 + xStride);
+              if (mt > 2) i2 = rowDot(h0, h1, h2, h3, p0 + 2 * xStride);
+              if (mt > 3) i3 = rowDot(h0, h1, h2, h3, p0 + 3 * xStride);
+            }
             const sums = i32x4.sub(sums4(i0, i1, i2, i3), correction(v128.load(bp), shift, zv, subZero));
             gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(sums), v128.load(sp)));
           }
-          xo += <usize>CHUNK * I16_BYTES;
+          xo += <usize>CHUNK * xBytes;
           sp += sStride;
           bp += sStride;
           cp += chunkBytes;
@@ -664,6 +698,11 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
   }
 }
 
+/** One row of X (32 i8 at p, code order) against a chunk's u (0..127): i32 lanes whose sum is sum u * xq (relaxed build only). */
+@inline function rowDot7(u0: v128, u1: v128, p: usize): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(p, 16), u1, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(p), u0, i32x4.splat(0)));
+}
+
 /** One row of X against a decoded chunk (h0..h3 in XPERM order): i32 lanes whose sum is sum u * xq. */
 @inline function rowDot(h0: v128, h1: v128, h2: v128, h3: v128, p: usize): v128 {
   const a = i32x4.add(i32x4.dot_i16x8_s(h0, v128.load(p)), i32x4.dot_i16x8_s(h1, v128.load(p, 16)));
@@ -671,11 +710,11 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
   return i32x4.add(a, b);
 }
 
-@inline function byTileI8(mode: i32, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
+@inline function byTileI8(mode: i32, dot7: bool, desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   if (m == 1) {
-    rowsI8(mode, 1, desc, x, out, m, quadsI8(mode, desc, x, out, n0, n1), n1);
+    rowsI8(mode, dot7, 1, desc, x, out, m, quadsI8(mode, dot7, desc, x, out, n0, n1), n1);
   } else {
-    rowsI8(mode, M_TILE, desc, x, out, m, n0, n1);
+    rowsI8(mode, dot7, M_TILE, desc, x, out, m, n0, n1);
   }
 }
 
@@ -685,8 +724,11 @@ const SWIZZLE_BIAS_SHIFT: i32 = 7;
  */
 export function dequant_i8(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   const mode = field(desc, D_MODE);
-  if (mode == MODE_SWIZZLE4) byTileI8(MODE_SWIZZLE4, desc, x, out, m, n0, n1);
-  else if (mode == MODE_SEXT8) byTileI8(MODE_SEXT8, desc, x, out, m, n0, n1);
-  else if (mode == MODE_ZEXT8) byTileI8(MODE_ZEXT8, desc, x, out, m, n0, n1);
-  else if (mode == MODE_SWIZZLE8) byTileI8(MODE_SWIZZLE8, desc, x, out, m, n0, n1);
+  // The dot7 form (relaxed build, 4-bit codes whose u fit 7 bits; the glue decides): one
+  // relaxed_dot_i8x16_i7x16_add_s per 16 codes against i8 activations.
+  if (ASC_FEATURE_RELAXED_SIMD && field(desc, D_DOT7) != 0) byTileI8(MODE_SWIZZLE4, true, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SWIZZLE4) byTileI8(MODE_SWIZZLE4, false, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SEXT8) byTileI8(MODE_SEXT8, false, desc, x, out, m, n0, n1);
+  else if (mode == MODE_ZEXT8) byTileI8(MODE_ZEXT8, false, desc, x, out, m, n0, n1);
+  else if (mode == MODE_SWIZZLE8) byTileI8(MODE_SWIZZLE8, false, desc, x, out, m, n0, n1);
 }

@@ -35,6 +35,8 @@
 //   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(f64(acc) * ts) : acc.
 // Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
 
+import { lookup16 } from './lib/simd';
+
 const TILE: i32 = 16;
 const V128_BYTES: usize = 16;
 const F32_BYTES: usize = 4;
@@ -178,28 +180,28 @@ const NIBBLE_BITS: u32 = 4;
         const th = v128.load(tp, V128_BYTES);
         tp += 2 * V128_BYTES;
         let wv = v128.load(wp);
-        let l = i8x16.swizzle(tl, v128.and(wv, mask));
-        let h = i8x16.swizzle(th, highNibbles(wv, mask));
+        let l = lookup16(tl, v128.and(wv, mask));
+        let h = lookup16(th, highNibbles(wv, mask));
         lo0 = i16x8.add(lo0, pairSumLo(l, h));
         hi0 = i16x8.add(hi0, pairSumHi(l, h));
         if (bits > 1) {
           wv = v128.load(wp, V128_BYTES);
-          l = i8x16.swizzle(tl, v128.and(wv, mask));
-          h = i8x16.swizzle(th, highNibbles(wv, mask));
+          l = lookup16(tl, v128.and(wv, mask));
+          h = lookup16(th, highNibbles(wv, mask));
           lo1p = i16x8.add(lo1p, pairSumLo(l, h));
           hi1p = i16x8.add(hi1p, pairSumHi(l, h));
         }
         if (bits > 2) {
           wv = v128.load(wp, 2 * V128_BYTES);
-          l = i8x16.swizzle(tl, v128.and(wv, mask));
-          h = i8x16.swizzle(th, highNibbles(wv, mask));
+          l = lookup16(tl, v128.and(wv, mask));
+          h = lookup16(th, highNibbles(wv, mask));
           lo2 = i16x8.add(lo2, pairSumLo(l, h));
           hi2 = i16x8.add(hi2, pairSumHi(l, h));
         }
         if (bits > 3) {
           wv = v128.load(wp, 3 * V128_BYTES);
-          l = i8x16.swizzle(tl, v128.and(wv, mask));
-          h = i8x16.swizzle(th, highNibbles(wv, mask));
+          l = lookup16(tl, v128.and(wv, mask));
+          h = lookup16(th, highNibbles(wv, mask));
           lo3 = i16x8.add(lo3, pairSumLo(l, h));
           hi3 = i16x8.add(hi3, pairSumHi(l, h));
         }
@@ -236,13 +238,13 @@ const NIBBLE_BITS: u32 = 4;
         const wv = v128.load(wp + <usize>pl * V128_BYTES);
         const il = v128.and(wv, mask);
         const ih = highNibbles(wv, mask);
-        const l = i8x16.swizzle(tl, il);
-        const h = i8x16.swizzle(th, ih);
+        const l = lookup16(tl, il);
+        const h = lookup16(th, ih);
         sLo = i16x8.add(i16x8.add(sLo, sLo), pairSumLo(l, h));
         sHi = i16x8.add(i16x8.add(sHi, sHi), pairSumHi(l, h));
         if (two) {
-          const l1 = i8x16.swizzle(tl1, il);
-          const h1 = i8x16.swizzle(th1, ih);
+          const l1 = lookup16(tl1, il);
+          const h1 = lookup16(th1, ih);
           sLo1 = i16x8.add(i16x8.add(sLo1, sLo1), pairSumLo(l1, h1));
           sHi1 = i16x8.add(i16x8.add(sHi1, sHi1), pairSumHi(l1, h1));
         }

@@ -1,4 +1,5 @@
 /** Where a run happened: CPU, cores, memory, Node/Chromium/lowbit/onnxruntime versions, the adapter, the load. */
+import { wasmSimdStatus } from '../cpu/wasm-module.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -74,6 +75,7 @@ export function describeEnvironment(gpu: LowbitGpu | { readonly unavailable: str
     onnxruntime: ortVersion(),
     webgpuPackage: packageVersion('webgpu'),
     benny: packageVersion('benny'),
+    wasmSimd: `${wasmSimdStatus().simd} SIMD (${wasmSimdStatus().reason})`,
     adapter: adapterInfo(gpu),
     loadAvgStart: loadavg()[0] ?? 0,
   };

@@ -87,6 +87,7 @@ function environmentLines(r: BenchReport): string[] {
     `adapter: ${a.available ? `${a.description} (${a.software ? 'SOFTWARE adapter: GPU numbers measure a CPU emulating a GPU' : 'hardware'}; ${a.via}; GPU timer ${a.timer})` : `none: ${a.reason}`}`,
     `CPU: ${e.cpuModel}, ${e.cpuCores} cores, ${e.memoryGiB} GiB; load average ${e.loadAvgStart.toFixed(2)} at start, ${e.loadAvgEnd.toFixed(2)} at end`,
     `versions: Node ${e.node}, ${e.chromium}, lowbit ${e.lowbit}, onnxruntime-node ${e.onnxruntime}, webgpu (Dawn) ${e.webgpuPackage}, benny ${e.benny}; ${e.os}`,
+    `WebAssembly kernels: ${e.wasmSimd}`,
     `timing: GPU ${r.timing.warmup} warm-up + ${r.timing.iterations} timed dispatches (median); CPU benny maxTime ${r.timing.bennyMaxTime} s, minSamples ${r.timing.bennyMinSamples}; peers ${r.timing.warmup} + ${r.timing.iterations} session.run`,
   ];
 }

@@ -105,6 +105,8 @@ export interface BenchEnvironment {
   readonly onnxruntime: string;
   readonly webgpuPackage: string;
   readonly benny: string;
+  /** The WebAssembly kernels' SIMD level (baseline or relaxed) and why (src/cpu/wasm-module.ts). */
+  readonly wasmSimd: string;
   readonly adapter: AdapterInfo;
   /** Load average over the last minute at the start and at the end (a busy machine makes noisy numbers). */
   readonly loadAvgStart: number;

@@ -48,7 +48,7 @@ const F32_BYTES = 4;
 const DESC_WORDS = 24;
 const D = {
   mode: 0, bits: 1, ng: 2, gp: 3, codes: 4, scales: 5, zeros: 6, ids: 7, tables: 8, tableStride: 9,
-  units: 10, useUnit: 11, ts: 12, useTs: 13, offsets: 14, xsum: 15, n: 16, rowBytes: 17, nsw: 18, xscales: 19, foldZero: 20, xsums: 21,
+  units: 10, useUnit: 11, ts: 12, useTs: 13, offsets: 14, xsum: 15, n: 16, rowBytes: 17, nsw: 18, xscales: 19, foldZero: 20, xsums: 21, dot7: 22,
 } as const;
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 
@@ -280,8 +280,42 @@ function planOf(qt: QuantizedTensor): DequantPlan {
 const UNIT_NONE = 0;
 const UNIT_UNIFORM = 1;
 const UNIT_PER_TYPE = 2;
-/** The int8 kernel's tables hold u = q + 128 (wasm/dequant.ts, dequant_i8). */
+/** The int8 kernel's tables hold u = q + 128 (wasm/dequant.ts, dequant_i8), or q + 64 in its dot7 form. */
 const I8_TABLE_BIAS = 128;
+const DOT7_TABLE_BIAS = 64;
+/** The dot7 form's u = v + 64 must lie in 0..127. */
+const DOT7_MIN = -64;
+const DOT7_MAX = 63;
+
+/** True when `arena` runs the relaxed-SIMD build of the module (wasm/memory.ts simd_relaxed). */
+function arenaRelaxed(arena: WasmArena): boolean {
+  const f = arena.exports.simd_relaxed;
+  return typeof f === 'function' && (f as () => number)() === 1;
+}
+
+/**
+ * True when dequant_i8 can take `qt` in its dot7 form (relaxed_dot_i8x16_i7x16_add_s): 4-bit
+ * codes through int8 tables whose values, less any zero point folded into them, lie in -64..63.
+ */
+function dot7Fits(qt: QuantizedTensor, plan: DequantPlan): boolean {
+  if (plan.mode !== 'swizzle4') return false;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let t = 0; t < qt.elementTypes.length; t++) {
+    for (let c = 0; c < 1 << qt.bits; c++) {
+      const v = ((plan.tables[t * plan.tableStride + c] as number) << 24) >> 24;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (plan.foldZero && qt.zeros) {
+    let zmin = Infinity;
+    let zmax = -Infinity;
+    for (const z of qt.zeros) [zmin, zmax] = [Math.min(zmin, z), Math.max(zmax, z)];
+    [lo, hi] = [lo - zmax, hi - zmin];
+  }
+  return lo >= DOT7_MIN && hi <= DOT7_MAX;
+}
 
 /**
  * Writes the tensor's kernel layout into the arena (both dequant kernels; `biasTables` for
@@ -290,6 +324,8 @@ const I8_TABLE_BIAS = 128;
 export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor, biasTables = false): WasmWeights {
   checkTensor(qt);
   const plan = planOf(qt);
+  const dot7 = biasTables && arenaRelaxed(arena) && dot7Fits(qt, plan);
+  const bias = dot7 ? DOT7_TABLE_BIAS : I8_TABLE_BIAS;
   const whole = qt.groupSize % WASM_CHUNK === 0;
   let layout: Uint8Array;
   if (whole && qt.bits === NIBBLE_BITS) layout = dequantLayoutPacked4(qt);
@@ -310,7 +346,8 @@ export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor, biasTa
     zeros: qt.zeros ? arena.put(qt.zeros) : 0,
     ids: qt.dtypeIds ? arena.put(qt.dtypeIds) : 0,
     offsets: qt.offsets ? arena.put(qt.offsets) : 0,
-    tables: arena.put(biasTables && (plan.mode === 'swizzle4' || plan.mode === 'swizzle8') ? plan.tables.map((b) => (b + I8_TABLE_BIAS) & 0xff) : plan.tables),
+    tables: arena.put(biasTables && (plan.mode === 'swizzle4' || plan.mode === 'swizzle8') ? plan.tables.map((b) => (b + bias) & 0xff) : plan.tables),
+    dot7: dot7 ? 1 : 0,
     units: arena.put(plan.units),
   };
 }
@@ -366,6 +403,7 @@ export function writeDescriptor(arena: WasmArena, qt: QuantizedTensor, w: WasmWe
   d[D.xscales] = extra.xscales;
   d[D.foldZero] = w.foldZero as number;
   d[D.xsums] = extra.xsums;
+  d[D.dot7] = (w.dot7 as number | undefined) ?? 0;
   return ptr;
 }
 
@@ -426,6 +464,7 @@ const XPERM_INV: Uint8Array = (() => {
   XPERM.forEach((c, j) => (inv[c] = j));
   return inv;
 })();
+const XPERM_IDENTITY: Uint8Array = Uint8Array.from({ length: WASM_CHUNK }, (_, j) => j);
 /** Rows of X per tile in dequant_i8 (M_TILE). */
 const I8_M_TILE = 4;
 
@@ -454,10 +493,13 @@ export const wasmDequantI8: WasmKernelImpl = {
     // M = 1, else M rounded up to 4.
     const mp = m === 1 ? 1 : Math.ceil(m / I8_M_TILE) * I8_M_TILE;
     const blocks = ng * (gp / WASM_CHUNK);
-    const xPtr = arena.alloc(m * stride * I16_BYTES);
+    // The dot7 form takes i8 activations in code order, the other forms i16 in XPERM order.
+    const dot7 = w.dot7 === 1;
+    const xPtr = arena.alloc(m * stride * (dot7 ? 1 : I16_BYTES));
     const xscales = arena.alloc(blocks * mp * F32_BYTES);
     const xsums = arena.alloc(blocks * mp * F32_BYTES);
-    const xq = new Int16Array(arena.memory.buffer, xPtr, m * stride);
+    const xq = dot7 ? new Int8Array(arena.memory.buffer, xPtr, m * stride) : new Int16Array(arena.memory.buffer, xPtr, m * stride);
+    const perm = dot7 ? XPERM_IDENTITY : XPERM_INV;
     const xs = arena.f32(xscales, blocks * mp);
     const bs = new Int32Array(arena.memory.buffer, xsums, blocks * mp);
     xq.fill(0);
@@ -477,7 +519,7 @@ export const wasmDequantI8: WasmKernelImpl = {
           let sum = 0;
           for (let j = 0; j < len; j++) {
             const v = xa.q[src + j] as number;
-            xq[dst + (XPERM_INV[j] as number)] = v;
+            xq[dst + (perm[j] as number)] = v;
             sum += v;
           }
           bs[blk * mp + i] = sum;

@@ -6,7 +6,7 @@
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { WasmArena, runWasmKernelSync, type WasmKernelImpl } from './wasm-arena.js';
-import { compileWasm } from './wasm-module.js';
+import { compileWasm, wasmSimdStatus, type WasmSimdStatus } from './wasm-module.js';
 import { runWasmKernelThreaded, sharedWasmArena, wasmThreadsFor } from './wasm-threads.js';
 import { wasmDequant, wasmDequantI8 } from './wasm-dequant.js';
 import { matmulDequantI8 } from './dequant-i8.js';
@@ -71,19 +71,22 @@ export function getWasmKernel(name: string): WasmKernelImpl {
   return WASM_KERNELS[name];
 }
 
-/** Whether the WebAssembly kernels run here, and if not, why. */
+/** Whether the WebAssembly kernels run here (if not, why), and at which SIMD level. */
 export interface WasmKernelsStatus {
   readonly available: boolean;
   readonly reason?: string;
+  /** Baseline SIMD128 or relaxed SIMD, and why ({@link wasmSimdStatus}). */
+  readonly simd: WasmSimdStatus;
 }
 
 /** Compiles the module (once) and says whether the kernels are available (SIMD128 required). */
 export async function wasmKernelsStatus(): Promise<WasmKernelsStatus> {
+  const simd = wasmSimdStatus();
   try {
     await compileWasm('plain');
-    return { available: true };
+    return { available: true, simd };
   } catch (e) {
-    return { available: false, reason: (e as Error).message };
+    return { available: false, reason: (e as Error).message, simd };
   }
 }
 

@@ -13,7 +13,7 @@
  * copied into the memory in blocks of about {@link BLOCK_BYTES}, quantized, and the codes,
  * scales and zero points copied out.
  */
-import { compileWasm, wasmHeapBase, wasmModuleBytes } from '../cpu/wasm-module.js';
+import { baselineModuleBytes, wasmHeapBase } from '../cpu/wasm-bytes.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import { getEncoder } from '../dtype/codec.js';
 import { IntEncoderFast, fastEncoderFor, type FastEncoder } from './fast-encoders.js';
@@ -84,7 +84,7 @@ function getQuantizer(): WasmQuantizer | null {
   if (quantizer !== undefined) return quantizer;
   try {
     if (typeof WebAssembly === 'undefined') throw new Error('this runtime has no WebAssembly');
-    quantizer = instantiate(new WebAssembly.Module(wasmModuleBytes('plain') as Uint8Array<ArrayBuffer>));
+    quantizer = instantiate(new WebAssembly.Module(baselineModuleBytes('plain') as Uint8Array<ArrayBuffer>));
   } catch (err) {
     quantizer = null;
     unavailableReason = (err as Error).message;
@@ -100,7 +100,7 @@ function getQuantizer(): WasmQuantizer | null {
 export async function prepareWasmQuantize(): Promise<boolean> {
   if (quantizer) return true;
   try {
-    quantizer = instantiate(await compileWasm('plain'));
+    quantizer = instantiate(await WebAssembly.compile(baselineModuleBytes('plain') as Uint8Array<ArrayBuffer>));
   } catch (err) {
     quantizer = null;
     unavailableReason = (err as Error).message;

@@ -69,3 +69,16 @@ export function firstBitDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
   return -1;
 }
+
+/**
+ * The SIMD level the WebAssembly kernels must pick in this test runtime: relaxed in Chromium (the
+ * gpu-browser project) and in Node >= 21, where relaxed SIMD ships; baseline in Node 20 (behind a
+ * flag there) or when LOWBIT_WASM_SIMD=baseline forces it.
+ */
+export function expectedWasmSimd(): 'baseline' | 'relaxed' {
+  const g = globalThis as { window?: unknown; process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } };
+  if (g.process?.env?.LOWBIT_WASM_SIMD === 'baseline') return 'baseline';
+  if (g.window !== undefined) return 'relaxed';
+  const major = Number(g.process?.versions?.node?.split('.')[0] ?? 0);
+  return major >= 21 ? 'relaxed' : 'baseline';
+}
