@@ -16,6 +16,7 @@ import { acquireGpu, type LowbitGpu } from '../gpu/device.js';
 import { WASM_KERNEL_NAMES, checkWasmKernel, getWasmKernel, isWasmKernelName, runWasmKernel } from '../cpu/wasm-kernels.js';
 import type { WasmKernelImpl } from '../cpu/wasm-arena.js';
 import { wasmThreadsFor } from '../cpu/wasm-threads.js';
+import { wasmSimdStatus } from '../cpu/wasm-module.js';
 import { GPU_KERNEL_VARIANTS, getGpuKernelVariant, gpuKernelBound, runGpuKernel, variantAvailable, type GpuKernelVariant } from '../gpu/kernels.js';
 import { intOption, parse, schemeArg, UsageError } from './args.js';
 import type { Command } from './commands.js';
@@ -300,7 +301,7 @@ export const matmulCommand: Command = {
         variant: r.variant,
         description: r.description,
         backend,
-        ...(wasmKernel ? { threads: wasmThreads, ...(threads !== undefined ? { threadsRequested: threads } : {}) } : {}),
+        ...(wasmKernel ? { threads: wasmThreads, ...(threads !== undefined ? { threadsRequested: threads } : {}), simd: wasmSimdStatus().simd } : {}),
         ...(r.adapter !== undefined ? { adapter: r.adapter } : {}),
         scheme: qt.scheme,
         group: groupLabel,
@@ -324,7 +325,7 @@ export const matmulCommand: Command = {
         backend === 'webgpu'
           ? `kernel     ${kernel.name} (webgpu variant ${r.variant}): ${r.description}`
           : wasmKernel
-            ? `kernel     ${wasmKernel.name} (wasm, ${wasmThreads} thread${wasmThreads > 1 ? 's' : ''}): ${r.description}`
+            ? `kernel     ${wasmKernel.name} (wasm, ${wasmSimdStatus().simd} SIMD, ${wasmThreads} thread${wasmThreads > 1 ? 's' : ''}): ${r.description}`
             : `kernel     ${kernel.name} (cpu): ${r.description}`,
         ...(r.adapter !== undefined ? [`adapter    ${r.adapter}`] : []),
         `scheme     ${qt.scheme}, group ${groupLabel}`,
