@@ -422,28 +422,26 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   return foldZero ? i8x16.sub(tv, i8x16.splat(<i8>z)) : tv;
 }
 
+/** Codes 0..15 (half 0) or 16..31 (half 1) of the chunk at cp, one a byte: nibbles (slot 4) or bytes (slot 8). */
+@inline function chunkCodes(mode: i32, cp: usize, half: i32): v128 {
+  if (mode == MODE_SWIZZLE4) {
+    const v = v128.load(cp);
+    return half == 0 ? v128.and(v, i8x16.splat(NIBBLE)) : highNibbles(v);
+  }
+  return v128.load(cp + <usize>half * V128_BYTES);
+}
+
 /** sum u * xq over one chunk of 32 codes at cp against the four activation vectors x0..x3 (i32 lanes). */
 @inline function chunkDot(mode: i32, dot7: bool, cp: usize, tv: v128, tp: usize, nsw: i32, signBit: v128, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD && dot7) {
     // x0, x1: the chunk's 32 activations as i8 in code order; u in 0..127 (the glue checked).
-    const v = v128.load(cp);
-    const u0 = lookup16(tv, v128.and(v, i8x16.splat(NIBBLE)));
-    const u1 = lookup16(tv, highNibbles(v));
+    const u0 = lookup16(tv, chunkCodes(MODE_SWIZZLE4, cp, 0));
+    const u1 = lookup16(tv, chunkCodes(MODE_SWIZZLE4, cp, 1));
     return i32x4.relaxed_dot_i8x16_i7x16_add_s(x1, u1, i32x4.relaxed_dot_i8x16_i7x16_add_s(x0, u0, i32x4.splat(0)));
   }
   const lowBytes = i16x8.splat(0x00ff);
-  let c0: v128;
-  let c1: v128;
-  if (mode == MODE_SWIZZLE4) {
-    const v = v128.load(cp);
-    c0 = v128.and(v, i8x16.splat(NIBBLE));
-    c1 = highNibbles(v);
-  } else {
-    c0 = v128.load(cp);
-    c1 = v128.load(cp, 16);
-  }
-  const q0 = lookupU8(mode, c0, tv, tp, nsw, signBit);
-  const q1 = lookupU8(mode, c1, tv, tp, nsw, signBit);
+  const q0 = lookupU8(mode, chunkCodes(mode, cp, 0), tv, tp, nsw, signBit);
+  const q1 = lookupU8(mode, chunkCodes(mode, cp, 1), tv, tp, nsw, signBit);
   const d0 = i32x4.add(i32x4.dot_i16x8_s(v128.and(q0, lowBytes), x0), i32x4.dot_i16x8_s(i16x8.shr_u(q0, 8), x1));
   const d1 = i32x4.add(i32x4.dot_i16x8_s(v128.and(q1, lowBytes), x2), i32x4.dot_i16x8_s(i16x8.shr_u(q1, 8), x3));
   return i32x4.add(d0, d1);
@@ -643,18 +641,8 @@ const DOT7_BIAS_SHIFT: i32 = 6;
             const xsum = load<i32>(bp);
             g0 += <f32>(isumLanes(s) - (shift >= 0 ? xsum << shift : 0) - (subZero ? z * xsum : 0)) * load<f32>(sp);
           } else {
-            let c0: v128;
-            let c1: v128;
-            if (mode == MODE_SWIZZLE4) {
-              const v = v128.load(cp);
-              c0 = v128.and(v, i8x16.splat(NIBBLE));
-              c1 = highNibbles(v);
-            } else {
-              c0 = v128.load(cp);
-              c1 = v128.load(cp, 16);
-            }
-            const q0 = lookupU8(mode, c0, tv, tp, nsw, signBit);
-            const q1 = lookupU8(mode, c1, tv, tp, nsw, signBit);
+            const q0 = lookupU8(mode, chunkCodes(mode, cp, 0), tv, tp, nsw, signBit);
+            const q1 = lookupU8(mode, chunkCodes(mode, cp, 1), tv, tp, nsw, signBit);
             let i0: v128;
             let i1 = i32x4.splat(0);
             let i2 = i1;

@@ -345,29 +345,10 @@ export function lut_i8_gemm(
   segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, m: i32,
   out: usize, n: i32, halfAlpha: f64, ts: f64, useTs: i32, n0: i32, n1: i32,
 ): void {
-  // Two planes (int2, ternary, int2_asym) run a copy of these loops with bits a constant
+  // Two planes (int2, ternary, int2_asym) run a copy of the loops with bits a constant
   // (lutTwoPlanes), where the plane branches and unused accumulators fold away.
-  if (bits == 2) {
-    lutTwoPlanes(w, pairs, scales, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, m, out, n, halfAlpha, ts, useTs, n0, n1);
-    return;
-  }
-  const mask = i8x16.splat(NIBBLE_MASK);
-  const hav = f64x2.splat(halfAlpha);
-  const tsv = f64x2.splat(ts);
-  const c0v = f32x4.splat(c0Base);
-  const tileBytes = <usize>pairs * <usize>bits * V128_BYTES;
-  const groupBytes = <usize>TILE * F32_BYTES;
-  for (let r = n0 / TILE; r * TILE < n1; r++) {
-    const wTile = w + <usize>r * tileBytes;
-    const sTile = scales + <usize>r * <usize>ng * groupBytes;
-    const cTile = c0 + <usize>r * <usize>ng * groupBytes;
-    const row = r * TILE;
-    let i = 0;
-    for (; i + 2 <= m; i += 2) {
-      tileRows(true, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
-    }
-    if (i < m) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
-  }
+  if (bits == 2) lutTwoPlanes(w, pairs, scales, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, m, out, n, halfAlpha, ts, useTs, n0, n1);
+  else lutTiles(w, pairs, bits, scales, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, m, out, n, halfAlpha, ts, useTs, n0, n1);
 }
 
 /**
@@ -381,6 +362,15 @@ function lutTwoPlanes(
   out: usize, n: i32, halfAlpha: f64, ts: f64, useTs: i32, n0: i32, n1: i32,
 ): void {
   const bits: i32 = 2;
+  lutTiles(w, pairs, bits, scales, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, m, out, n, halfAlpha, ts, useTs, n0, n1);
+}
+
+/** The 16-row tiles of rows [n0, n1), two rows of X at a time. */
+@inline function lutTiles(
+  w: usize, pairs: i32, bits: i32, scales: usize, c0: usize, c0Base: f32, ng: i32,
+  segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, m: i32,
+  out: usize, n: i32, halfAlpha: f64, ts: f64, useTs: i32, n0: i32, n1: i32,
+): void {
   const mask = i8x16.splat(NIBBLE_MASK);
   const hav = f64x2.splat(halfAlpha);
   const tsv = f64x2.splat(ts);
