@@ -403,7 +403,7 @@ export function writeDescriptor(arena: WasmArena, qt: QuantizedTensor, w: WasmWe
   d[D.xscales] = extra.xscales;
   d[D.foldZero] = w.foldZero as number;
   d[D.xsums] = extra.xsums;
-  d[D.dot7] = (w.dot7 as number | undefined) ?? 0;
+  d[D.dot7] = w.dot7 as number;
   return ptr;
 }
 
@@ -458,7 +458,7 @@ const I16_BYTES = 2;
  * The activation order of a block of 32 in dequant_i8 (wasm/dequant.ts XPERM): position j holds x
  * of code XPERM[j] (even codes of each 16, then odd ones), and XPERM_INV[c] is code c's position.
  */
-export const XPERM: readonly number[] = Array.from({ length: WASM_CHUNK }, (_, j) => (j & 16) + ((j & 8) ? 2 * (j & 7) + 1 : 2 * (j & 7)));
+const XPERM: readonly number[] = Array.from({ length: WASM_CHUNK }, (_, j) => (j & 16) + ((j & 8) ? 2 * (j & 7) + 1 : 2 * (j & 7)));
 const XPERM_INV: Uint8Array = (() => {
   const inv = new Uint8Array(WASM_CHUNK);
   XPERM.forEach((c, j) => (inv[c] = j));
@@ -505,8 +505,8 @@ export const wasmDequantI8: WasmKernelImpl = {
     xq.fill(0);
     xs.fill(0);
     bs.fill(0);
-    // Each block of 32 in the kernel's activation order (XPERM): its position j holds x of code
-    // XPERM[j]; a group's last block may be short (the rest stays 0).
+    // Each block of 32 in the kernel's activation order (XPERM: position j holds x of code
+    // XPERM[j]; the dot7 form: code order); a group's last block may be short (the rest stays 0).
     const bpg = gp / WASM_CHUNK;
     for (let i = 0; i < m; i++) {
       for (let g = 0; g < ng; g++) {
