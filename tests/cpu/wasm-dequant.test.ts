@@ -12,7 +12,7 @@ import { ALL_SCHEME_NAMES, GGML_SCHEME_NAMES, getScheme, isGgmlSchemeName, type 
 import { sampleActivations, sampleWeights } from '../../src/io/sample.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 import { getDType } from '../../src/dtype/registry.js';
-import { SHAPES, applies, expectedWasmSimd, type Shape } from './helpers.js';
+import { SHAPES, applies, simdLevelMatches, type Shape } from './helpers.js';
 
 const kernel = WASM_KERNELS['wasm-dequant'];
 
@@ -48,7 +48,8 @@ function shapesOf(scheme: AnySchemeName): readonly Shape[] {
 describe('wasm-dequant', () => {
   it('the module compiles here (WebAssembly SIMD128)', async () => {
     const status = await wasmKernelsStatus();
-    expect(status).toMatchObject({ available: true, simd: { simd: expectedWasmSimd() } });
+    expect(status.available).toBe(true);
+    expect(simdLevelMatches(status.simd.simd), status.simd.reason).toBe(true);
     expect(status.simd.reason.length).toBeGreaterThan(0);
   });
 
