@@ -33,7 +33,7 @@
 // Preconditions: codes of at most 4 bits, terms of at most 2^6 (i8), |x| * 2^6 finite in f32.
 // Kernel: bitserial_gemm(...args, n0, n1) computes output rows [n0, n1) (any split) for every row of X.
 
-import { lookup16 } from './lib/simd';
+import { highNibbles, lookup16 } from './lib/simd';
 
 const CHUNK: i32 = 16;
 const BLOCK_BYTES: usize = 16; // two chunks: low and high nibbles
@@ -73,8 +73,7 @@ const HI_HALF: i32 = -65536; // 0xffff0000: the high i16 of each i32 lane
 /** Table indices (codes) of the 16 weights of chunk c in lane order: low nibbles of its block for even c, high for odd. */
 @inline function chunkIdx(cg: usize, c: i32, mask: v128): v128 {
   const v = v128.load(cg + <usize>(c >> 1) * BLOCK_BYTES);
-  // The high nibbles as an i16 shift and the caller's mask: V8 builds a fresh mask for i8x16.shr_u at every use.
-  return c & 1 ? v128.and(i16x8.shr_u(v, NIBBLE_BITS), mask) : v128.and(v, mask);
+  return c & 1 ? highNibbles(v, mask) : v128.and(v, mask);
 }
 
 /** The part of a plane's sum past the full chunks, in scalars, and the plane's f32(f32(s0 + s1) + f32(s2 + s3)). */

@@ -43,7 +43,7 @@
 // state (no globals), so threads sharing the memory may run disjoint row ranges at once: each
 // writes only Y[., n] for its own n.
 
-import { lookup16 } from './lib/simd';
+import { highNibbles, lookup16 } from './lib/simd';
 
 /** D_USE_UNIT values: no unit, one unit for every element type (units[0]), a unit per element type. */
 const UNIT_NONE: i32 = 0;
@@ -94,15 +94,6 @@ const M_TILE: i32 = 4;
 const NIBBLE: i8 = 0x0f;
 const TABLE_PART: i8 = 16;
 const BYTE_BITS: i32 = 8;
-
-/**
- * The high nibble of each byte. Written as an i16 shift and the same mask as the low nibbles:
- * V8 lowers i8x16.shr_u to a shift and a mask it builds anew at every use (three more
- * instructions), while one splat constant stays in a register.
- */
-@inline function highNibbles(v: v128): v128 {
-  return v128.and(i16x8.shr_u(v, 4), i8x16.splat(NIBBLE));
-}
 
 @inline function field(desc: usize, f: usize): i32 {
   return load<i32>(desc + f * 4);
@@ -227,7 +218,7 @@ const BYTE_BITS: i32 = 8;
           const v = v128.load(cp);
           for (let half = 0; half < 2; half++) {
             let c: v128;
-            if (slot4) c = half == 0 ? v128.and(v, nib) : highNibbles(v);
+            if (slot4) c = half == 0 ? v128.and(v, nib) : highNibbles(v, nib);
             else c = half == 0 ? v : v128.load(cp, 16);
             let w0: v128;
             let w1: v128;
@@ -426,7 +417,7 @@ const DOT7_BIAS_SHIFT: i32 = 6;
 @inline function chunkCodes(mode: i32, cp: usize, half: i32): v128 {
   if (mode == MODE_SWIZZLE4) {
     const v = v128.load(cp);
-    return half == 0 ? v128.and(v, i8x16.splat(NIBBLE)) : highNibbles(v);
+    return half == 0 ? v128.and(v, i8x16.splat(NIBBLE)) : highNibbles(v, i8x16.splat(NIBBLE));
   }
   return v128.load(cp + <usize>half * V128_BYTES);
 }

@@ -35,22 +35,13 @@
 //   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(f64(acc) * ts) : acc.
 // Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
 
-import { lookup16 } from './lib/simd';
+import { highNibbles, lookup16 } from './lib/simd';
 
 const TILE: i32 = 16;
 const V128_BYTES: usize = 16;
 const F32_BYTES: usize = 4;
 const SEG_I32S: usize = 4;
 const NIBBLE_MASK: i8 = 0x0f;
-const NIBBLE_BITS: u32 = 4;
-
-/**
- * The high nibble of each byte: an i16 shift and the low-nibble mask the caller holds. V8 lowers
- * i8x16.shr_u to a shift and a mask it builds anew at every use (three more instructions).
- */
-@inline function highNibbles(v: v128, mask: v128): v128 {
-  return v128.and(i16x8.shr_u(v, NIBBLE_BITS), mask);
-}
 
 /** p + ls * isum for four rows (f64 arithmetic, one f32 rounding per lane). */
 @inline function segUpdate(p: v128, isum: v128, lsv: v128): v128 {
