@@ -31,6 +31,7 @@
  * ({@link dequantI8ExtraBound}), as for the GPU dp4a variant (there with one scale per row).
  */
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
+import { roundHalfEvenFast } from '../dtype/rounding.js';
 import { getDType } from '../dtype/registry.js';
 import { getScheme } from '../quant/schemes.js';
 import { unpackCodes } from '../format/pack.js';
@@ -51,12 +52,6 @@ export function i8BlocksPerGroup(groupSize: number): number {
   return Math.ceil(groupSize / I8_BLOCK);
 }
 
-/**
- * 1.5 * 2^52: for |v| < 2^51, (v + ROUND_MAGIC) - ROUND_MAGIC is v rounded half to even (the f64
- * sum's unit in the last place is 1; tests/cpu/wasm-dequant-i8.test.ts checks it against
- * Math.round with ties moved to even).
- */
-const ROUND_MAGIC = 6755399441055744;
 
 /** Block-quantized activations: xq [M, K] and xscale [M, ng * blocksPerGroup]. */
 export interface I8Activations {
@@ -83,7 +78,7 @@ export function quantizeActivationBlocks(x: Float32Array, m: number, k: number, 
         if (s === 0) continue;
         for (let t = start; t < end; t++) {
           // |x / s| <= 127 (+ rounding) or NaN; NaN stays NaN and stores as 0.
-          const r = (x[t] as number) / s + ROUND_MAGIC - ROUND_MAGIC;
+          const r = roundHalfEvenFast((x[t] as number) / s);
           q[t] = r > I8_ACT_MAX ? I8_ACT_MAX : r < -I8_ACT_MAX ? -I8_ACT_MAX : r;
         }
       }

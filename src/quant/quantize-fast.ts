@@ -14,6 +14,7 @@
  * beforehand by `tensorDecisions` over the whole tensor, so the blocks concatenate to the
  * single-call result.
  */
+import { roundHalfEvenFast } from '../dtype/rounding.js';
 import { getEncoder, type ElementEncoder } from '../dtype/codec.js';
 import { wordsPerRowFor } from '../format/pack.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
@@ -213,16 +214,6 @@ export class UnitDecider {
     this.encScale = bestS;
     this.zero = bestZ;
   }
-}
-
-/** 1.5 * 2^52: x + C - C rounds to an integer, ties to even (|x| < 2^51). */
-const RNE_MAGIC = 6755399441055744;
-/** Magnitudes from which every f64 is an integer (no rounding needed). */
-const F64_INTEGER_ABOVE = 2 ** 51;
-
-/** roundHalfEven (dtype/rounding.ts) without the branchy tie fix. */
-function roundHalfEvenFast(x: number): number {
-  return x > -F64_INTEGER_ABOVE && x < F64_INTEGER_ABOVE ? x + RNE_MAGIC - RNE_MAGIC : x;
 }
 
 /** max |w| over a run (0 for an all-zero run), as the reference's absmaxOf. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WASM_KERNELS, WASM_REFERENCES, checkWasmKernel, runWasmKernel } from '../../src/cpu/wasm-kernels.js';
 import { I8_BLOCK, dequantI8BoundC, dequantI8ExtraBound, dequantI8Roundings, dequantI8Support, matmulDequantI8, quantizeActivationBlocks } from '../../src/cpu/dequant-i8.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
+import { roundHalfEven } from '../../src/dtype/rounding.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
 import { boundConstant } from '../../src/cpu/bound.js';
 import { quantize } from '../../src/quant/quantize.js';
@@ -113,16 +114,12 @@ describe('wasm-dequant-i8', () => {
     for (let b = 0; b < k; b += 64) x[b] = 127;
     x[k - 3] = NaN;
     const a = quantizeActivationBlocks(x, 1, k, 128);
-    const halfEven = (v: number): number => {
-      const r = Math.round(v);
-      return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-    };
     let ties = 0;
     for (let i = 0; i < k; i++) {
       const s = a.scales[i >> 5] as number;
       const v = (x[i] as number) / s;
       if (Math.abs(v % 1) === 0.5) ties++;
-      const want = Number.isNaN(v) ? 0 : Math.min(127, Math.max(-127, halfEven(v))) | 0;
+      const want = Number.isNaN(v) ? 0 : Math.min(127, Math.max(-127, roundHalfEven(v))) | 0;
       expect(a.q[i], `x[${i}] = ${x[i]}, scale ${s}`).toBe(want);
     }
     expect(ties).toBeGreaterThan(500);

@@ -1,6 +1,7 @@
 // f16 helpers: round-to-nearest-even from f64, bit patterns, every f16 pattern round-trips.
 import { describe, expect, it } from 'vitest';
 import { f16BitsToF32, f32ToF16Bits, floorLog2, roundHalfEven, roundToF16 } from '../../src/dtype/index.js';
+import { roundHalfEvenFast } from '../../src/dtype/rounding.js';
 
 describe('roundToF16 (IEEE 754 binary16, ties to even)', () => {
   it('range edges', () => {
@@ -40,6 +41,11 @@ describe('roundToF16 (IEEE 754 binary16, ties to even)', () => {
 describe('rounding helpers', () => {
   it('roundHalfEven', () => {
     expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, -2, 2, -3]);
+    // The fast form gives the same integers (ties, near-ties, large and non-finite inputs).
+    const xs = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6, 126.5, -127.5, 0.49999999999999994, 2 ** 51 + 1, -(2 ** 52) - 0.5, Infinity, -Infinity];
+    for (let i = 0; i < 2000; i++) xs.push((i - 1000) / 4, (i - 1000) * 0.3);
+    for (const x of xs) expect(roundHalfEvenFast(x) + 0, `${x}`).toBe(roundHalfEven(x) + 0);
+    expect(roundHalfEvenFast(NaN)).toBeNaN();
   });
   it('floorLog2 is exact at and just below powers of two', () => {
     for (let e = -140; e <= 127; e++) {
