@@ -17,17 +17,21 @@ export function base64Bytes(text: string): Uint8Array {
   return b;
 }
 
-const cache = new Map<WasmBuild, Uint8Array>();
+/** A per-build reader of base64 module bytes, each build decoded once. */
+export function moduleBytesReader(binaries: Readonly<Record<WasmBuild, string>>): (build: WasmBuild) => Uint8Array {
+  const cache = new Map<WasmBuild, Uint8Array>();
+  return (build) => {
+    let b = cache.get(build);
+    if (!b) {
+      b = base64Bytes(binaries[build]);
+      cache.set(build, b);
+    }
+    return b;
+  };
+}
 
 /** The baseline module's bytes for `build`. */
-export function baselineModuleBytes(build: WasmBuild): Uint8Array {
-  let b = cache.get(build);
-  if (!b) {
-    b = base64Bytes(WASM_BINARIES[build]);
-    cache.set(build, b);
-  }
-  return b;
-}
+export const baselineModuleBytes: (build: WasmBuild) => Uint8Array = moduleBytesReader(WASM_BINARIES);
 
 /** First byte of memory the glue may use: the end of the module's static data (16-byte aligned). */
 export function wasmHeapBase(exports: WebAssembly.Exports): number {

@@ -11,7 +11,7 @@
  * the kernels give them (wasm/lib/simd.ts).
  */
 import { WASM_BINARIES_RELAXED, WASM_RELAXED_PROBE } from './wasm-binaries-relaxed.gen.js';
-import { base64Bytes, baselineModuleBytes, type WasmBuild } from './wasm-bytes.js';
+import { base64Bytes, baselineModuleBytes, moduleBytesReader, type WasmBuild } from './wasm-bytes.js';
 
 export { wasmHeapBase, type WasmBuild } from './wasm-bytes.js';
 
@@ -85,16 +85,8 @@ export function wasmSimdStatus(): WasmSimdStatus {
   return simdStatus;
 }
 
-const relaxedCache = new Map<WasmBuild, Uint8Array>();
-
-function relaxedBytes(build: WasmBuild): Uint8Array {
-  let b = relaxedCache.get(build);
-  if (!b) {
-    b = base64Bytes(WASM_BINARIES_RELAXED[build]);
-    relaxedCache.set(build, b);
-  }
-  return b;
-}
+/** The relaxed-SIMD module's bytes for `build`. */
+const relaxedBytes = moduleBytesReader(WASM_BINARIES_RELAXED);
 
 /** The kernel module's bytes for `build` at this runtime's SIMD level ({@link wasmSimdStatus}). */
 export function wasmModuleBytes(build: WasmBuild): Uint8Array {
