@@ -193,7 +193,7 @@ const BYTE_BITS: i32 = 8;
       let xo: usize = 0;
       for (let g = 0; g < ng; g++) {
         const gi = n * ng + g;
-        const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+        const id = groupId(ids, gi);
         const tp = tables + id * tstride;
         const z = zeros != 0 ? <i32>load<u8>(zeros + <usize>gi) : 0;
         // Zero point: folded into the int8 table (tv - z, when the glue found it fits int8),
@@ -396,15 +396,9 @@ const DOT7_BIAS_SHIFT: i32 = 6;
 
 /** Unsigned biased bytes u = v + BIAS of 16 codes (one per byte of c); tv = the group's first (biased) table part. */
 @inline function lookupU8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, signBit: v128): v128 {
-  if (mode == MODE_SWIZZLE4) return lookup16(tv, c);
   if (mode == MODE_SEXT8) return v128.xor(c, signBit);
-  if (mode == MODE_ZEXT8) return c;
-  // MODE_SWIZZLE8: part j covers codes 16j .. 16j + 15; other indices give 0, so OR-ing keeps the one hit.
-  let q = i8x16.swizzle(tv, c);
-  for (let j = 1; j < nsw; j++) {
-    q = v128.or(q, i8x16.swizzle(v128.load(tp + <usize>j * V128_BYTES), i8x16.sub(c, i8x16.splat(<i8>(TABLE_PART * <i8>j)))));
-  }
-  return q;
+  // The table modes read this kernel's biased tables the same way; ZEXT8 codes are u already.
+  return lookupI8(mode, c, tv, tp, nsw, 0);
 }
 
 /** The group's first (biased) table part for the int8 kernel, the zero point folded in when the glue found it fits. */
@@ -438,21 +432,26 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   return i32x4.add(d0, d1);
 }
 
+/** The element type id of group gi (0 without ids: one element type). */
+@inline function groupId(ids: usize, gi: i32): usize {
+  return ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+}
+
 /** The table of group gi (its element type's). */
 @inline function groupTable(ids: usize, tables: usize, tstride: usize, gi: i32): usize {
-  const id = ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0;
+  const id = groupId(ids, gi);
   return tables + id * tstride;
 }
 
 /** The unit of group gi's element type. */
 @inline function unitOf(units: usize, ids: usize, gi: i32): f32 {
-  return load<f32>(units + (ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0) * F32_BYTES);
+  return load<f32>(units + groupId(ids, gi) * F32_BYTES);
 }
 
 /** scale * unit of group gi (one f32 rounding, as the reference); a uniform unit is applied by the caller. */
 @inline function groupScale(scales: usize, units: usize, ids: usize, perIdUnit: bool, gi: i32): f32 {
   let su = load<f32>(scales + <usize>gi * F32_BYTES);
-  if (perIdUnit) su *= load<f32>(units + (ids != 0 ? <usize>load<u8>(ids + <usize>gi) : 0) * F32_BYTES);
+  if (perIdUnit) su *= unitOf(units, ids, gi);
   return su;
 }
 
