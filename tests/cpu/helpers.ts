@@ -76,7 +76,7 @@ export function firstBitDiff(a: Float32Array, b: Float32Array): number {
  * there) or when LOWBIT_WASM_SIMD=baseline forces it. Undefined elsewhere (newer Node: relaxed if
  * its probe passes), where tests accept either level.
  */
-export function expectedWasmSimd(): 'baseline' | 'relaxed' | undefined {
+function expectedWasmSimd(): 'baseline' | 'relaxed' | undefined {
   const g = globalThis as { window?: unknown; process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } };
   if (g.process?.env?.LOWBIT_WASM_SIMD === 'baseline') return 'baseline';
   if (g.window !== undefined) return 'relaxed';
