@@ -60,6 +60,12 @@ export function adapterInfo(gpu: LowbitGpu | { readonly unavailable: string }): 
   };
 }
 
+/** The WebAssembly kernels' SIMD level and why. */
+function simdLine(): string {
+  const { simd, reason } = wasmSimdStatus();
+  return `${simd} SIMD (${reason})`;
+}
+
 /** Everything but the end load, taken at the start of a run. */
 export function describeEnvironment(gpu: LowbitGpu | { readonly unavailable: string }, date: Date): Omit<BenchEnvironment, 'loadAvgEnd'> {
   const list = cpus();
@@ -75,7 +81,7 @@ export function describeEnvironment(gpu: LowbitGpu | { readonly unavailable: str
     onnxruntime: ortVersion(),
     webgpuPackage: packageVersion('webgpu'),
     benny: packageVersion('benny'),
-    wasmSimd: `${wasmSimdStatus().simd} SIMD (${wasmSimdStatus().reason})`,
+    wasmSimd: simdLine(),
     adapter: adapterInfo(gpu),
     loadAvgStart: loadavg()[0] ?? 0,
   };
