@@ -362,11 +362,16 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
 // one vector, the same f32 operations per lane as one row alone), then the rest one by one; M > 1
 // takes tiles of four rows of X per decoded chunk (lane j = row m0 + j).
 //
-// dot7 form (the relaxed-SIMD build only, chosen by the glue per tensor): 4-bit codes whose
-// values v - z lie in -64..63 decode through tables + 64 to u in 0..127, and the activations are
-// i8 in code order (no XPERM), so i32x4.relaxed_dot_i8x16_i7x16_add_s forms sum u * xq of 16
-// codes at once; with u < 128 the instruction has one defined result, the same integers as the
-// baseline form (isum as above with BIAS = 64).
+// dot7 form (chosen by the glue per tensor): 4-bit codes whose values v - z lie in -64..63 decode
+// through tables + 64 to u in 0..127 (isum as above with BIAS = 64). The relaxed-SIMD build takes
+// the activations as i8 in code order (no XPERM), so i32x4.relaxed_dot_i8x16_i7x16_add_s forms
+// sum u * xq of 16 codes at once (with u < 128 the instruction has one defined result). The
+// baseline build keeps XPERM but skips the `and`: as i16 lanes the swizzled bytes read
+// u_even + 256 u_odd (< 2^15, so non-negative), and the glue stores x_odd - 256 x_even at the odd
+// positions (|.| <= 127 + 256 * 127 < 2^15), so
+//   (u_e + 256 u_o) x_e + u_o (x_o - 256 x_e) = u_e x_e + u_o x_o
+// with one i32x4.dot_i16x8_s on the raw bytes and one on `shr_u 8`: the same integers, exactly
+// (each i16 x i16 product < 2^22, the lanes' sums < 2^27).
 
 /** log2 of the bias of the unsigned decoded byte in the swizzle modes (tables + 128). */
 const SWIZZLE_BIAS_SHIFT: i32 = 7;
@@ -423,6 +428,14 @@ const DOT7_BIAS_SHIFT: i32 = 6;
     const u0 = lookup16(tv, chunkCodes(MODE_SWIZZLE4, cp, 0));
     const u1 = lookup16(tv, chunkCodes(MODE_SWIZZLE4, cp, 1));
     return i32x4.relaxed_dot_i8x16_i7x16_add_s(x1, u1, i32x4.relaxed_dot_i8x16_i7x16_add_s(x0, u0, i32x4.splat(0)));
+  }
+  if (dot7) {
+    // Baseline dot7: the raw bytes as i16 against x_even, their odd bytes against x_odd - 256 x_even.
+    const p0 = lookup16(tv, chunkCodes(MODE_SWIZZLE4, cp, 0));
+    const p1 = lookup16(tv, chunkCodes(MODE_SWIZZLE4, cp, 1));
+    const e0 = i32x4.add(i32x4.dot_i16x8_s(p0, x0), i32x4.dot_i16x8_s(i16x8.shr_u(p0, 8), x1));
+    const e1 = i32x4.add(i32x4.dot_i16x8_s(p1, x2), i32x4.dot_i16x8_s(i16x8.shr_u(p1, 8), x3));
+    return i32x4.add(e0, e1);
   }
   const lowBytes = i16x8.splat(0x00ff);
   const q0 = lookupU8(mode, chunkCodes(mode, cp, 0), tv, tp, nsw, signBit);
@@ -487,6 +500,7 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
   const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
   const unitAll = f32x4.splat(unitMode == UNIT_UNIFORM ? load<f32>(units) : 1);
+  const codeOrder = ASC_FEATURE_RELAXED_SIMD && dot7;
   let cp0 = <usize>field(desc, D_CODES) + <usize>n * rowBytes;
   let cp1 = cp0 + rowBytes;
   let cp2 = cp1 + rowBytes;
@@ -519,16 +533,16 @@ const DOT7_BIAS_SHIFT: i32 = 6;
     for (let ch = 0; ch < chunks; ch++) {
       const x0 = v128.load(xp);
       const x1 = v128.load(xp, 16);
-      // The dot7 form reads 32 i8 activations a chunk (x2, x3 unused), the other 32 i16 in XPERM order.
-      const x2 = dot7 ? x0 : v128.load(xp, 32);
-      const x3 = dot7 ? x1 : v128.load(xp, 48);
+      // The relaxed dot7 form reads 32 i8 activations a chunk (x2, x3 unused), the others 32 i16 in XPERM order.
+      const x2 = codeOrder ? x0 : v128.load(xp, 32);
+      const x3 = codeOrder ? x1 : v128.load(xp, 48);
       const s0 = chunkDot(mode, dot7, cp0, tv0, tp0, nsw, signBit, x0, x1, x2, x3);
       const s1 = chunkDot(mode, dot7, cp1, tv1, tp1, nsw, signBit, x0, x1, x2, x3);
       const s2 = chunkDot(mode, dot7, cp2, tv2, tp2, nsw, signBit, x0, x1, x2, x3);
       const s3 = chunkDot(mode, dot7, cp3, tv3, tp3, nsw, signBit, x0, x1, x2, x3);
       const isum = i32x4.sub(sums4(s0, s1, s2, s3), correction(v128.load32_splat(bp), shift, zv, subZero));
       gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(isum), v128.load32_splat(sp)));
-      xp += dot7 ? 32 : 64;
+      xp += codeOrder ? 32 : 64;
       sp += F32_BYTES;
       bp += F32_BYTES;
       cp0 += chunkBytes;
@@ -589,8 +603,8 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   const shift = biasShift(mode, bits, dot7);
   const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
   const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
-  // Activations: i16 in XPERM order, or i8 in code order for the dot7 form.
-  const xBytes: usize = dot7 ? 1 : 2;
+  // Activations: i16 in XPERM order, or i8 in code order for the relaxed dot7 form.
+  const xBytes: usize = ASC_FEATURE_RELAXED_SIMD && dot7 ? 1 : 2;
   const xStride = <usize>(ng * gp) * xBytes;
   const chunks = gp / CHUNK;
   // Block scales and sums: [block][MP] with MP = 1 for M = 1, else M rounded up to 4 (zeros past
@@ -625,9 +639,9 @@ const DOT7_BIAS_SHIFT: i32 = 6;
         for (let ch = 0; ch < chunks; ch++) {
           const p0 = x0 + xo;
           if (tile == 1) {
-            const s = dot7
+            const s = ASC_FEATURE_RELAXED_SIMD && dot7
               ? chunkDot(mode, true, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), i32x4.splat(0), i32x4.splat(0))
-              : chunkDot(mode, false, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), v128.load(p0, 32), v128.load(p0, 48));
+              : chunkDot(mode, dot7, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), v128.load(p0, 32), v128.load(p0, 48));
             const xsum = load<i32>(bp);
             g0 += <f32>(isumLanes(s) - (shift >= 0 ? xsum << shift : 0) - (subZero ? z * xsum : 0)) * load<f32>(sp);
           } else {
@@ -643,9 +657,10 @@ const DOT7_BIAS_SHIFT: i32 = 6;
               if (mt > 2) i2 = rowDot7(q0, q1, p0 + 2 * xStride);
               if (mt > 3) i3 = rowDot7(q0, q1, p0 + 3 * xStride);
             } else {
-              const h0 = v128.and(q0, lowBytes);
+              // Baseline dot7: the raw bytes against x_even (see above), else the even bytes.
+              const h0 = dot7 ? q0 : v128.and(q0, lowBytes);
               const h1 = i16x8.shr_u(q0, 8);
-              const h2 = v128.and(q1, lowBytes);
+              const h2 = dot7 ? q1 : v128.and(q1, lowBytes);
               const h3 = i16x8.shr_u(q1, 8);
               i0 = rowDot(h0, h1, h2, h3, p0);
               if (mt > 1) i1 = rowDot(h0, h1, h2, h3, p0 + xStride);
@@ -702,9 +717,10 @@ const DOT7_BIAS_SHIFT: i32 = 6;
  */
 export function dequant_i8(desc: usize, x: usize, out: usize, m: i32, n0: i32, n1: i32): void {
   const mode = field(desc, D_MODE);
-  // The dot7 form (relaxed build, 4-bit codes whose u fit 7 bits; the glue decides): one
-  // relaxed_dot_i8x16_i7x16_add_s per 16 codes against i8 activations.
-  if (ASC_FEATURE_RELAXED_SIMD && field(desc, D_DOT7) != 0) byTileI8(MODE_SWIZZLE4, true, desc, x, out, m, n0, n1);
+  // The dot7 form (4-bit codes whose u fit 7 bits; the glue decides): in the relaxed build one
+  // relaxed_dot_i8x16_i7x16_add_s per 16 codes against i8 activations, in the baseline build
+  // two i16 dots on the raw swizzled bytes (no `and`).
+  if (field(desc, D_DOT7) != 0) byTileI8(MODE_SWIZZLE4, true, desc, x, out, m, n0, n1);
   else if (mode == MODE_SWIZZLE4) byTileI8(MODE_SWIZZLE4, false, desc, x, out, m, n0, n1);
   else if (mode == MODE_SEXT8) byTileI8(MODE_SEXT8, false, desc, x, out, m, n0, n1);
   else if (mode == MODE_ZEXT8) byTileI8(MODE_ZEXT8, false, desc, x, out, m, n0, n1);

@@ -294,7 +294,8 @@ function arenaRelaxed(arena: WasmArena): boolean {
 }
 
 /**
- * True when dequant_i8 can take `qt` in its dot7 form (relaxed_dot_i8x16_i7x16_add_s): 4-bit
+ * True when dequant_i8 can take `qt` in its dot7 form (tables + 64, u in 0..127; the relaxed
+ * build's relaxed_dot_i8x16_i7x16_add_s, the baseline build's dots on the raw bytes): 4-bit
  * codes through int8 tables whose values, less any zero point folded into them, lie in -64..63.
  */
 function dot7Fits(qt: QuantizedTensor, plan: DequantPlan): boolean {
@@ -324,7 +325,7 @@ function dot7Fits(qt: QuantizedTensor, plan: DequantPlan): boolean {
 export function loadDequantWeights(arena: WasmArena, qt: QuantizedTensor, biasTables = false): WasmWeights {
   checkTensor(qt);
   const plan = planOf(qt);
-  const dot7 = biasTables && arenaRelaxed(arena) && dot7Fits(qt, plan);
+  const dot7 = biasTables && dot7Fits(qt, plan);
   const bias = dot7 ? DOT7_TABLE_BIAS : I8_TABLE_BIAS;
   const whole = qt.groupSize % WASM_CHUNK === 0;
   let layout: Uint8Array;
@@ -464,6 +465,10 @@ const XPERM_INV: Uint8Array = (() => {
   XPERM.forEach((c, j) => (inv[c] = j));
   return inv;
 })();
+/** In XPERM, position j + 8 (j in 0..7 of each 16) holds the odd code after position j's even one. */
+const XPERM_ODD = 8;
+/** 2^8: an odd byte's weight in an i16 lane. */
+const BYTE_RANGE = 256;
 const XPERM_IDENTITY: Uint8Array = Uint8Array.from({ length: WASM_CHUNK }, (_, j) => j);
 /** Rows of X per tile in dequant_i8 (M_TILE). */
 const I8_M_TILE = 4;
@@ -493,13 +498,17 @@ export const wasmDequantI8: WasmKernelImpl = {
     // M = 1, else M rounded up to 4.
     const mp = m === 1 ? 1 : Math.ceil(m / I8_M_TILE) * I8_M_TILE;
     const blocks = ng * (gp / WASM_CHUNK);
-    // The dot7 form takes i8 activations in code order, the other forms i16 in XPERM order.
+    // The relaxed build's dot7 form takes i8 activations in code order, the other forms i16 in
+    // XPERM order; the baseline dot7 form stores x_odd - 256 x_even at the odd positions
+    // (wasm/dequant.ts: its dots read the swizzled bytes as i16 u_even + 256 u_odd).
     const dot7 = w.dot7 === 1;
-    const xPtr = arena.alloc(m * stride * (dot7 ? 1 : I16_BYTES));
+    const codeOrder = dot7 && arenaRelaxed(arena);
+    const oddMinusEven = dot7 && !codeOrder;
+    const xPtr = arena.alloc(m * stride * (codeOrder ? 1 : I16_BYTES));
     const xscales = arena.alloc(blocks * mp * F32_BYTES);
     const xsums = arena.alloc(blocks * mp * F32_BYTES);
-    const xq = dot7 ? new Int8Array(arena.memory.buffer, xPtr, m * stride) : new Int16Array(arena.memory.buffer, xPtr, m * stride);
-    const perm = dot7 ? XPERM_IDENTITY : XPERM_INV;
+    const xq = codeOrder ? new Int8Array(arena.memory.buffer, xPtr, m * stride) : new Int16Array(arena.memory.buffer, xPtr, m * stride);
+    const perm = codeOrder ? XPERM_IDENTITY : XPERM_INV;
     const xs = arena.f32(xscales, blocks * mp);
     const bs = new Int32Array(arena.memory.buffer, xsums, blocks * mp);
     xq.fill(0);
@@ -521,6 +530,12 @@ export const wasmDequantI8: WasmKernelImpl = {
             const v = xa.q[src + j] as number;
             xq[dst + (perm[j] as number)] = v;
             sum += v;
+          }
+          if (oddMinusEven) {
+            // Odd positions (8..15 of each 16) pair with the even position 8 before them.
+            for (let j = 0; j < WASM_CHUNK; j++) {
+              if (j & XPERM_ODD) xq[dst + j] = (xq[dst + j] as number) - BYTE_RANGE * (xq[dst + j - XPERM_ODD] as number);
+            }
           }
           bs[blk * mp + i] = sum;
           xs[blk * mp + i] = xa.scales[i * blocks + blk] as number;

@@ -7,7 +7,6 @@ import { quantize } from '../../src/quant/quantize.js';
 import { isGgmlSchemeName } from '../../src/quant/schemes.js';
 import { sampleActivations, sampleWeights } from '../../src/io/sample.js';
 import { simdLevelMatches } from './helpers.js';
-import { wasmSimdStatus } from '../../src/cpu/wasm-module.js';
 
 /** One scheme per decode mode, a mixture, a tensor scale, zero points and offsets. */
 const SCHEMES = ['int4', 'int4_asym', 'nf4', 'int8', 'int8_asym', 'fp6_e2m3', 'fp8_e4m3', 'bitmod4', 'nvfp4', 'q4_k', 'iq4_nl'] as const;
@@ -38,16 +37,15 @@ describe('WebAssembly dequant kernels in this runtime', () => {
     });
   }
 
-  it('int8 activations take the relaxed dot (dot7) form exactly where the module is the relaxed build and the values fit 7 bits', async () => {
+  it('int8 activations take the dot7 form (tables + 64) exactly where the values fit 7 bits, in either build', async () => {
     const arena = await WasmArena.create('plain');
     const kernel = WASM_KERNELS['wasm-dequant-i8'];
-    const relaxed = wasmSimdStatus().simd === 'relaxed';
     // int4, bitmod4: values within -64..63; iq4_nl's reach -127; int8 has 8-bit codes.
     for (const [scheme, fits] of [['int4', true], ['bitmod4', true], ['iq4_nl', false], ['int8', false]] as const) {
       const k = scheme === 'iq4_nl' ? 256 : 64;
       const qt = quantize(sampleWeights({ rows: 8, cols: k, seed: 3 }).data, 8, k, scheme, scheme === 'iq4_nl' ? {} : { group: 32 });
       const w = arena.weights(qt, kernel.name, kernel.weightBytes(qt), (a) => kernel.load(a, qt));
-      expect(w.dot7, scheme).toBe(relaxed && fits ? 1 : 0);
+      expect(w.dot7, scheme).toBe(fits ? 1 : 0);
     }
   });
 });
