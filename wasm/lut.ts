@@ -2,9 +2,8 @@
 // lut-i8 (src/cpu/lut.ts; docs/KERNELS.md "lut-f32 and lut-i8", "wasm-lut-i8").
 //
 // Y[M, N] = X[M, K] . W[N, K]^T for 1-4 bit weights that decode affinely from their bit planes.
-// Integer lookup sums are bit-exact with lut-i8, and the f32 epilogue runs the reference's
-// operations in its order (f64 where the reference computes in f64, one f32 rounding where it
-// rounds), so every output equals matmulLutI8's bit for bit.
+// Integer lookup sums are bit-exact with lut-i8, and the f32 epilogue runs the reference's f32
+// operations in its order, so every output equals matmulLutI8's bit for bit.
 //
 // Layout (all written by the glue, src/cpu/wasm-lut.ts):
 //   slots     K is split into 4-groups t; a segment is the part of a quant group inside one table
@@ -27,12 +26,14 @@
 // Arithmetic per (row of X, output row, segment): lookups of slot pair j and plane i are two
 // i8x16.swizzle's (one per slot) of the slot's table by the 16 rows' nibbles, widened to i16 and
 // added with weight 2^i (one row of X: summed per plane, weighted once per segment; two rows:
-// per slot pair by Horner's rule from the top plane, as 16 plane sums would not fit the registers). Precondition: a segment holds at most 16 4-groups, so
-// |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted:
-//   p   = f32(f64(p) + f64(ls) * isum)                       per segment (the reference's f(p + ls * isum);
-//                                                              a group's first segment: f32 ls * f32(isum), equal)
-//   grp = f32(f64(p) * halfAlpha + f64(c0) * f64(xs_g))       per quant group
-//   acc = f32(acc + f32(grp * scale_g));   y = useTs ? f32(f64(acc) * ts) : acc.
+// per slot pair by Horner's rule from the top plane, as 16 plane sums would not fit the
+// registers). Precondition: a segment holds at most 16 4-groups, so
+// |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted
+// (exact: |isum| < 2^15), in f32, each operation rounded once (the reference's f(...) steps):
+//   p   = p + ls * isum                        per segment (a group's first: ls * isum)
+//   grp = p * halfAlpha + c0 * xs_g            per quant group (c0 * xs_g formed once per group
+//                                              when every row has c0Base)
+//   acc = acc + grp * scale_g;   y = useTs ? f32(f64(acc) * ts) : acc.
 // Kernel: lut_i8_gemm(...args, n0, n1) computes rows [n0, n1), n0 a multiple of 16.
 
 import { highNibbles, lookup16 } from './lib/simd';
@@ -43,45 +44,18 @@ const F32_BYTES: usize = 4;
 const SEG_I32S: usize = 4;
 const NIBBLE_MASK: i8 = 0x0f;
 
-/** p + ls * isum for four rows (f64 arithmetic, one f32 rounding per lane). */
-@inline function segUpdate(p: v128, isum: v128, lsv: v128): v128 {
-  const lo = f64x2.add(f64x2.promote_low_f32x4(p), f64x2.mul(f64x2.convert_low_i32x4_s(isum), lsv));
-  const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
-  const iHi = i32x4.shuffle(isum, isum, 2, 3, 0, 1);
-  const hi = f64x2.add(f64x2.promote_low_f32x4(pHi), f64x2.mul(f64x2.convert_low_i32x4_s(iHi), lsv));
-  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
-}
-
 /**
- * The first segment of a group (p = 0): f32(f64(0) + f64(ls) * isum) is the f32 rounding of the
- * exact product (24-bit ls times |isum| < 2^15 is exact in f64), which is what one f32 multiply of
- * ls by f32(isum) (exact) gives, subnormals included.
+ * A segment's update of four rows' p: p + ls * isum, or ls * isum when it starts a group (p = 0;
+ * the reference's fl(0 + x) is x, -0 included since ls * isum is never -0 unless ls is).
  */
-@inline function segFirst(isum: v128, lsf: v128): v128 {
-  return f32x4.mul(lsf, f32x4.convert_i32x4_s(isum));
-}
-
-/** A segment's update of four rows' p: segFirst when it starts a group (p = 0), else segUpdate. */
 @inline function segStep(fresh: bool, p: v128, isum: v128, ls: f32): v128 {
-  return fresh ? segFirst(isum, f32x4.splat(ls)) : segUpdate(p, isum, f64x2.splat(<f64>ls));
+  const t = f32x4.mul(f32x4.splat(ls), f32x4.convert_i32x4_s(isum));
+  return fresh ? t : f32x4.add(p, t);
 }
 
-/** acc + f32(f32(p * halfAlpha + c0 * xs) * scale) for four rows. */
-@inline function groupUpdate(acc: v128, p: v128, c0: v128, scale: v128, hav: v128, xsv: v128): v128 {
-  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), f64x2.mul(f64x2.promote_low_f32x4(c0), xsv));
-  const pHi = i32x4.shuffle(p, p, 2, 3, 0, 1);
-  const cHi = i32x4.shuffle(c0, c0, 2, 3, 0, 1);
-  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(pHi), hav), f64x2.mul(f64x2.promote_low_f32x4(cHi), xsv));
-  const grp = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
-  return f32x4.add(acc, f32x4.mul(grp, scale));
-}
-
-/** groupUpdate with one c0 for every row: cx = f64(c0) * f64(xs), the same product, formed once per group. */
-@inline function groupUpdateConst(acc: v128, p: v128, cx: v128, scale: v128, hav: v128): v128 {
-  const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(p), hav), cx);
-  const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(p, p, 2, 3, 0, 1)), hav), cx);
-  const grp = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
-  return f32x4.add(acc, f32x4.mul(grp, scale));
+/** acc + (p * halfAlpha + cx) * scale for four rows (cx = c0 * xs_g per row, or one for all). */
+@inline function groupUpdate(acc: v128, p: v128, cx: v128, scale: v128, hav: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(f32x4.add(f32x4.mul(p, hav), cx), scale));
 }
 
 /** f32(f64(acc) * ts) for four rows (ts need not be an f32). */
@@ -117,7 +91,7 @@ const NIBBLE_MASK: i8 = 0x0f;
  * pair's weights are loaded and split into nibbles once for both rows.
  */
 @inline function tileRows(
-  two: bool, wTile: usize, sTile: usize, cTile: usize, row: i32, i: i32, pairs: i32, bits: i32, c0: usize, c0v: v128,
+  two: bool, wTile: usize, sTile: usize, cTile: usize, row: i32, i: i32, pairs: i32, bits: i32, c0: usize, c0Base: f32,
   ng: i32, segs: usize, nseg: i32, tables: usize, ls: usize, nblk: i32, xs: usize, out: usize, n: i32,
   hav: v128, tsv: v128, useTs: i32, n1: i32, mask: v128,
 ): void {
@@ -266,38 +240,46 @@ const NIBBLE_MASK: i8 = 0x0f;
       const g = gl >> 1;
       const sg = sTile + <usize>g * groupBytes;
       const cg = cTile + <usize>g * groupBytes;
-      const hasC0 = c0 != 0;
-      const xsv = f64x2.splat(<f64>load<f32>(xsRow + <usize>g * F32_BYTES));
-      const xsv1 = two ? f64x2.splat(<f64>load<f32>(xsRow + <usize>(ng + g) * F32_BYTES)) : xsv;
-      if (hasC0) {
-        const c00 = v128.load(cg);
-        const c01 = v128.load(cg, 16);
-        const c02 = v128.load(cg, 32);
-        const c03 = v128.load(cg, 48);
-        a0 = groupUpdate(a0, p0, c00, v128.load(sg), hav, xsv);
-        a1 = groupUpdate(a1, p1, c01, v128.load(sg, 16), hav, xsv);
-        a2 = groupUpdate(a2, p2, c02, v128.load(sg, 32), hav, xsv);
-        a3 = groupUpdate(a3, p3, c03, v128.load(sg, 48), hav, xsv);
-        if (two) {
-          b0 = groupUpdate(b0, q0, c00, v128.load(sg), hav, xsv1);
-          b1 = groupUpdate(b1, q1, c01, v128.load(sg, 16), hav, xsv1);
-          b2 = groupUpdate(b2, q2, c02, v128.load(sg, 32), hav, xsv1);
-          b3 = groupUpdate(b3, q3, c03, v128.load(sg, 48), hav, xsv1);
-        }
+      const xs0 = load<f32>(xsRow + <usize>g * F32_BYTES);
+      const xs1 = two ? load<f32>(xsRow + <usize>(ng + g) * F32_BYTES) : xs0;
+      // cx = c0 * xs_g: per row with zero points (c0 differs by row), else one product per group.
+      let cx0: v128;
+      let cx1: v128;
+      let cx2: v128;
+      let cx3: v128;
+      if (c0 != 0) {
+        const xv = f32x4.splat(xs0);
+        cx0 = f32x4.mul(v128.load(cg), xv);
+        cx1 = f32x4.mul(v128.load(cg, 16), xv);
+        cx2 = f32x4.mul(v128.load(cg, 32), xv);
+        cx3 = f32x4.mul(v128.load(cg, 48), xv);
       } else {
-        const c0d = f64x2.promote_low_f32x4(c0v);
-        const cx = f64x2.mul(c0d, xsv);
-        a0 = groupUpdateConst(a0, p0, cx, v128.load(sg), hav);
-        a1 = groupUpdateConst(a1, p1, cx, v128.load(sg, 16), hav);
-        a2 = groupUpdateConst(a2, p2, cx, v128.load(sg, 32), hav);
-        a3 = groupUpdateConst(a3, p3, cx, v128.load(sg, 48), hav);
-        if (two) {
-          const cx1 = f64x2.mul(c0d, xsv1);
-          b0 = groupUpdateConst(b0, q0, cx1, v128.load(sg), hav);
-          b1 = groupUpdateConst(b1, q1, cx1, v128.load(sg, 16), hav);
-          b2 = groupUpdateConst(b2, q2, cx1, v128.load(sg, 32), hav);
-          b3 = groupUpdateConst(b3, q3, cx1, v128.load(sg, 48), hav);
+        cx0 = f32x4.splat(c0Base * xs0);
+        cx1 = cx0;
+        cx2 = cx0;
+        cx3 = cx0;
+      }
+      a0 = groupUpdate(a0, p0, cx0, v128.load(sg), hav);
+      a1 = groupUpdate(a1, p1, cx1, v128.load(sg, 16), hav);
+      a2 = groupUpdate(a2, p2, cx2, v128.load(sg, 32), hav);
+      a3 = groupUpdate(a3, p3, cx3, v128.load(sg, 48), hav);
+      if (two) {
+        if (c0 != 0) {
+          const xv = f32x4.splat(xs1);
+          cx0 = f32x4.mul(v128.load(cg), xv);
+          cx1 = f32x4.mul(v128.load(cg, 16), xv);
+          cx2 = f32x4.mul(v128.load(cg, 32), xv);
+          cx3 = f32x4.mul(v128.load(cg, 48), xv);
+        } else {
+          cx0 = f32x4.splat(c0Base * xs1);
+          cx1 = cx0;
+          cx2 = cx0;
+          cx3 = cx0;
         }
+        b0 = groupUpdate(b0, q0, cx0, v128.load(sg), hav);
+        b1 = groupUpdate(b1, q1, cx1, v128.load(sg, 16), hav);
+        b2 = groupUpdate(b2, q2, cx2, v128.load(sg, 32), hav);
+        b3 = groupUpdate(b3, q3, cx3, v128.load(sg, 48), hav);
       }
       p0 = f32x4.splat(0);
       p1 = p0;
@@ -363,9 +345,8 @@ function lutTwoPlanes(
   out: usize, n: i32, halfAlpha: f64, ts: f64, useTs: i32, n0: i32, n1: i32,
 ): void {
   const mask = i8x16.splat(NIBBLE_MASK);
-  const hav = f64x2.splat(halfAlpha);
+  const hav = f32x4.splat(<f32>halfAlpha); // a power of two
   const tsv = f64x2.splat(ts);
-  const c0v = f32x4.splat(c0Base);
   const tileBytes = <usize>pairs * <usize>bits * V128_BYTES;
   const groupBytes = <usize>TILE * F32_BYTES;
   for (let r = n0 / TILE; r * TILE < n1; r++) {
@@ -375,9 +356,9 @@ function lutTwoPlanes(
     const row = r * TILE;
     let i = 0;
     for (; i + 2 <= m; i += 2) {
-      tileRows(true, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
+      tileRows(true, wTile, sTile, cTile, row, i, pairs, bits, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
     }
-    if (i < m) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0v, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
+    if (i < m) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
   }
 }
 

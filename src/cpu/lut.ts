@@ -23,7 +23,11 @@
  *   lut_scale = max over the block's 4-groups of (|x0|+|x1|+|x2|+|x3|) / 127,
  * entries round half away from zero (so T[~idx] = -T[idx] still holds) and saturate to +-127.
  * Lookups are summed as integers (plane i weighted 2^i) per segment (a block within a quant
- * group) and rescaled once per segment by lut_scale * alpha / 2.
+ * group) and rescaled once per segment by lut_scale * alpha / 2, in f32 steps:
+ *   p = fl(p + fl(lut_scale * isum)) per segment,  grp = fl(fl(p * alpha/2) + fl(c0 * xs_g)),
+ *   acc = fl(acc + fl(grp * scale_g)),
+ * every product and sum rounded once to f32, so SIMD f32 arithmetic (wasm-lut-i8) equals it bit
+ * for bit.
  *
  * Error bounds (docs/KERNELS.md): both variants are checked with c = boundConstant(roundings of
  * the oracle's w, K) plus a per-output extra from `lutF32ErrorBound` / `lutI8ErrorBound`; the
@@ -435,11 +439,13 @@ function lutI8Core(
           const sb = Math.min(t1, (blk + 1) * bt);
           let isum = 0;
           for (let pl = 0, w = 1; pl < bits; pl++, w *= 2) isum += w * planeSumI8(Q, planes, pBase + pl * wpp, sa, sb);
-          p = f(p + ls[blk] * isum);
+          // f32 steps (each product and sum rounded once), which f32 SIMD does as they stand.
+          p = f(p + f(ls[blk] * isum));
           sa = sb;
         }
         const c0 = hasZeros ? c0Base - zeros[gBase + g] : c0Base;
-        const grp = f(p * halfAlpha + c0 * xs[g]);
+        // p * halfAlpha is exact (a power of two) barring under/overflow; c0 * xs rounds once.
+        const grp = f(f(p * halfAlpha) + f(c0 * xs[g]));
         acc = f(acc + f(grp * scales[gBase + g]));
       }
       y[i * L.n + r] = useTs ? f(acc * ts) : acc;
