@@ -8,8 +8,10 @@
  *   {@link CHUNKS_PER_THREAD} per thread; every thread (the workers and, by default, the calling
  *   thread) takes the next chunk from a shared counter (Atomics.add) until none is left, so a
  *   thread slowed by a busy core takes fewer chunks;
- * - the workers get the call by postMessage (function name, numeric arguments, chunking); each
- *   signals completion by adding to a done counter in a small SharedArrayBuffer and notifying it;
+ * - the workers get the call by postMessage (function name, numeric arguments, chunking), and a
+ *   worker still polling after its last call (up to {@link WORKER_SPIN_MS}) takes it at once from
+ *   a record in the pool's SharedArrayBuffer instead (ignoring the message when it comes); each
+ *   signals completion by adding to a done counter in that buffer and notifying it;
  *   the caller waits with Atomics.waitAsync (allowed on a browser main thread, unlike
  *   Atomics.wait), or for 'done' messages where waitAsync is missing;
  * - each output row is computed whole by one thread, with the same code as on one thread, so the
@@ -42,8 +44,32 @@ const CTRL_ERR = 32;
 const CTRL_SEQ0 = 48;
 /** Most workers one pool holds (the per-worker words after CTRL_SEQ0). */
 export const MAX_WASM_THREADS = 256;
-const CTRL_WORDS = CTRL_SEQ0 + MAX_WASM_THREADS;
+/**
+ * A call offered to polling workers (see WORKER_SPIN_MS): the sequence number of the latest
+ * offer, a count of offers the workers took, then per worker the sequence number of the call it
+ * is offered (a worker runs an offer only when its word equals the latest one), then the call's
+ * record as f64 at CTRL_CALL (word index; byte offset 8-aligned): seq, export index, rows,
+ * rowAlign, units, nChunks, nArgs, args.
+ */
+const CTRL_POSTED = CTRL_SEQ0 + MAX_WASM_THREADS;
+const CTRL_TAKEN = CTRL_POSTED + 1;
+const CTRL_OFFER0 = CTRL_POSTED + 16;
+const CTRL_CALL = CTRL_OFFER0 + MAX_WASM_THREADS;
+/** Most kernel arguments an offered call carries (more: the call goes by message only). */
+const MAX_OFFER_ARGS = 48;
+const CALL_HEAD = 7;
+const F64_WORDS = 2;
+const CTRL_WORDS = CTRL_CALL + (CALL_HEAD + MAX_OFFER_ARGS) * F64_WORDS;
 const I32_BYTES = 4;
+/**
+ * How long a worker keeps polling for the next call after finishing one, before it goes back to
+ * waiting for a message. A worker that waits for a message lets its core idle, and waking it (a
+ * postMessage, then the OS, on a VM also the hypervisor) took 25 us to over 0.5 ms a call on the
+ * 2-core VM of docs/BENCHMARKS.md, often longer than the caller's whole share; back-to-back calls
+ * (a model's GEMVs, a benchmark) find the worker polling instead. Polling is bounded: after this
+ * long without a call the worker stops using its core.
+ */
+export const WORKER_SPIN_MS = 1;
 /** How long a failed call waits for the worker's error message (posted before it counted itself done). */
 const ERROR_MESSAGE_WAIT_MS = 2000;
 
@@ -52,7 +78,9 @@ const ERROR_MESSAGE_WAIT_MS = 2000;
  * one instance of the module over the posted memory; on 'run' it takes chunks from the shared
  * counter and calls the kernel over each chunk's rows, then records the call's sequence number,
  * adds one to the done counter and notifies it. An exception is posted (before the done count,
- * so the caller finds the message once it wakes) and raises the error flag.
+ * so the caller finds the message once it wakes) and raises the error flag. After a call it polls
+ * the control buffer for an offered call for up to WORKER_SPIN_MS and runs it the same way; the
+ * 'run' message of a call it already ran is ignored.
  */
 export const WORKER_SOURCE = `'use strict';
 const nodePort = typeof require === 'function' ? require('node:worker_threads').parentPort : null;
@@ -60,10 +88,15 @@ const post = nodePort ? (m) => nodePort.postMessage(m) : (m) => self.postMessage
 let instance = null;
 let initError = '';
 let ctrl = null;
+let call = null;
+let exportNames = [];
+let lastSeq = 0;
 function abort() { throw new Error('a kernel aborted (internal error)'); }
 function onMessage(msg) {
   if (msg.type === 'init') {
     ctrl = new Int32Array(msg.ctrl);
+    call = new Float64Array(msg.ctrl, ${CTRL_CALL * I32_BYTES}, ${CALL_HEAD + MAX_OFFER_ARGS});
+    exportNames = WebAssembly.Module.exports(msg.module).map((e) => e.name);
     try {
       instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory, abort } });
       initError = '';
@@ -73,7 +106,23 @@ function onMessage(msg) {
     }
     return;
   }
-  if (msg.type !== 'run') return;
+  if (msg.type !== 'run' || msg.seq <= lastSeq) return;
+  run(msg);
+  spin(msg.slot);
+}
+function spin(slot) {
+  let until = performance.now() + ${WORKER_SPIN_MS};
+  while (performance.now() < until) {
+    const seq = Atomics.load(ctrl, ${CTRL_POSTED});
+    if (seq <= lastSeq || Atomics.load(ctrl, ${CTRL_OFFER0} + slot) !== seq || call[0] !== seq) continue;
+    const n = call[6];
+    Atomics.add(ctrl, ${CTRL_TAKEN}, 1);
+    run({ seq, slot, fn: exportNames[call[1]], rows: call[2], rowAlign: call[3], units: call[4], nChunks: call[5], args: Array.from(call.subarray(${CALL_HEAD}, ${CALL_HEAD} + n)), reply: false });
+    until = performance.now() + ${WORKER_SPIN_MS};
+  }
+}
+function run(msg) {
+  lastSeq = msg.seq;
   let error = '';
   try {
     if (!instance) throw new Error(initError || 'the worker has no module');
@@ -199,6 +248,19 @@ interface InFlight {
 
 const ctrlBuffer: SharedArrayBuffer | undefined = typeof SharedArrayBuffer === 'undefined' ? undefined : new SharedArrayBuffer(CTRL_WORDS * I32_BYTES);
 const ctrl = ctrlBuffer ? new Int32Array(ctrlBuffer) : new Int32Array(0);
+/** The offered call's record (CTRL_CALL). */
+const callRecord = ctrlBuffer ? new Float64Array(ctrlBuffer, CTRL_CALL * I32_BYTES, CALL_HEAD + MAX_OFFER_ARGS) : new Float64Array(0);
+const exportIndexes = new WeakMap<WebAssembly.Module, readonly string[]>();
+
+/** The index of export `fn` in the module's export list (the worker reads the same list), or -1. */
+function exportIndex(module: WebAssembly.Module, fn: string): number {
+  let names = exportIndexes.get(module);
+  if (!names) {
+    names = WebAssembly.Module.exports(module).map((e) => e.name);
+    exportIndexes.set(module, names);
+  }
+  return names.indexOf(fn);
+}
 const slots: Slot[] = [];
 let inFlight: InFlight | undefined;
 let seqCounter = 0;
@@ -216,11 +278,13 @@ export interface WasmThreadsInfo {
   /** Chunks the workers ran, and chunks the calling thread ran. */
   readonly chunksOnWorkers: number;
   readonly chunksOnCaller: number;
+  /** Calls a worker took from the shared offer while polling (the rest came by message). */
+  readonly offersTaken: number;
 }
 
 /** The pool's counters. */
 export function wasmThreadsInfo(): WasmThreadsInfo {
-  return { workers: slots.filter((s) => !s.dead).length, ...info };
+  return { workers: slots.filter((s) => !s.dead).length, ...info, offersTaken: ctrl.length > 0 ? Atomics.load(ctrl, CTRL_TAKEN) : 0 };
 }
 
 /** The default thread count: the logical cores (navigator.hardwareConcurrency, os.availableParallelism). */
@@ -432,12 +496,24 @@ export async function runCallOnThreads(arena: WasmArena, call: WasmCall, threads
     inFlight = f;
     const waitAsync = waitAsyncFn();
     const reply = !waitAsync;
+    // Offer the call to workers still polling after their last call (they skip its message); a
+    // worker being sent a new module or memory takes it by message, after the init.
+    const fnIndex = reply || call.args.length > MAX_OFFER_ARGS ? -1 : exportIndex(module, call.fn);
+    if (fnIndex >= 0) {
+      callRecord.set([seq, fnIndex, call.rows, call.rowAlign, units, nChunks, call.args.length]);
+      callRecord.set(call.args, CALL_HEAD);
+    }
     for (const s of mine) {
       if (s.memory !== arena.memory || s.module !== module) {
         s.worker.post({ type: 'init', module, memory: arena.memory, ctrl: ctrlBuffer });
         s.memory = arena.memory;
         s.module = module;
+      } else if (fnIndex >= 0) {
+        Atomics.store(ctrl, CTRL_OFFER0 + s.index, seq);
       }
+    }
+    if (fnIndex >= 0) Atomics.store(ctrl, CTRL_POSTED, seq);
+    for (const s of mine) {
       s.worker.hold(true);
       s.worker.post({ type: 'run', seq, slot: s.index, fn: call.fn, args: [...call.args], rows: call.rows, rowAlign: call.rowAlign, units, nChunks, reply });
     }

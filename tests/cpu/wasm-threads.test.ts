@@ -142,6 +142,18 @@ describe('wasm threads', () => {
     expect(after.workers).toBeGreaterThanOrEqual(3);
   });
 
+  it('a worker polling after a call takes the next one from the shared offer, runs it once and ignores its message', async () => {
+    const before = wasmThreadsInfo().offersTaken;
+    for (let i = 0; i < 30; i++) {
+      // Back to back, the caller running no chunk: the worker's polling catches most calls, and a
+      // call run twice (offer, then message) would count a stale done into the next call.
+      const got = await fill(256, 4, 2, false, 500);
+      expect(got.counts.every((c) => c === 1)).toBe(true);
+      for (const r of [0, 100, 255]) expect(got.out[r]).toBe(expectedValue(r, 7919, 500));
+    }
+    expect(wasmThreadsInfo().offersTaken - before).toBeGreaterThan(0);
+  });
+
   it('a kernel that traps on a worker rejects the call with its message, and the pool keeps working', async () => {
     const call: WasmCall = { fn: 'test_trap_at', args: [100], rows: 128, rowAlign: 1 };
     await expect(runCallOnThreads(arena, call, 2, { module, callerShare: false })).rejects.toThrow(/test_trap_at failed on a worker thread: worker \d+: unreachable/);
