@@ -53,8 +53,12 @@ const NIBBLE_MASK: i8 = 0x0f;
   return fresh ? t : f32x4.add(p, t);
 }
 
-/** acc + (p * halfAlpha + cx) * scale for four rows (cx = c0 * xs_g per row, or one for all). */
-@inline function groupUpdate(acc: v128, p: v128, cx: v128, scale: v128, hav: v128): v128 {
+/**
+ * acc + (p * halfAlpha + c0 * xs_g) * scale for four rows: c0 per row at cp with zero points
+ * (hasC0), else c0Base for all (one product).
+ */
+@inline function groupUpdate(acc: v128, p: v128, hasC0: bool, cp: usize, c0Base: f32, xs: f32, scale: v128, hav: v128): v128 {
+  const cx = hasC0 ? f32x4.mul(v128.load(cp), f32x4.splat(xs)) : f32x4.splat(c0Base * xs);
   return f32x4.add(acc, f32x4.mul(f32x4.add(f32x4.mul(p, hav), cx), scale));
 }
 
@@ -241,45 +245,17 @@ const NIBBLE_MASK: i8 = 0x0f;
       const sg = sTile + <usize>g * groupBytes;
       const cg = cTile + <usize>g * groupBytes;
       const xs0 = load<f32>(xsRow + <usize>g * F32_BYTES);
-      const xs1 = two ? load<f32>(xsRow + <usize>(ng + g) * F32_BYTES) : xs0;
-      // cx = c0 * xs_g: per row with zero points (c0 differs by row), else one product per group.
-      let cx0: v128;
-      let cx1: v128;
-      let cx2: v128;
-      let cx3: v128;
-      if (c0 != 0) {
-        const xv = f32x4.splat(xs0);
-        cx0 = f32x4.mul(v128.load(cg), xv);
-        cx1 = f32x4.mul(v128.load(cg, 16), xv);
-        cx2 = f32x4.mul(v128.load(cg, 32), xv);
-        cx3 = f32x4.mul(v128.load(cg, 48), xv);
-      } else {
-        cx0 = f32x4.splat(c0Base * xs0);
-        cx1 = cx0;
-        cx2 = cx0;
-        cx3 = cx0;
-      }
-      a0 = groupUpdate(a0, p0, cx0, v128.load(sg), hav);
-      a1 = groupUpdate(a1, p1, cx1, v128.load(sg, 16), hav);
-      a2 = groupUpdate(a2, p2, cx2, v128.load(sg, 32), hav);
-      a3 = groupUpdate(a3, p3, cx3, v128.load(sg, 48), hav);
+      const hasC0 = c0 != 0;
+      a0 = groupUpdate(a0, p0, hasC0, cg, c0Base, xs0, v128.load(sg), hav);
+      a1 = groupUpdate(a1, p1, hasC0, cg + 16, c0Base, xs0, v128.load(sg, 16), hav);
+      a2 = groupUpdate(a2, p2, hasC0, cg + 32, c0Base, xs0, v128.load(sg, 32), hav);
+      a3 = groupUpdate(a3, p3, hasC0, cg + 48, c0Base, xs0, v128.load(sg, 48), hav);
       if (two) {
-        if (c0 != 0) {
-          const xv = f32x4.splat(xs1);
-          cx0 = f32x4.mul(v128.load(cg), xv);
-          cx1 = f32x4.mul(v128.load(cg, 16), xv);
-          cx2 = f32x4.mul(v128.load(cg, 32), xv);
-          cx3 = f32x4.mul(v128.load(cg, 48), xv);
-        } else {
-          cx0 = f32x4.splat(c0Base * xs1);
-          cx1 = cx0;
-          cx2 = cx0;
-          cx3 = cx0;
-        }
-        b0 = groupUpdate(b0, q0, cx0, v128.load(sg), hav);
-        b1 = groupUpdate(b1, q1, cx1, v128.load(sg, 16), hav);
-        b2 = groupUpdate(b2, q2, cx2, v128.load(sg, 32), hav);
-        b3 = groupUpdate(b3, q3, cx3, v128.load(sg, 48), hav);
+        const xs1 = load<f32>(xsRow + <usize>(ng + g) * F32_BYTES);
+        b0 = groupUpdate(b0, q0, hasC0, cg, c0Base, xs1, v128.load(sg), hav);
+        b1 = groupUpdate(b1, q1, hasC0, cg + 16, c0Base, xs1, v128.load(sg, 16), hav);
+        b2 = groupUpdate(b2, q2, hasC0, cg + 32, c0Base, xs1, v128.load(sg, 32), hav);
+        b3 = groupUpdate(b3, q3, hasC0, cg + 48, c0Base, xs1, v128.load(sg, 48), hav);
       }
       p0 = f32x4.splat(0);
       p1 = p0;
