@@ -358,9 +358,9 @@ export function dequant_f32(desc: usize, x: usize, out: usize, m: i32, n0: i32, 
 //   y = racc [* tensorScale] [- offacc]            (as dequant_f32)
 // which is the reference's operation order, so the two agree bit for bit.
 //
-// Tiles: M = 1 takes four output rows at a time (their block sums side by side in the lanes of
-// one vector, the same f32 operations per lane as one row alone), then the rest one by one; M > 1
-// takes tiles of four rows of X per decoded chunk (lane j = row m0 + j).
+// Tiles: M = 1 takes output rows in pairs or fours (rowSetsI8; their block sums side by side in
+// the lanes of one vector, the same f32 operations per lane as one row alone), then the rest one
+// by one; M > 1 takes tiles of four rows of X per decoded chunk (lane j = row m0 + j).
 //
 // dot7 form (chosen by the glue per tensor): 4-bit codes whose values v - z lie in -64..63 decode
 // through tables + 64 to u in 0..127 (isum as above with BIAS = 64). The relaxed-SIMD build takes

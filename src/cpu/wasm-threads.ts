@@ -64,10 +64,10 @@ const I32_BYTES = 4;
 /**
  * How long a worker keeps polling for the next call after finishing one, before it goes back to
  * waiting for a message. A worker that waits for a message lets its core idle, and waking it (a
- * postMessage, then the OS, on a VM also the hypervisor) took 25 us to over 0.5 ms a call on the
- * 2-core VM of docs/BENCHMARKS.md, often longer than the caller's whole share; back-to-back calls
- * (a model's GEMVs, a benchmark) find the worker polling instead. Polling is bounded: after this
- * long without a call the worker stops using its core.
+ * postMessage, then the OS, on a VM also the hypervisor) took 25-40 us a call on the 2-core VM of
+ * docs/BENCHMARKS.md, and in some runs so long that the caller ran nearly every chunk itself;
+ * back-to-back calls (a model's GEMVs, a benchmark) find the worker polling instead. The cost: a
+ * worker keeps its core busy for up to this long after the last call of a burst.
  */
 export const WORKER_SPIN_MS = 1;
 /** How long a failed call waits for the worker's error message (posted before it counted itself done). */
