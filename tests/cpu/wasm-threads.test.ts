@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmArena, type WasmCall } from '../../src/cpu/wasm-arena.js';
 import { WASM_KERNELS, WASM_KERNEL_NAMES, checkWasmKernel, runWasmKernel, type WasmKernelName } from '../../src/cpu/wasm-kernels.js';
 import { SCHEME_NAMES, applies, makeCase, type Shape } from './helpers.js';
-import { chunkRows, defaultWasmThreads, resolveWasmThreads, runCallOnThreads, terminateWasmThreads, wasmThreadsInfo, wasmThreadsStatus } from '../../src/cpu/wasm-threads.js';
+import { CHUNKS_PER_THREAD, chunkRows, defaultWasmThreads, resolveWasmThreads, runCallOnThreads, terminateWasmThreads, wasmThreadsInfo, wasmThreadsStatus } from '../../src/cpu/wasm-threads.js';
 
 /**
  * A test module built here with the same compiler and shared-memory flags as scripts/gen-wasm.mjs:
@@ -110,6 +110,13 @@ describe('wasm threads', () => {
       }
       expect(prev).toBe(rows);
     }
+    // Large first, small last: with 12 chunks the first is 23 times the last (2n - 1 : 1).
+    const size = (c: number) => {
+      const [n0, n1] = chunkRows(c, 12, 4096 * 16, 16);
+      return n1 - n0;
+    };
+    expect(size(0)).toBeGreaterThan(20 * size(11));
+    for (let c = 1; c < 12; c++) expect(size(c)).toBeLessThanOrEqual(size(c - 1));
   });
 
   it('writes every row exactly once with the one-thread values, for every thread count and with or without the caller', async () => {
@@ -138,7 +145,7 @@ describe('wasm threads', () => {
     const got = await fill(512, 4, 3, false, 2000);
     expect(got.used).toBe(3);
     const after = wasmThreadsInfo();
-    expect(after.chunksOnWorkers - before.chunksOnWorkers).toBe(3 * 4);
+    expect(after.chunksOnWorkers - before.chunksOnWorkers).toBe(3 * CHUNKS_PER_THREAD);
     expect(after.workers).toBeGreaterThanOrEqual(3);
   });
 
