@@ -71,8 +71,16 @@ afterAll(async () => {
   await terminateWasmThreads();
 });
 
-/** Runs test_fill over `rows` rows on `threads` threads and returns what it wrote. */
-async function fill(rows: number, rowAlign: number, threads: number, callerShare = true, work = 3) {
+/** A second shared arena over its own memory, with the same test module. */
+async function otherArena(): Promise<WasmArena> {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => undefined } });
+  return new WasmArena(memory, instance.exports, 'shared');
+}
+
+/** Runs test_fill over `rows` rows on `threads` threads (in `on`, default the test arena) and returns what it wrote. */
+async function fill(rows: number, rowAlign: number, threads: number, callerShare = true, work = 3, on: WasmArena = arena) {
+  const arena = on;
   const mark = arena.mark();
   try {
     const out = arena.alloc(rows * 4 + 4);
@@ -159,6 +167,19 @@ describe('wasm threads', () => {
       for (const r of [0, 100, 255]) expect(got.out[r]).toBe(expectedValue(r, 7919, 500));
     }
     expect(wasmThreadsInfo().offersTaken - before).toBeGreaterThan(0);
+  });
+
+  it('a call on another memory goes to the workers by message after their new instance, never as an offer to the old one', async () => {
+    const second = await otherArena();
+    for (let i = 0; i < 20; i++) {
+      // Back to back, alternating memories: a worker still polling holds an instance over the
+      // other memory, so an offer taken there would write nothing here.
+      for (const on of [arena, second]) {
+        const got = await fill(128, 4, 2, false, 200, on);
+        expect(got.counts.every((c) => c === 1)).toBe(true);
+        expect(got.out[127]).toBe(expectedValue(127, 7919, 200));
+      }
+    }
   });
 
   it('a kernel that traps on a worker rejects the call with its message, and the pool keeps working', async () => {
