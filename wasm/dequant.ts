@@ -399,6 +399,21 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   return SWIZZLE_BIAS_SHIFT;
 }
 
+/** Whether activations are i8 in code order (the relaxed build's dot7 form), else i16 in XPERM order. */
+@inline function codeOrder(dot7: bool): bool {
+  return ASC_FEATURE_RELAXED_SIMD && dot7;
+}
+
+/** The bit a SEXT8 code is XOR-ed with (2^shift, so u = v + 2^(b-1)); 0 for the other modes. */
+@inline function signBitOf(mode: i32, dot7: bool, shift: i32): v128 {
+  return i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
+}
+
+/** Bytes of one 32-code chunk in the int8 kernel's modes: 16 (nibbles) or 32 (a byte a code). */
+@inline function i8ChunkBytes(mode: i32): usize {
+  return mode == MODE_SWIZZLE4 ? 16 : 32;
+}
+
 /** Unsigned biased bytes u = v + BIAS of 16 codes (one per byte of c); tv = the group's first (biased) table part. */
 @inline function lookupU8(mode: i32, c: v128, tv: v128, tp: usize, nsw: i32, signBit: v128): v128 {
   if (mode == MODE_SEXT8) return v128.xor(c, signBit);
@@ -506,10 +521,10 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   const subZero = zeros != 0 && !foldZero;
   const nsw = field(desc, D_NSW);
   const shift = biasShift(mode, bits, dot7);
-  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
-  const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
+  const signBit = signBitOf(mode, dot7, shift);
+  const chunkBytes = i8ChunkBytes(mode);
   const unitAll = f32x4.splat(unitMode == UNIT_UNIFORM ? load<f32>(units) : 1);
-  const codeOrder = ASC_FEATURE_RELAXED_SIMD && dot7;
+  const byCode = codeOrder(dot7);
   let cp0 = <usize>field(desc, D_CODES) + <usize>n * rowBytes;
   let cp1 = cp0 + rowBytes;
   let cp2 = cp1 + rowBytes;
@@ -543,8 +558,8 @@ const DOT7_BIAS_SHIFT: i32 = 6;
       const x0 = v128.load(xp);
       const x1 = v128.load(xp, 16);
       // The relaxed dot7 form reads 32 i8 activations a chunk (x2, x3 unused), the others 32 i16 in XPERM order.
-      const x2 = codeOrder ? x0 : v128.load(xp, 32);
-      const x3 = codeOrder ? x1 : v128.load(xp, 48);
+      const x2 = byCode ? x0 : v128.load(xp, 32);
+      const x3 = byCode ? x1 : v128.load(xp, 48);
       const s0 = chunkDot(mode, dot7, cp0, tv0, tp0, nsw, signBit, x0, x1, x2, x3);
       const s1 = chunkDot(mode, dot7, cp1, tv1, tp1, nsw, signBit, x0, x1, x2, x3);
       let sums: v128;
@@ -557,7 +572,7 @@ const DOT7_BIAS_SHIFT: i32 = 6;
       }
       const isum = i32x4.sub(sums, correction(v128.load32_splat(bp), shift, zv, subZero));
       gv = f32x4.add(gv, f32x4.mul(f32x4.convert_i32x4_s(isum), v128.load32_splat(sp)));
-      xp += codeOrder ? 32 : 64;
+      xp += byCode ? 32 : 64;
       sp += F32_BYTES;
       bp += F32_BYTES;
       cp0 += chunkBytes;
@@ -634,10 +649,11 @@ const DOT7_BIAS_SHIFT: i32 = 6;
   const xscales = <usize>field(desc, D_XSCALES);
   const xsums = <usize>field(desc, D_XSUMS);
   const shift = biasShift(mode, bits, dot7);
-  const signBit = i8x16.splat(<i8>(mode == MODE_SEXT8 && !dot7 ? <i32>1 << shift : <i32>0));
-  const chunkBytes: usize = mode == MODE_SWIZZLE4 ? 16 : 32;
+  const signBit = signBitOf(mode, dot7, shift);
+  const chunkBytes = i8ChunkBytes(mode);
   // Activations: i16 in XPERM order, or i8 in code order for the relaxed dot7 form.
-  const xBytes: usize = ASC_FEATURE_RELAXED_SIMD && dot7 ? 1 : 2;
+  const byCode = codeOrder(dot7);
+  const xBytes: usize = byCode ? 1 : 2;
   const xStride = <usize>(ng * gp) * xBytes;
   const chunks = gp / CHUNK;
   // Block scales and sums: [block][MP] with MP = 1 for M = 1, else M rounded up to 4 (zeros past
@@ -672,9 +688,9 @@ const DOT7_BIAS_SHIFT: i32 = 6;
         for (let ch = 0; ch < chunks; ch++) {
           const p0 = x0 + xo;
           if (tile == 1) {
-            const s = ASC_FEATURE_RELAXED_SIMD && dot7
-              ? chunkDot(mode, true, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), i32x4.splat(0), i32x4.splat(0))
-              : chunkDot(mode, dot7, cp, tv, tp, nsw, signBit, v128.load(p0), v128.load(p0, 16), v128.load(p0, 32), v128.load(p0, 48));
+            const x0v = v128.load(p0);
+            const x1v = v128.load(p0, 16);
+            const s = chunkDot(mode, dot7, cp, tv, tp, nsw, signBit, x0v, x1v, byCode ? x0v : v128.load(p0, 32), byCode ? x1v : v128.load(p0, 48));
             const xsum = load<i32>(bp);
             g0 += <f32>(isumLanes(s) - (shift >= 0 ? xsum << shift : 0) - (subZero ? z * xsum : 0)) * load<f32>(sp);
           } else {
@@ -684,6 +700,7 @@ const DOT7_BIAS_SHIFT: i32 = 6;
             let i1 = i32x4.splat(0);
             let i2 = i1;
             let i3 = i1;
+            // (The feature constant itself, so the baseline build drops the relaxed instructions.)
             if (ASC_FEATURE_RELAXED_SIMD && dot7) {
               i0 = rowDot7(q0, q1, p0);
               if (mt > 1) i1 = rowDot7(q0, q1, p0 + xStride);
