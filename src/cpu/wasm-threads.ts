@@ -54,8 +54,9 @@ export const MAX_WASM_THREADS = 256;
  * A call offered to polling workers (see WORKER_SPIN_MS): the sequence number of the latest
  * offer, a count of offers the workers took, then per worker the sequence number of the call it
  * is offered (a worker runs an offer only when its word equals the latest one), then the call's
- * record as f64 at CTRL_CALL (word index; byte offset 8-aligned): seq, export index, rows,
- * rowAlign, units, nChunks, nArgs, args.
+ * record as f64 at CTRL_CALL (word index; byte offset 8-aligned): export index, rows, rowAlign,
+ * units, nChunks, nArgs, args. The record is the latest offer's: the caller writes the next one
+ * only after every worker offered this one has counted it done.
  */
 const CTRL_POSTED = CTRL_SEQ0 + MAX_WASM_THREADS;
 const CTRL_TAKEN = CTRL_POSTED + 1;
@@ -63,7 +64,7 @@ const CTRL_OFFER0 = CTRL_POSTED + 16;
 const CTRL_CALL = CTRL_OFFER0 + MAX_WASM_THREADS;
 /** Most kernel arguments an offered call carries (more: the call goes by message only). */
 const MAX_OFFER_ARGS = 48;
-const CALL_HEAD = 7;
+const CALL_HEAD = 6;
 const F64_WORDS = 2;
 const CTRL_WORDS = CTRL_CALL + (CALL_HEAD + MAX_OFFER_ARGS) * F64_WORDS;
 const I32_BYTES = 4;
@@ -120,10 +121,9 @@ function spin(slot) {
   let until = performance.now() + ${WORKER_SPIN_MS};
   while (performance.now() < until) {
     const seq = Atomics.load(ctrl, ${CTRL_POSTED});
-    if (seq <= lastSeq || Atomics.load(ctrl, ${CTRL_OFFER0} + slot) !== seq || call[0] !== seq) continue;
-    const n = call[6];
+    if (seq <= lastSeq || Atomics.load(ctrl, ${CTRL_OFFER0} + slot) !== seq) continue;
     Atomics.add(ctrl, ${CTRL_TAKEN}, 1);
-    run({ seq, slot, fn: exportNames[call[1]], rows: call[2], rowAlign: call[3], units: call[4], nChunks: call[5], args: Array.from(call.subarray(${CALL_HEAD}, ${CALL_HEAD} + n)), reply: false });
+    run({ seq, slot, fn: exportNames[call[0]], rows: call[1], rowAlign: call[2], units: call[3], nChunks: call[4], args: Array.from(call.subarray(${CALL_HEAD}, ${CALL_HEAD} + call[5])), reply: false });
     until = performance.now() + ${WORKER_SPIN_MS};
   }
 }
@@ -512,7 +512,7 @@ export async function runCallOnThreads(arena: WasmArena, call: WasmCall, threads
     // worker being sent a new module or memory takes it by message, after the init.
     const fnIndex = reply || call.args.length > MAX_OFFER_ARGS ? -1 : exportIndex(module, call.fn);
     if (fnIndex >= 0) {
-      callRecord.set([seq, fnIndex, call.rows, call.rowAlign, units, nChunks, call.args.length]);
+      callRecord.set([fnIndex, call.rows, call.rowAlign, units, nChunks, call.args.length]);
       callRecord.set(call.args, CALL_HEAD);
     }
     for (const s of mine) {
