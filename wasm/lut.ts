@@ -1,7 +1,9 @@
 // lowbit WebAssembly kernel: lut (T-MAC table lookup over bit planes, int8 tables), the SIMD twin of
 // lut-i8 (src/cpu/lut.ts; docs/KERNELS.md "lut-f32 and lut-i8", "wasm-lut-i8").
 //
-// Y[M, N] = X[M, K] . W[N, K]^T for 1-4 bit weights that decode affinely from their bit planes.
+// Y[M, N] = X[M, K] . W[N, K]^T for weights that decode affinely from 1-5 bit planes: the codes'
+// own (1-4 bit integer, asymmetric, ternary, binary) or, for small-integer grids such as BitMoD's
+// FP4 mixtures, the planes of each weight's integer value (src/cpu/lut-values.ts; 5 for bitmod4).
 // Integer lookup sums are bit-exact with lut-i8, and the f32 epilogue runs the reference's f32
 // operations in its order, so every output equals matmulLutI8's bit for bit.
 //
@@ -28,8 +30,10 @@
 // added with weight 2^i (one row of X: summed per plane, weighted once per segment; two rows:
 // per slot pair by Horner's rule from the top plane, as 16 plane sums would not fit the
 // registers). Precondition: a segment holds at most 16 4-groups, so
-// |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Then, with isum widened to i32 and converted
-// (exact: |isum| < 2^15), in f32, each operation rounded once (the reference's f(...) steps):
+// |sum| <= 16 * 127 * (2^4 - 1) = 30480 fits i16. Five planes would not (x 31): they run one row of
+// X at a time, with plane 4 added twice into plane 3's sums (|.| <= 3 * 2032) and planes 3-4
+// weighted by 8 after widening to i32. Then, with isum widened to i32 and converted
+// (exact: |isum| < 2^16), in f32, each operation rounded once (the reference's f(...) steps):
 //   p   = p + ls * isum                        per segment (a group's first: ls * isum)
 //   grp = p * halfAlpha + c0 * xs_g            per quant group (c0 * xs_g formed once per group
 //                                              when every row has c0Base)
@@ -133,6 +137,9 @@ const NIBBLE_MASK: i8 = 0x0f;
     let hi1 = lo;
     let tp = tRow + <usize>first * 2 * V128_BYTES;
     let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
+    // Five planes (one row of X only): plane 3's sums plus twice plane 4's, weighted 2^3 in i32.
+    let lo34 = lo;
+    let hi34 = lo;
     if (!two) {
       // One row of X: each plane keeps its own i16 sums (no shift per lookup), weighted by 2^pl
       // once per segment. The integers are the same, so the output is too.
@@ -174,6 +181,16 @@ const NIBBLE_MASK: i8 = 0x0f;
           lo3 = i16x8.add(lo3, pairSumLo(l, h));
           hi3 = i16x8.add(hi3, pairSumHi(l, h));
         }
+        if (bits > 4) {
+          // Plane 4 weighs 2 x plane 3: added twice to plane 3's sums (|.| <= 3 x 2032 a segment).
+          wv = v128.load(wp, 4 * V128_BYTES);
+          l = lookup16(tl, v128.and(wv, mask));
+          h = lookup16(th, highNibbles(wv, mask));
+          const sl = pairSumLo(l, h);
+          const sh = pairSumHi(l, h);
+          lo3 = i16x8.add(lo3, i16x8.add(sl, sl));
+          hi3 = i16x8.add(hi3, i16x8.add(sh, sh));
+        }
         wp += <usize>bits * V128_BYTES;
       }
       lo = lo0;
@@ -186,7 +203,11 @@ const NIBBLE_MASK: i8 = 0x0f;
         lo = i16x8.add(lo, i16x8.shl(lo2, 2));
         hi = i16x8.add(hi, i16x8.shl(hi2, 2));
       }
-      if (bits > 3) {
+      if (bits > 4) {
+        // 8 x (6096) would overflow i16: widened and weighted after the other planes.
+        lo34 = lo3;
+        hi34 = hi3;
+      } else if (bits > 3) {
         lo = i16x8.add(lo, i16x8.shl(lo3, 3));
         hi = i16x8.add(hi, i16x8.shl(hi3, 3));
       }
@@ -227,10 +248,20 @@ const NIBBLE_MASK: i8 = 0x0f;
       }
     }
     const lsS = load<f32>(lsRow + <usize>blk * F32_BYTES);
-    p0 = segStep(fresh, p0, i32x4.extend_low_i16x8_s(lo), lsS);
-    p1 = segStep(fresh, p1, i32x4.extend_high_i16x8_s(lo), lsS);
-    p2 = segStep(fresh, p2, i32x4.extend_low_i16x8_s(hi), lsS);
-    p3 = segStep(fresh, p3, i32x4.extend_high_i16x8_s(hi), lsS);
+    let e0 = i32x4.extend_low_i16x8_s(lo);
+    let e1 = i32x4.extend_high_i16x8_s(lo);
+    let e2 = i32x4.extend_low_i16x8_s(hi);
+    let e3 = i32x4.extend_high_i16x8_s(hi);
+    if (!two && bits > 4) {
+      e0 = i32x4.add(e0, i32x4.shl(i32x4.extend_low_i16x8_s(lo34), 3));
+      e1 = i32x4.add(e1, i32x4.shl(i32x4.extend_high_i16x8_s(lo34), 3));
+      e2 = i32x4.add(e2, i32x4.shl(i32x4.extend_low_i16x8_s(hi34), 3));
+      e3 = i32x4.add(e3, i32x4.shl(i32x4.extend_high_i16x8_s(hi34), 3));
+    }
+    p0 = segStep(fresh, p0, e0, lsS);
+    p1 = segStep(fresh, p1, e1, lsS);
+    p2 = segStep(fresh, p2, e2, lsS);
+    p3 = segStep(fresh, p3, e3, lsS);
     if (two) {
       const lsS1 = load<f32>(lsRow + <usize>(nblk + blk) * F32_BYTES);
       q0 = segStep(fresh, q0, i32x4.extend_low_i16x8_s(lo1), lsS1);
@@ -331,10 +362,12 @@ function lutTwoPlanes(
     const cTile = c0 + <usize>r * <usize>ng * groupBytes;
     const row = r * TILE;
     let i = 0;
-    for (; i + 2 <= m; i += 2) {
+    // Five planes take the rows of X one at a time: the two-row loop's Horner sums
+    // (|.| <= 254 x 31 a slot pair) would overflow i16 over a segment.
+    for (; bits <= 4 && i + 2 <= m; i += 2) {
       tileRows(true, wTile, sTile, cTile, row, i, pairs, bits, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
     }
-    if (i < m) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
+    for (; i < m; i++) tileRows(false, wTile, sTile, cTile, row, i, pairs, bits, c0, c0Base, ng, segs, nseg, tables, ls, nblk, xs, out, n, hav, tsv, useTs, n1, mask);
   }
 }
 
