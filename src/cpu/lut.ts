@@ -42,6 +42,7 @@ import { checkMatmulArgs } from './args.js';
 import { BOUND_SLACK, boundConstant, gamma } from './bound.js';
 import { NO_BYTES } from './dequant.js';
 import { ggmlKernelRefusal } from './ggml-support.js';
+import { lutValueView, valuePlaneTypes } from './lut-values.js';
 
 /** Activations per table (LUT Tensor Core / T-MAC g = 4). */
 export const LUT_GROUP = 4;
@@ -118,28 +119,54 @@ function lutSupportReason(elementTypes: readonly string[]): string | undefined {
   return typeof d === 'string' ? d : undefined;
 }
 
+/** Schemes the CPU lut kernels take: lutSchemes() and those with value planes (src/cpu/lut-values.ts), in registry order. */
+export function lutValueSchemes(): string[] {
+  return SCHEME_NAMES.filter((s) => targetReason(s, true) === undefined);
+}
+
+/** Why the lut kernels cannot take `target` (see lutSupport), or undefined. */
+function targetReason(target: QuantizedTensor | string, values: boolean): string | undefined {
+  const ggml = ggmlKernelRefusal(target);
+  if (ggml !== undefined) return ggml;
+  const types = typeof target === 'string' ? getScheme(target).elementTypes : target.elementTypes;
+  const why = lutSupportReason(types);
+  if (why === undefined || !values) return why;
+  const v = typeof target === 'string' ? valuePlaneTypes(types) : lutValueView(target);
+  return typeof v === 'string' ? `${why}, and no value planes: ${v}` : undefined;
+}
+
 /**
  * true when the lut kernels take `target` (a scheme name or a quantized tensor), else the
  * reason: a ggml block format, a mixture, codes wider than 4 bits, a non-affine codebook, or
  * quant groups that do not align with the 4-groups (G not a multiple of 4 with more than one
- * group per row).
+ * group per row). With `values` (the CPU kernels: lut-f32, lut-i8, wasm-lut-i8) also the
+ * element types whose values are small integers of one unit, through their value planes
+ * (lutValueView); the GPU lut kernels read the codes' own planes only.
  */
-export function lutSupport(target: QuantizedTensor | string, kernel = 'lut'): true | string {
-  const types = typeof target === 'string' ? getScheme(target).elementTypes : target.elementTypes;
+export function lutSupport(target: QuantizedTensor | string, kernel = 'lut', values = false): true | string {
   const scheme = typeof target === 'string' ? target : target.scheme;
-  const why = ggmlKernelRefusal(target) ?? lutSupportReason(types);
+  const why = targetReason(target, values);
   // The list of supported schemes only for a refusal (building it walks the registry: every call paid for it).
-  if (why !== undefined) return `kernel ${kernel} does not support scheme ${scheme}: ${why} (supported: ${lutSchemes().join(', ')})`;
+  if (why !== undefined) return `kernel ${kernel} does not support scheme ${scheme}: ${why} (supported: ${(values ? lutValueSchemes() : lutSchemes()).join(', ')})`;
   if (typeof target !== 'string' && target.groupSize % LUT_GROUP !== 0 && target.groupSize !== target.cols) {
     return `kernel ${kernel} does not support scheme ${scheme} with group size ${target.groupSize}: quant groups must be a multiple of ${LUT_GROUP} (or one group per row)`;
   }
   return true;
 }
 
-function requireSupport(qt: QuantizedTensor, kernel: string): LutDecode {
-  const ok = lutSupport(qt, kernel);
+/** What a CPU lut kernel runs for `qt`: the tensor whose bit planes it reads (qt, or its value-plane view) and their decode. */
+export interface LutPlan {
+  readonly qt: QuantizedTensor;
+  readonly dec: LutDecode;
+}
+
+/** The CPU lut kernels' plan for `qt` (codes' own planes when affine, else value planes), or throws the refusal naming `kernel`. */
+export function lutPlan(qt: QuantizedTensor, kernel: string): LutPlan {
+  const ok = lutSupport(qt, kernel, true);
   if (ok !== true) throw new Error(ok);
-  return lutDecode(qt.elementTypes[0]) as LutDecode;
+  if (lutSupportReason(qt.elementTypes) === undefined) return { qt, dec: lutDecode(qt.elementTypes[0]) as LutDecode };
+  const view = lutValueView(qt) as QuantizedTensor;
+  return { qt: view, dec: { alpha: 1, beta: 0, bits: view.bits } };
 }
 
 const planeCache = new WeakMap<QuantizedTensor, { codes: Uint32Array; bp: BitPlanes }>();
@@ -340,12 +367,12 @@ function prepareRow(x: Float32Array, i: number, L: LutLayout, T: Float32Array, x
  */
 export function matmulLutF32(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array): Float32Array {
   const y = checkMatmulArgs('lut-f32', x, m, qt, out);
-  const dec = requireSupport(qt, 'lut-f32');
-  const bp = cachedBitPlanes(qt);
-  const { zeros } = qt;
+  const { qt: t, dec } = lutPlan(qt, 'lut-f32');
+  const bp = cachedBitPlanes(t);
+  const { zeros } = t;
   lutF32Core(
-    x, m, layoutOf(qt, dec), dec, bp.planes, bp.wordsPerRow, qt.scales, zeros ?? NO_BYTES, zeros !== undefined,
-    qt.tensorScale, qt.hasTensorScale || qt.tensorScale !== 1, y,
+    x, m, layoutOf(t, dec), dec, bp.planes, bp.wordsPerRow, t.scales, zeros ?? NO_BYTES, zeros !== undefined,
+    t.tensorScale, t.hasTensorScale || t.tensorScale !== 1, y,
   );
   return y;
 }
@@ -394,14 +421,14 @@ function checkBlock(block: number): void {
  */
 export function matmulLutI8(x: Float32Array, m: number, qt: QuantizedTensor, out?: Float32Array, opts: LutOptions = {}): Float32Array {
   const y = checkMatmulArgs('lut-i8', x, m, qt, out);
-  const dec = requireSupport(qt, 'lut-i8');
+  const { qt: t, dec } = lutPlan(qt, 'lut-i8');
   const block = opts.block ?? LUT_DEFAULT_BLOCK;
   checkBlock(block);
-  const bp = cachedBitPlanes(qt);
-  const { zeros } = qt;
+  const bp = cachedBitPlanes(t);
+  const { zeros } = t;
   lutI8Core(
-    x, m, layoutOf(qt, dec), dec, block, bp.planes, bp.wordsPerRow, qt.scales, zeros ?? NO_BYTES, zeros !== undefined,
-    qt.tensorScale, qt.hasTensorScale || qt.tensorScale !== 1, y,
+    x, m, layoutOf(t, dec), dec, block, bp.planes, bp.wordsPerRow, t.scales, zeros ?? NO_BYTES, zeros !== undefined,
+    t.tensorScale, t.hasTensorScale || t.tensorScale !== 1, y,
   );
   return y;
 }
@@ -473,9 +500,9 @@ function lutRoundings(L: LutLayout, bits: number, planeAcc: number, useTs: boole
  * the f32 error of the bit-plane sum measured against the magnitude of its terms (which can
  * exceed sum |x w|: a zero weight still looks up +-x).
  */
-export function lutF32ErrorBound(x: Float32Array, qt: QuantizedTensor, m: number): Float64Array {
-  checkMatmulArgs('lut-f32 bound', x, m, qt);
-  const dec = requireSupport(qt, 'lut-f32');
+export function lutF32ErrorBound(x: Float32Array, qt0: QuantizedTensor, m: number): Float64Array {
+  checkMatmulArgs('lut-f32 bound', x, m, qt0);
+  const { qt, dec } = lutPlan(qt0, 'lut-f32');
   const L = layoutOf(qt, dec);
   const useTs = qt.hasTensorScale || qt.tensorScale !== 1;
   const gam = gamma(lutRoundings(L, dec.bits, L.g4, useTs));
@@ -493,9 +520,9 @@ export function lutF32ErrorBound(x: Float32Array, qt: QuantizedTensor, m: number
  *   Lambda_g = sum over the 4-groups t of g of lut_scale(block of t).
  * Computed from the actual lut scales of each activation row.
  */
-export function lutI8ErrorBound(x: Float32Array, qt: QuantizedTensor, m: number, opts: LutOptions = {}): Float64Array {
-  checkMatmulArgs('lut-i8 bound', x, m, qt);
-  const dec = requireSupport(qt, 'lut-i8');
+export function lutI8ErrorBound(x: Float32Array, qt0: QuantizedTensor, m: number, opts: LutOptions = {}): Float64Array {
+  checkMatmulArgs('lut-i8 bound', x, m, qt0);
+  const { qt, dec } = lutPlan(qt0, 'lut-i8');
   const block = opts.block ?? LUT_DEFAULT_BLOCK;
   checkBlock(block);
   const L = layoutOf(qt, dec);

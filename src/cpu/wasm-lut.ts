@@ -17,7 +17,7 @@ import { toBitPlanes } from '../format/bitplanes.js';
 import { WORD_BITS } from '../format/pack.js';
 import { checkMatmulArgs } from './args.js';
 import {
-  lutBoundC, lutDecode, lutI8ErrorBound, lutSupport, LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP, type LutDecode,
+  lutBoundC, lutI8ErrorBound, lutPlan, lutSupport, LUT_DEFAULT_BLOCK, LUT_ENTRIES, LUT_GROUP,
 } from './lut.js';
 import type { WasmArena, WasmCall, WasmKernelImpl, WasmWeights } from './wasm-arena.js';
 
@@ -87,26 +87,24 @@ export function lutSlotLayout(k: number, gs: number): SlotLayout {
   return L;
 }
 
-function decodeOf(qt: QuantizedTensor): LutDecode {
-  const ok = lutSupport(qt, NAME);
-  if (ok !== true) throw new Error(ok);
-  return lutDecode(qt.elementTypes[0]) as LutDecode;
-}
 
+/** Bytes of the layout of `qt` (the plan's tensor: the codes' planes or the value planes). */
 function sizes(qt: QuantizedTensor): { tiles: number; w: number; per: number } {
   const L = lutSlotLayout(qt.cols, qt.groupSize);
   const tiles = Math.ceil(qt.rows / WASM_LUT_TILE);
   return { tiles, w: tiles * L.pairs * qt.bits * V128_BYTES, per: tiles * L.ng * WASM_LUT_TILE * WORD_BYTES };
 }
 
-function weightBytes(qt: QuantizedTensor): number {
+function weightBytes(qt0: QuantizedTensor): number {
+  const qt = lutPlan(qt0, NAME).qt;
   const L = lutSlotLayout(qt.cols, qt.groupSize);
   const s = sizes(qt);
   return s.w + s.per * (qt.zeros ? 2 : 1) + L.segs.byteLength + L.slotGroup.byteLength + 4 * V128_BYTES;
 }
 
-function load(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
-  const dec = decodeOf(qt);
+function load(arena: WasmArena, qt0: QuantizedTensor): WasmWeights {
+  // The tensor whose planes the kernel reads: qt itself, or its value planes (src/cpu/lut-values.ts).
+  const { qt, dec } = lutPlan(qt0, NAME);
   const L = lutSlotLayout(qt.cols, qt.groupSize);
   const { tiles, w: wBytes, per } = sizes(qt);
   const bits = qt.bits;
@@ -151,11 +149,11 @@ function load(arena: WasmArena, qt: QuantizedTensor): WasmWeights {
   return { w: wPtr, scales: scalesPtr, c0: c0Ptr, segs: segsPtr, slots: slotsPtr, tiles };
 }
 
-function prepare(arena: WasmArena, qt: QuantizedTensor, w: WasmWeights, x: Float32Array, m: number, outPtr: number): WasmCall {
-  const dec = decodeOf(qt);
+function prepare(arena: WasmArena, qt0: QuantizedTensor, w: WasmWeights, x: Float32Array, m: number, outPtr: number): WasmCall {
+  checkMatmulArgs(NAME, x, m, qt0, arena.f32(outPtr, m * qt0.rows));
+  const { qt, dec } = lutPlan(qt0, NAME);
   const k = qt.cols;
   const n = qt.rows;
-  checkMatmulArgs(NAME, x, m, qt, arena.f32(outPtr, m * n));
   const L = lutSlotLayout(k, qt.groupSize);
   const gs = qt.groupSize;
   const nslot = L.slotGroup.length;
@@ -182,7 +180,7 @@ export const wasmLutI8: WasmKernelImpl = {
   name: NAME,
   family: 'lut',
   description: 'T-MAC table lookup in WebAssembly SIMD128: int8 tables looked up 16 rows at a time with i8x16.swizzle, bit-exact with lut-i8',
-  supports: (t) => lutSupport(t, NAME),
+  supports: (t) => lutSupport(t, NAME, true),
   weightBytes,
   load,
   prepare,

@@ -2,16 +2,23 @@
 import type { AnySchemeName } from '../../src/quant/schemes.js';
 import { describe, expect, it } from 'vitest';
 import {
-  buildLutF32, lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutI8Scales, lutSchemes, lutSupport,
+  buildLutF32, lutBoundC, lutF32ErrorBound, lutI8ErrorBound, lutI8Scales, lutSchemes, lutSupport, lutValueSchemes,
   matmulLutF32, matmulLutI8, quantizeLutI8, LUT_ENTRIES,
 } from '../../src/cpu/lut.js';
 import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
-import { quantize } from '../../src/quant/quantize.js';
+import { dequantize, quantize } from '../../src/quant/quantize.js';
+import { getScheme } from '../../src/quant/schemes.js';
+import { lutValueView } from '../../src/cpu/lut-values.js';
 import { seededRandn } from '../../src/io/random.js';
-import { SCHEME_NAMES, SHAPES, applies, expectBound, makeCase } from './helpers.js';
+import { SCHEME_NAMES, SHAPES, applies, expectBound, firstBitDiff, makeCase } from './helpers.js';
 
 const LUT_SCHEMES: readonly AnySchemeName[] = ['int2', 'int3', 'int4', 'int2_asym', 'int3_asym', 'int4_asym', 'ternary', 'binary'];
+/** The schemes the CPU lut kernels take through value planes (values small integers of one unit, <= 5 planes). */
+const VALUE_SCHEMES: readonly AnySchemeName[] = [
+  'fp3', 'fp4', 'fp4_er_pos', 'fp4_er_neg', 'fp4_ea_pos', 'fp4_ea_neg', 'fp3_er_pos', 'fp3_er_neg', 'fp3_ea_pos', 'fp3_ea_neg',
+  'bitmod4', 'bitmod3', 'ant3', 'mxfp4', 'nvfp4',
+];
 
 describe('lut tables', () => {
   it('symmetrized tables equal the directly computed 16-entry tables, bit for bit', () => {
@@ -66,15 +73,22 @@ describe('lut kernels', () => {
       if (LUT_SCHEMES.includes(s)) expect(r).toBe(true);
       else expect(r).toMatch(new RegExp(`^kernel lut does not support scheme ${s}: .*\\(supported: int2, int3, int4, int2_asym`));
     }
-    const c = makeCase('fp4', SHAPES[0]);
-    expect(() => matmulLutF32(c.x, 1, c.qt)).toThrow(/kernel lut-f32 does not support scheme fp4: element type float4_e2m1fn does not decode as an affine function/);
+    // The GPU's lut (the codes' own planes) refuses fp4; the CPU kernels take it through value planes.
+    expect(lutSupport('fp4')).toMatch(/^kernel lut does not support scheme fp4: element type float4_e2m1fn does not decode as an affine function/);
+    expect(lutValueSchemes().sort()).toEqual([...LUT_SCHEMES, ...VALUE_SCHEMES].sort());
+    const c = makeCase('nf4', SHAPES[0]);
+    expect(() => matmulLutF32(c.x, 1, c.qt)).toThrow(
+      /kernel lut-f32 does not support scheme nf4: element type nf4 does not decode as an affine function of its bit planes, and no value planes: element type nf4 has no integer grid/,
+    );
     const i8 = makeCase('int8', SHAPES[0]);
-    expect(() => matmulLutI8(i8.x, 1, i8.qt)).toThrow(/kernel lut-i8 does not support scheme int8: element type int8 has 8-bit codes/);
+    expect(() => matmulLutI8(i8.x, 1, i8.qt)).toThrow(/kernel lut-i8 does not support scheme int8: element type int8 has 8-bit codes .*no value planes: element type int8 spans -128\.\.127 units, 8 planes/);
+    expect(lutSupport('flint4', 'lut-i8', true)).toMatch(/no value planes: element type flint4 spans -16\.\.16 units, 6 planes \(value planes take at most 5\)/);
     const q6 = quantize(seededRandn(2 * 12, 1), 2, 12, 'int4', { group: 6 });
     expect(lutSupport(q6)).toMatch(/group size 6: quant groups must be a multiple of 4/);
   });
 
-  for (const scheme of LUT_SCHEMES) {
+  for (const scheme of [...LUT_SCHEMES, 'bitmod4', 'bitmod3', 'fp4', 'mxfp4', 'nvfp4'] as const) {
+    const fixed = getScheme(scheme).fixedBlock !== undefined;
     it(`${scheme}: lut-f32 and lut-i8 within their bounds on every shape`, () => {
       let ran = 0;
       for (const shape of SHAPES) {
@@ -90,7 +104,7 @@ describe('lut kernels', () => {
         }
         ran++;
       }
-      expect(ran).toBeGreaterThan(2);
+      expect(ran).toBeGreaterThan(fixed ? 0 : 2);
     });
   }
 
@@ -137,5 +151,44 @@ describe('lut kernels', () => {
       expect(Math.abs(yf[j] - c.ref.y[j])).toBeLessThanOrEqual(f32[j]);
       expect(f32[j]).toBeLessThan(i8[j] / 100);
     }
+  });
+});
+
+describe('value planes (src/cpu/lut-values.ts)', () => {
+  it('the view holds the same weights: dequantized bit for bit, asymmetric uint-b with b from the value span', () => {
+    const planes: Partial<Record<AnySchemeName, number>> = { bitmod4: 5, fp4: 5, mxfp4: 5, nvfp4: 5, bitmod3: 4, fp3: 4 };
+    for (const [scheme, bits] of Object.entries(planes) as [AnySchemeName, number][]) {
+      const sc = getScheme(scheme);
+      const k = sc.fixedBlock ? 4 * sc.fixedBlock : 96;
+      const w = seededRandn(13 * k, 3, 0.02);
+      w[5] = 0.9; // an outlier: the special values and the largest magnitudes in use
+      w[k + 7] = -0.9;
+      const qt = quantize(w, 13, k, scheme, sc.fixedBlock ? {} : { group: 32 });
+      const view = lutValueView(qt);
+      if (typeof view === 'string') throw new Error(view);
+      expect(view.bits, scheme).toBe(bits);
+      expect(view.elementTypes).toEqual([`uint${bits}`]);
+      expect(view.zeros?.length).toBe(qt.scales.length);
+      // Equal weights; a code decoding to -0 becomes 0 - z = +0 (no product or sum can tell).
+      const want = dequantize(qt);
+      const got = dequantize(view);
+      const differ = got.findIndex((v, i) => v !== want[i]);
+      expect(differ, `${scheme}: weight ${differ} ${got[differ]} vs ${want[differ]}`).toBe(-1);
+      expect(lutValueView(qt)).toBe(view); // cached per tensor
+    }
+  });
+
+  it('refuses tensors it cannot express, naming the reason', () => {
+    const t = quantize(seededRandn(4 * 32, 2), 4, 32, 'ternary');
+    const codes = t.codes.slice();
+    codes[0] = (codes[0] & ~3) | 2; // code 2 of ternary decodes to NaN
+    expect(lutValueView({ ...t, codes })).toBe('code 2 (row 0, column 0) decodes to no number');
+    const f = quantize(seededRandn(4 * 32, 2), 4, 32, 'fp4', { group: 32 });
+    const scales = f.scales.slice();
+    scales[2] = 2 ** -149; // times the E2M1 unit 1/2: below the smallest f32
+    expect(lutValueView({ ...f, scales })).toBe(`scale ${2 ** -149} of group 0 of row 2 times the unit 0.5 rounds in f32`);
+    expect(lutSupport({ ...f, scales }, 'lut-i8', true)).toMatch(/^kernel lut-i8 does not support scheme fp4: .*no value planes: scale .* rounds in f32/);
+    const a = quantize(seededRandn(4 * 32, 2), 4, 32, 'int4_asym', { group: 32 });
+    expect(lutValueView({ ...a, elementTypes: ['fp4_er_pos'] })).toBe('int4_asym carries its own zero points or offsets');
   });
 });

@@ -8,11 +8,18 @@ import { buildLutF32, lutI8Scales, lutSchemes, matmulLutI8, quantizeLutI8 } from
 import { checkMatmulBound } from '../../src/cpu/compare.js';
 import { matmulRef } from '../../src/cpu/matmul-ref.js';
 import { quantize } from '../../src/quant/quantize.js';
+import { getScheme } from '../../src/quant/schemes.js';
+import { CPU_KERNELS } from '../../src/cpu/kernels.js';
 import { SCHEME_NAMES, SHAPES, applies, firstBitDiff } from './helpers.js';
 import { quantizedCase, seededMatrix } from '../gpu/cases.js';
 import type { QuantizedTensor } from '../../src/format/quantized-tensor.js';
 
 const LUT_SCHEMES: readonly AnySchemeName[] = ['int2', 'int3', 'int4', 'int2_asym', 'int3_asym', 'int4_asym', 'ternary', 'binary'];
+/** Schemes taken through value planes (src/cpu/lut-values.ts): 5 planes for bitmod4 and the FP4 grids, 4 for bitmod3 and fp3. */
+const VALUE_SCHEMES: readonly AnySchemeName[] = [
+  'fp3', 'fp4', 'fp4_er_pos', 'fp4_er_neg', 'fp4_ea_pos', 'fp4_ea_neg', 'fp3_er_pos', 'fp3_er_neg', 'fp3_ea_pos', 'fp3_ea_neg',
+  'bitmod4', 'bitmod3', 'ant3', 'mxfp4', 'nvfp4',
+];
 
 function expectBitExact(arena: WasmArena, x: Float32Array, m: number, qt: QuantizedTensor, label: string): Float32Array {
   const want = matmulLutI8(x, m, qt);
@@ -60,12 +67,13 @@ describe('wasm-lut-i8', () => {
     expect(lutSchemes().sort()).toEqual([...LUT_SCHEMES].sort());
     for (const s of SCHEME_NAMES) {
       const r = wasmLutI8.supports(s);
-      if (LUT_SCHEMES.includes(s)) expect(r).toBe(true);
+      expect(r === true, s).toBe(CPU_KERNELS['lut-i8'].supports(s) === true);
+      if (LUT_SCHEMES.includes(s) || VALUE_SCHEMES.includes(s)) expect(r).toBe(true);
       else expect(r).toMatch(new RegExp(`^kernel wasm-lut-i8 does not support scheme ${s}: `));
     }
     const arena = WasmArena.createSync('plain');
-    const fp4 = quantize(seededMatrix(4, 32, 1), 4, 32, 'fp4', { group: 32 });
-    expect(() => runWasmKernelSync(wasmLutI8, arena, new Float32Array(32), 1, fp4)).toThrow(/kernel wasm-lut-i8 does not support scheme fp4/);
+    const nf4 = quantize(seededMatrix(4, 32, 1), 4, 32, 'nf4', { group: 32 });
+    expect(() => runWasmKernelSync(wasmLutI8, arena, new Float32Array(32), 1, nf4)).toThrow(/kernel wasm-lut-i8 does not support scheme nf4/);
     const q = quantize(seededMatrix(4, 32, 1), 4, 32, 'int2', { group: 32 });
     expect(() => runWasmKernelSync(wasmLutI8, arena, new Float32Array(31), 1, q)).toThrow(/kernel wasm-lut-i8: X has 31 elements, expected M\*K = 1\*32/);
   });
@@ -127,11 +135,13 @@ describe('wasm-lut-i8', () => {
     }
   });
 
-  for (const scheme of LUT_SCHEMES) {
+  for (const scheme of [...LUT_SCHEMES, 'bitmod4', 'bitmod3', 'fp4', 'fp3', 'mxfp4', 'nvfp4'] as const) {
+    const fixed = getScheme(scheme).fixedBlock !== undefined;
     it(`${scheme}: bit-exact with lut-i8 on every shape (outlier channels in X and W)`, () => {
       const arena = WasmArena.createSync('plain');
       let ran = 0;
       for (const [i, sh] of LUT_SHAPES.entries()) {
+        if (fixed) break; // mxfp4, nvfp4: their fixed blocks, on the shapes below
         const group = groupOpt(scheme, sh.group);
         if (group !== sh.group && i > 3) continue; // ternary / binary: one granularity, fewer shapes
         const qt = quantizedCase(scheme, sh.n, sh.k, 100 + i, group === undefined ? {} : { group });
@@ -150,7 +160,7 @@ describe('wasm-lut-i8', () => {
         expectBitExact(arena, seededMatrix(shape.m, shape.k, 8), shape.m, qt, shape.label);
         ran++;
       }
-      expect(ran).toBeGreaterThan(5);
+      expect(ran).toBeGreaterThan(fixed ? 0 : 5);
     });
   }
 
