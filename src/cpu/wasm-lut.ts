@@ -2,7 +2,8 @@
  * Glue of the WebAssembly `lut` kernel (wasm/lut.ts): `wasm-lut-i8`, the SIMD128 twin of lut-i8
  * (src/cpu/lut.ts), bit-exact with matmulLutI8 (docs/KERNELS.md "wasm-lut-i8").
  *
- * load: the tensor's bit planes are re-laid out into 16-row tiles of slot pairs (one v128 = the
+ * load: the tensor's bit planes (of its codes, or of its values for small-integer grids such as
+ * bitmod4: lutPlan, src/cpu/lut-values.ts) are re-laid out into 16-row tiles of slot pairs (one v128 = the
  * plane nibbles of 16 rows for two 4-groups), with per-tile scales (and per-row constants c0 for
  * asymmetric schemes) and the segment list (file comment of wasm/lut.ts).
  * prepare: X is copied in and lut_i8_tables (wasm/lut.ts) builds, per activation row, the int8
@@ -86,7 +87,6 @@ export function lutSlotLayout(k: number, gs: number): SlotLayout {
   layoutCache.set(key, L);
   return L;
 }
-
 
 /** Bytes of the layout of `qt` (the plan's tensor: the codes' planes or the value planes). */
 function sizes(qt: QuantizedTensor): { tiles: number; w: number; per: number } {
