@@ -11,7 +11,7 @@ import { dequantize, quantize } from '../../src/quant/quantize.js';
 import { getScheme } from '../../src/quant/schemes.js';
 import { lutValueView } from '../../src/cpu/lut-values.js';
 import { seededRandn } from '../../src/io/random.js';
-import { SCHEME_NAMES, SHAPES, applies, expectBound, firstBitDiff, makeCase } from './helpers.js';
+import { SCHEME_NAMES, SHAPES, applies, expectBound, makeCase } from './helpers.js';
 
 const LUT_SCHEMES: readonly AnySchemeName[] = ['int2', 'int3', 'int4', 'int2_asym', 'int3_asym', 'int4_asym', 'ternary', 'binary'];
 /** The schemes the CPU lut kernels take through value planes (values small integers of one unit, <= 5 planes). */
