@@ -8,6 +8,7 @@
  * the rows say so.
  */
 import { performance } from 'node:perf_hooks';
+import { median } from './measure.js';
 
 /**
  * One case: a name and the function benchmark.js calls repeatedly; an `async` case returns a
@@ -31,6 +32,8 @@ export interface BennyTiming {
   readonly rme: number;
   /** Who timed it: benny (benchmark.js), or lowbit's own loop when benny is not installed. */
   readonly harness: 'benny' | 'lowbit';
+  /** With several passes (combinePasses): each pass's median, in pass order. */
+  readonly rounds?: readonly number[];
 }
 
 /**
@@ -39,7 +42,36 @@ export interface BennyTiming {
  */
 export function spreadNote(t: BennyTiming): string {
   const who = t.harness === 'benny' ? 'benny' : 'lowbit loop (benny not installed)';
+  if (t.rounds && t.rounds.length > 1) {
+    return `${who}: median of ${t.rounds.length} passes' medians (${t.rounds.map((v) => v.toPrecision(3)).join(', ')} ms; ${t.samples} samples in all), fastest ${t.minMs.toPrecision(3)} ms, largest rme ${t.rme.toFixed(0)}%`;
+  }
   return `${who}: median of ${t.samples} samples, fastest ${t.minMs.toPrecision(3)} ms, rme ${t.rme.toFixed(0)}%`;
+}
+
+/**
+ * One timing per case from several passes of the same suite (`passes[i]` = pass i's timings): the
+ * median of the passes' medians, every sample counted, the fastest sample, the largest rme, and
+ * the passes' medians in `rounds` for the note.
+ */
+export function combinePasses(passes: readonly Map<string, BennyTiming>[]): Map<string, BennyTiming> {
+  const out = new Map<string, BennyTiming>();
+  const first = passes[0];
+  if (!first) return out;
+  if (passes.length === 1) return new Map(first);
+  for (const name of first.keys()) {
+    const ts = passes.map((p) => p.get(name)).filter((t): t is BennyTiming => t !== undefined);
+    const meds = ts.map((t) => t.medianMs);
+    out.set(name, {
+      name,
+      medianMs: median(meds),
+      samples: ts.reduce((a, t) => a + t.samples, 0),
+      minMs: Math.min(...ts.map((t) => t.minMs)),
+      rme: Math.max(...ts.map((t) => t.rme)),
+      harness: (ts[0] as BennyTiming).harness,
+      rounds: meds,
+    });
+  }
+  return out;
 }
 
 /** Options of {@link runBennySuite}. */

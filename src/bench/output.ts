@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { formatTable, sig, type Cell } from '../cli/table.js';
 import type { BenchReport, BenchRow, SuiteName } from './types.js';
 
+/** The timing line's words for the cpu and peers suites' passes ('' for one). */
+function roundsNote(rounds: number | undefined): string {
+  return rounds !== undefined && rounds > 1 ? `; cpu and peers: ${rounds} passes over every case, each case's median of its passes' medians` : '';
+}
+
 /** CSV columns, in order: every field of a row. */
 export const CSV_COLUMNS: readonly (keyof BenchRow)[] = [
   'suite', 'role', 'name', 'layer', 'm', 'n', 'k', 'scheme', 'group', 'kernel', 'variant', 'status', 'timer', 'ms', 'samples', 'bytes',
@@ -88,7 +93,7 @@ function environmentLines(r: BenchReport): string[] {
     `CPU: ${e.cpuModel}, ${e.cpuCores} cores, ${e.memoryGiB} GiB; load average ${e.loadAvgStart.toFixed(2)} at start, ${e.loadAvgEnd.toFixed(2)} at end`,
     `versions: Node ${e.node}, ${e.chromium}, lowbit ${e.lowbit}, onnxruntime-node ${e.onnxruntime}, webgpu (Dawn) ${e.webgpuPackage}, benny ${e.benny}; ${e.os}`,
     `WebAssembly kernels: ${e.wasmSimd}`,
-    `timing: GPU ${r.timing.warmup} warm-up + ${r.timing.iterations} timed dispatches (median); CPU benny maxTime ${r.timing.bennyMaxTime} s, minSamples ${r.timing.bennyMinSamples}; peers ${r.timing.warmup} + ${r.timing.iterations} session.run`,
+    `timing: GPU ${r.timing.warmup} warm-up + ${r.timing.iterations} timed dispatches (median); CPU benny maxTime ${r.timing.bennyMaxTime} s, minSamples ${r.timing.bennyMinSamples}; peers ${r.timing.warmup} + ${r.timing.iterations} session.run${roundsNote(r.timing.rounds)}`,
   ];
 }
 

@@ -38,6 +38,8 @@ export interface BenchOptions {
   readonly progress?: (line: string) => void;
   /** Keep only these layers (bench/shapes.json names) in every suite of the preset. */
   readonly layers?: readonly string[];
+  /** Passes over the cpu and peers suites' cases (TimingSettings.rounds; default the preset's, else 1). */
+  readonly rounds?: number;
   /** Sweep the GPU kernels' workgroup constants first and use the best (lowbit bench --tune). */
   readonly tune?: boolean;
   /** With `tune`: sweep only these (family, shape) keys, e.g. 'dequant-gemv' (default: all). */
@@ -53,7 +55,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const full = loadPreset(opts.preset);
   const keep = opts.layers;
   const pick = <T extends { layer: { name: string } }>(list: readonly T[]) => (keep ? list.filter((c) => keep.includes(c.layer.name)) : list);
-  const preset = { ...full, quantize: pick(full.quantize), cpu: pick(full.cpu), gpu: pick(full.gpu), peers: pick(full.peers) };
+  const timing = opts.rounds !== undefined ? { ...full.timing, rounds: opts.rounds } : full.timing;
+  const preset = { ...full, timing, quantize: pick(full.quantize), cpu: pick(full.cpu), gpu: pick(full.gpu), peers: pick(full.peers) };
   const suites = SUITE_NAMES.filter((s) => (opts.suites ?? SUITE_NAMES).includes(s));
   const progress = opts.progress ?? (() => undefined);
   const started = new Date();

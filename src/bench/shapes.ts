@@ -86,6 +86,7 @@ export function parseShapesTable(text: string): { layers: ReadonlyMap<string, La
       iterations: posInt(t.iterations, `presets.${name}.timing.iterations`),
       bennyMaxTime: posNum(t.bennyMaxTime, `presets.${name}.timing.bennyMaxTime`),
       bennyMinSamples: posInt(t.bennyMinSamples, `presets.${name}.timing.bennyMinSamples`),
+      ...(t.rounds !== undefined ? { rounds: posInt(t.rounds, `presets.${name}.timing.rounds`) } : {}),
     };
     const cases = (suite: 'quantize' | 'cpu' | 'gpu' | 'peers'): SuiteCase[] => {
       const list = p[suite] ?? [];

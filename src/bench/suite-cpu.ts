@@ -4,7 +4,7 @@
  * bytes. Every kernel's output is checked against lowbit's f64 oracle before it is timed.
  */
 import { checkMatmulBound } from '../cpu/compare.js';
-import { runBennySuite, spreadNote, type BennyCase } from './benny-run.js';
+import { combinePasses, runBennySuite, spreadNote, type BennyCase, type BennyTiming } from './benny-run.js';
 import type { BenchContext } from './context.js';
 import { benchCpuKernels, benchKernelLabel } from './cpu-kernel-list.js';
 import { copyBytes, f32MatmulLoop } from './cpu-baselines.js';
@@ -93,14 +93,23 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
           pending.push({ scheme, ...id, group: qt.groupSize, bytes, status, note, worst });
         }
       }
-      ctx.progress(`${title}: ${cases.length} cases`);
+      const rounds = t.rounds ?? 1;
+      ctx.progress(`${title}: ${cases.length} cases${rounds > 1 ? `, ${rounds} passes` : ''}`);
       const chartFile = `cpu-${layer.name}-M${m}`;
-      const timings = await runBennySuite(title, cases, {
-        maxTime: t.bennyMaxTime,
-        minSamples: c.bennyMinSamples ?? t.bennyMinSamples,
-        ...(ctx.charts && ctx.outDir ? { chart: { folder: `${ctx.outDir}/charts`, file: chartFile } } : {}),
-        onCase: (name, done, total) => ctx.progress(`  [${done}/${total}] ${name}`),
-      });
+      // Passes over all cases, one after another (TimingSettings.rounds); the chart shows the first.
+      const passes: Map<string, BennyTiming>[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const pass = rounds > 1 ? ` (pass ${r + 1}/${rounds})` : '';
+        passes.push(
+          await runBennySuite(`${title}${pass}`, cases, {
+            maxTime: t.bennyMaxTime,
+            minSamples: c.bennyMinSamples ?? t.bennyMinSamples,
+            ...(r === 0 && ctx.charts && ctx.outDir ? { chart: { folder: `${ctx.outDir}/charts`, file: chartFile } } : {}),
+            onCase: (name, done, total) => ctx.progress(`  [${done}/${total}]${pass} ${name}`),
+          }),
+        );
+      }
+      const timings = combinePasses(passes);
       if (ctx.charts && ctx.outDir) ctx.files.push(`charts/${chartFile}.chart.html`);
       const f32 = timings.get(F32_KERNEL);
       const f32Bytes = f32MatmulBytes(m, n, k);

@@ -18,7 +18,7 @@ import { uploadQuantizedTensor } from '../gpu/gpu-tensor.js';
 import { getGpuKernelVariant, type GpuKernelVariant } from '../gpu/kernels.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
 import { hasGpu, type BenchContext } from './context.js';
-import { benchCpuKernels, benchKernelLabel } from './cpu-kernel-list.js';
+import { benchCpuKernels, benchKernelLabel, type BenchCpuKernel } from './cpu-kernel-list.js';
 import { errorText, makeRow, matmulFlops, median } from './measure.js';
 import { matMulNBitsModel } from './onnx-model.js';
 import { matMulNBitsBytes, ortSupports, packMatMulNBits } from './ort-pack.js';
@@ -57,12 +57,17 @@ interface PeerCase {
   /** The fastest lowbit CPU kernel on one thread, and the fastest on any thread count. */
   lowbitCpu?: LowbitCpu;
   lowbitCpuAny?: LowbitCpu;
+  /** Every lowbit CPU kernel that ran the case (its output checked in the first pass), by label. */
+  cpuKernels?: Map<string, { kern: BenchCpuKernel; status: RowStatus; note: string; passes: number[] }>;
   lowbitGpu?: { e2eMs: number; kernelMs: number; rttMs: number | null; overhead: number | null; variant: string; timer: string; status: RowStatus; note: string };
 }
 
 /** A lowbit CPU kernel's time on a peer case. */
 interface LowbitCpu {
+  /** The median of `passes`. */
   readonly ms: number;
+  /** Each pass's median ms. */
+  readonly passes: readonly number[];
   readonly kernel: string;
   readonly threads: number;
   readonly status: RowStatus;
@@ -103,71 +108,44 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
     }
   }
 
-  // lowbit, measured per call like session.run.
-  for (const pc of cases) {
-    if (!pc.qt) continue;
-    const { qt, layer, m } = pc;
-    const pt = pc.timing;
-    const x = ctx.activationsOf(layer, m);
-    const ref = ctx.oracle(qt, layer, m);
-    ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit CPU`);
-    for (const kern of benchCpuKernels()) {
-      if (kern.supports(qt) !== true) continue;
-      try {
-        const y = new Float32Array(m * qt.rows);
-        await kern.run(x, m, qt, y);
-        const check = checkMatmulBound(y, ref, m, qt.rows, qt.cols, kern.bound(qt, m, x));
-        // A threaded kernel is awaited call by call (timeAsync: one call per sample, like session.run).
-        const { ms } = kern.async ? await timeAsync(() => kern.run(x, m, qt, y) as Promise<Float32Array>, pt.warmup, Math.max(pt.iterations, MIN_ASYNC_SAMPLES)) : timeSync(() => kern.run(x, m, qt, y), pt.warmup, pt.iterations);
-        const r: LowbitCpu = { ms, kernel: benchKernelLabel(kern), threads: kern.threads, status: check.ok ? 'ok' : 'wrong', note: check.ok ? '' : check.message };
-        if (kern.threads === 1 && (!pc.lowbitCpu || ms < pc.lowbitCpu.ms)) pc.lowbitCpu = r;
-        if (!pc.lowbitCpuAny || ms < pc.lowbitCpuAny.ms) pc.lowbitCpuAny = r;
-      } catch (err) {
-        ctx.progress(`  ${benchKernelLabel(kern)}: ${errorText(err)}`);
-      }
-    }
-    const gpu = ctx.gpu;
-    if (!hasGpu(gpu)) continue;
-    ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit GPU`);
-    const gt = uploadQuantizedTensor(gpu, qt);
-    try {
-      // The variant with the fastest kernel time: taken from the GPU suite's rows for this layer,
-      // M and scheme when it ran (at the scheme's default group), else found here; then that
-      // variant end to end.
-      let best: GpuKernelVariant | undefined = fastestInGpuSuite(ctx, layer.name, m, pc.scheme);
-      if (!best) {
-        let bestMs = Infinity;
-        for (const v of variantsFor(m, 'quantized')) {
-          const r = await timeGpuVariant(ctx, gpu, v, gt, layer, m, pt);
-          if (r.ms !== null && r.status === 'ok' && r.ms < bestMs) {
-            best = v;
-            bestMs = r.ms;
-          }
-        }
-      }
-      if (best) {
-        const r = await timeGpuVariant(ctx, gpu, best, gt, layer, m, { ...pt, endToEnd: true });
-        if (r.endToEndMs !== null && r.ms !== null) {
-          pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, rttMs: r.roundTripMs, overhead: r.overheadRatio, variant: best.name, timer: r.timer, status: r.status, note: r.note };
-        }
-      }
-    } finally {
-      gt.destroy();
-    }
-  }
-
-  // The peers, one child process per provider setting.
-  // ORT runs all models of a provider in one process, with the largest per-entry counts.
+  // Passes (TimingSettings.rounds): each pass times lowbit's CPU kernels on every case, then
+  // onnxruntime's CPU runs on every case, so both sides of a ratio see the same stretch of load;
+  // each time is the median of its passes' medians. The GPU sides run once.
+  const rounds = ctx.preset.timing.rounds ?? 1;
   const t = { warmup: Math.max(0, ...cases.map((c) => c.timing.warmup)), iterations: Math.max(1, ...cases.map((c) => c.timing.iterations)) };
   const results: (OrtRunResult | undefined)[] = [];
-  for (const p of PEERS) {
-    if (ortCases.length === 0) break;
-    if (!providers.includes(p.provider)) {
-      results.push({ provider: p.provider, ortVersion: '', error: 'not requested in this run', cases: [] });
-      continue;
+  /** Per peer, per case: each pass's median ms. */
+  const ortMs: number[][][] = PEERS.map(() => cases.map(() => []));
+  for (let r = 0; r < rounds; r++) {
+    const pass = rounds > 1 ? ` (pass ${r + 1}/${rounds})` : '';
+    // lowbit, measured per call like session.run.
+    for (const pc of cases) {
+      if (!pc.qt) continue;
+      ctx.progress(`peers ${pc.layer.name} M=${pc.m} ${pc.scheme}: lowbit CPU${pass}`);
+      await timeLowbitCpu(ctx, pc, r === 0);
     }
-    ctx.progress(`peers: onnxruntime ${p.provider} (${p.variant}), ${ortCases.length} models`);
-    results.push(await runOrtCases(ortCases, { provider: p.provider, threads: p.threads, warmup: t.warmup, iterations: t.iterations }));
+    // The peers, one child process per provider setting; ORT runs all models of a provider in
+    // one process, with the largest per-entry counts.
+    for (const [i, p] of PEERS.entries()) {
+      if (ortCases.length === 0) break;
+      if (r > 0 && p.provider !== 'cpu') continue;
+      if (!providers.includes(p.provider)) {
+        if (r === 0) results.push({ provider: p.provider, ortVersion: '', error: 'not requested in this run', cases: [] });
+        continue;
+      }
+      ctx.progress(`peers: onnxruntime ${p.provider} (${p.variant}), ${ortCases.length} models${pass}`);
+      const run = await runOrtCases(ortCases, { provider: p.provider, threads: p.threads, warmup: t.warmup, iterations: t.iterations });
+      if (r === 0) results.push(run);
+      cases.forEach((pc, j) => {
+        const c = pc.ortIndex === undefined ? undefined : run.cases[pc.ortIndex];
+        if (c?.ok && c.samplesMs && c.samplesMs.length > 0) (ortMs[i] as number[][])[j]?.push(median(c.samplesMs));
+      });
+    }
+  }
+  for (const pc of cases) {
+    if (!pc.qt) continue;
+    pickFastestCpu(pc);
+    await timeLowbitGpu(ctx, pc);
   }
 
   for (const pc of cases) {
@@ -194,10 +172,10 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           kernel: `lowbit-cpu`,
           variant: r.kernel,
           status: r.status,
-          note: r.note || `${what}, wall clock per call`,
+          note: r.note || `${what}, wall clock per call${r.passes.length > 1 ? `; median of ${r.passes.length} passes' medians (${r.passes.map((v) => v.toPrecision(3)).join(', ')} ms)` : ''}`,
           timer: 'wall',
           ms: r.ms,
-          samples: r.threads > 1 ? Math.max(pc.timing.iterations, MIN_ASYNC_SAMPLES) : pc.timing.iterations,
+          samples: (r.threads > 1 ? Math.max(pc.timing.iterations, MIN_ASYNC_SAMPLES) : pc.timing.iterations) * r.passes.length,
           bytes: pc.bytes,
           flops,
         }),
@@ -251,7 +229,9 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
         return;
       }
       const check = checkMatmulBound(r.y, ctx.oracle(qt, layer, m), m, layer.n, layer.k, { c: PEER_BOUND_C });
-      const ms = median(r.samplesMs ?? []);
+      const passMs = ortMs[i]?.[cases.indexOf(pc)] ?? [];
+      const ms = median(passMs.length > 0 ? passMs : (r.samplesMs ?? []));
+      const passNote = passMs.length > 1 ? `; median of ${passMs.length} passes' medians (${passMs.map((v) => v.toPrecision(3)).join(', ')} ms)` : '';
       ctx.rows.push(
         makeRow({
           ...base,
@@ -259,10 +239,10 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           kernel: p.kernel,
           variant: p.variant,
           status: check.ok ? 'ok' : 'wrong',
-          note: check.ok ? `onnxruntime ${run.ortVersion} MatMulNBits session.run; ratio vs ${lowbitWhat}` : `WRONG ANSWERS vs the f64 oracle: ${check.message}`,
+          note: check.ok ? `onnxruntime ${run.ortVersion} MatMulNBits session.run; ratio vs ${lowbitWhat}${passNote}` : `WRONG ANSWERS vs the f64 oracle: ${check.message}`,
           timer: 'wall',
           ms,
-          samples: r.samplesMs?.length ?? 0,
+          samples: (r.samplesMs?.length ?? 0) * Math.max(1, passMs.length),
           bytes: pc.bytes,
           flops,
           checkWorstRatio: check.worstRatio,
@@ -271,6 +251,87 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
         }),
       );
     });
+  }
+}
+
+/**
+ * One pass of lowbit's CPU kernels on a peer case: each kernel's output is checked against the
+ * oracle in the first pass (a kernel that throws is dropped), then timed per call like session.run.
+ */
+async function timeLowbitCpu(ctx: BenchContext, pc: PeerCase, first: boolean): Promise<void> {
+  const qt = pc.qt as QuantizedTensor;
+  const { layer, m } = pc;
+  const pt = pc.timing;
+  const x = ctx.activationsOf(layer, m);
+  if (first) {
+    pc.cpuKernels = new Map();
+    const ref = ctx.oracle(qt, layer, m);
+    for (const kern of benchCpuKernels()) {
+      if (kern.supports(qt) !== true) continue;
+      try {
+        const y = new Float32Array(m * qt.rows);
+        await kern.run(x, m, qt, y);
+        const check = checkMatmulBound(y, ref, m, qt.rows, qt.cols, kern.bound(qt, m, x));
+        pc.cpuKernels.set(benchKernelLabel(kern), { kern, status: check.ok ? 'ok' : 'wrong', note: check.ok ? '' : check.message, passes: [] });
+      } catch (err) {
+        ctx.progress(`  ${benchKernelLabel(kern)}: ${errorText(err)}`);
+      }
+    }
+  }
+  const y = new Float32Array(m * qt.rows);
+  for (const [label, e] of pc.cpuKernels ?? []) {
+    const { kern } = e;
+    try {
+      // A threaded kernel is awaited call by call (timeAsync: one call per sample, like session.run).
+      const { ms } = kern.async ? await timeAsync(() => kern.run(x, m, qt, y) as Promise<Float32Array>, pt.warmup, Math.max(pt.iterations, MIN_ASYNC_SAMPLES)) : timeSync(() => kern.run(x, m, qt, y), pt.warmup, pt.iterations);
+      e.passes.push(ms);
+    } catch (err) {
+      ctx.progress(`  ${label}: ${errorText(err)}`);
+    }
+  }
+}
+
+/** The fastest lowbit CPU kernel of a peer case on one thread and on any thread count, by the median of its passes. */
+function pickFastestCpu(pc: PeerCase): void {
+  for (const [label, e] of pc.cpuKernels ?? []) {
+    if (e.passes.length === 0) continue;
+    const r: LowbitCpu = { ms: median(e.passes), passes: e.passes, kernel: label, threads: e.kern.threads, status: e.status, note: e.note };
+    if (r.threads === 1 && (!pc.lowbitCpu || r.ms < pc.lowbitCpu.ms)) pc.lowbitCpu = r;
+    if (!pc.lowbitCpuAny || r.ms < pc.lowbitCpuAny.ms) pc.lowbitCpuAny = r;
+  }
+}
+
+/** lowbit's GPU on a peer case (when there is a GPU): the variant with the fastest kernel time, then that variant end to end. */
+async function timeLowbitGpu(ctx: BenchContext, pc: PeerCase): Promise<void> {
+  const gpu = ctx.gpu;
+  if (!hasGpu(gpu)) return;
+  const qt = pc.qt as QuantizedTensor;
+  const { layer, m } = pc;
+  const pt = pc.timing;
+  ctx.progress(`peers ${layer.name} M=${m} ${pc.scheme}: lowbit GPU`);
+  const gt = uploadQuantizedTensor(gpu, qt);
+  try {
+    // Taken from the GPU suite's rows for this layer, M and scheme when it ran (at the scheme's
+    // default group), else found here.
+    let best: GpuKernelVariant | undefined = fastestInGpuSuite(ctx, layer.name, m, pc.scheme);
+    if (!best) {
+      let bestMs = Infinity;
+      for (const v of variantsFor(m, 'quantized')) {
+        const r = await timeGpuVariant(ctx, gpu, v, gt, layer, m, pt);
+        if (r.ms !== null && r.status === 'ok' && r.ms < bestMs) {
+          best = v;
+          bestMs = r.ms;
+        }
+      }
+    }
+    if (best) {
+      const r = await timeGpuVariant(ctx, gpu, best, gt, layer, m, { ...pt, endToEnd: true });
+      if (r.endToEndMs !== null && r.ms !== null) {
+        pc.lowbitGpu = { e2eMs: r.endToEndMs, kernelMs: r.ms, rttMs: r.roundTripMs, overhead: r.overheadRatio, variant: best.name, timer: r.timer, status: r.status, note: r.note };
+      }
+    }
+  } finally {
+    gt.destroy();
   }
 }
 

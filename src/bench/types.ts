@@ -123,6 +123,12 @@ export interface TimingSettings {
   readonly bennyMaxTime: number;
   /** benny minSamples per case. */
   readonly bennyMinSamples: number;
+  /**
+   * Passes over every case of the cpu and peers suites (default 1): each case's time is the median
+   * of its passes' medians, so a burst of load from other processes, which moves every case timed
+   * during it, moves one pass of each case instead of one case.
+   */
+  readonly rounds?: number;
 }
 
 /** A whole run: what the JSON file holds. */

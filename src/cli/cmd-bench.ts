@@ -18,13 +18,15 @@ import type { PeerProvider } from '../bench/suite-peers.js';
 const DEFAULT_OUT = 'bench-results';
 const PRESETS = ['tiny', 'small', 'llm', 'quantize'] as const;
 const MS_PER_S = 1e3;
+/** Most passes --rounds takes (each pass repeats the timing of the cpu and peers suites). */
+const MAX_ROUNDS = 9;
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmark quantize, CPU and GPU kernels and onnxruntime peers; write JSON, CSV, markdown',
   help: [
     'Usage: lowbit bench [--preset tiny|small|llm|quantize] [--only cpu|gpu|peers|quantize[,...]] [--peers cpu,webgpu]',
-    '                    [--layers NAME[,...]] [--tune | --tuning FILE] [--out DIR] [--no-files] [--json]',
+    '                    [--layers NAME[,...]] [--rounds N] [--tune | --tuning FILE] [--out DIR] [--no-files] [--json]',
     '',
     'Runs the benchmark suites on the shapes of bench/shapes.json:',
     '  quantize  quantize throughput per scheme, MB/s of f32 input: the fast path on one thread (benny)',
@@ -43,6 +45,9 @@ export const benchCommand: Command = {
     '  --only S     run only these suites (comma-separated)',
     '  --peers P    onnxruntime providers to try: cpu, webgpu or both (default cpu,webgpu)',
     "  --layers L   keep only these layers of the preset (names in bench/shapes.json, e.g. attn-4k)",
+    '  --rounds N   time the cpu and peers suites in N passes over all their cases (1-9, default 1) and',
+    "               report each case's median of its passes' medians: on a shared or noisy machine a burst",
+    '               of load then moves one pass of every case instead of a few cases of the only pass',
     '  --tune       first sweep the GPU kernels\' workgroup constants (WG_SIZE, lanes per row TPR, rows per',
     '               lane RPT / TILE_M) per kernel family on the preset\'s first GPU layer, use the fastest for',
     '               the run and write them to DIR/tuning-<adapter>.json',
@@ -61,6 +66,7 @@ export const benchCommand: Command = {
       'no-files': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       layers: { type: 'string' },
+      rounds: { type: 'string' },
       tune: { type: 'boolean', default: false },
       tuning: { type: 'string' },
       'tune-only': { type: 'string' },
@@ -101,6 +107,11 @@ export const benchCommand: Command = {
       if (!existsSync(o.tuning)) throw new UsageError(`--tuning: no such file ${o.tuning}`);
       tuningRecord = { text: readFileSync(o.tuning, 'utf8'), source: o.tuning };
     }
+    let rounds: number | undefined;
+    if (o.rounds !== undefined) {
+      rounds = Number(o.rounds);
+      if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS) throw new UsageError(`--rounds takes a whole number from 1 to ${MAX_ROUNDS}, got '${o.rounds}'`);
+    }
     const outDir = o['no-files'] ? undefined : resolve(o.out ?? DEFAULT_OUT);
     const t0 = performance.now();
     const report = await runBench({
@@ -109,6 +120,7 @@ export const benchCommand: Command = {
       ...(outDir !== undefined ? { outDir } : {}),
       ...(peerProviders ? { peerProviders } : {}),
       ...(layers ? { layers } : {}),
+      ...(rounds !== undefined ? { rounds } : {}),
       ...(tune ? { tune: true } : {}),
       ...(tuneKeys ? { tuneKeys } : {}),
       ...(tuningRecord ? { tuningRecord } : {}),

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/run.js';
-import { CSV_COLUMNS, parseCsv } from '../../src/bench/output.js';
+import { CSV_COLUMNS, parseCsv, toMarkdown } from '../../src/bench/output.js';
+import { combinePasses, spreadNote } from '../../src/bench/benny-run.js';
+import { benchCommand } from '../../src/cli/cmd-bench.js';
+import { UsageError } from '../../src/cli/args.js';
 import { parseShapesTable } from '../../src/bench/shapes.js';
 import { loadPreset, SHAPES_URL } from '../../src/bench/shapes-file.js';
 import { SUITE_NAMES, type BenchReport } from '../../src/bench/types.js';
@@ -116,5 +119,40 @@ describe('bench/shapes.json', () => {
     const bad = JSON.stringify({ layers: { a: { n: 4, k: 8 } }, presets: { p: { timing: { warmup: 0, iterations: 1, bennyMaxTime: 1, bennyMinSamples: 1 }, cpu: [{ layer: 'a', m: [1], schemes: ['int5'] }] } } });
     expect(() => parseShapesTable(bad)).toThrow(/presets\.p\.cpu\[0\]\.schemes has unknown scheme "int5"/);
     expect(() => loadPreset('nope')).toThrow(/unknown preset 'nope'/);
+  });
+});
+
+describe('lowbit bench --rounds', () => {
+  it('combinePasses: the median of the passes\' medians, every sample, the fastest sample, the largest rme', () => {
+    const pass = (ms: number, min: number, rme: number) => new Map([['a', { name: 'a', medianMs: ms, samples: 4, minMs: min, rme, harness: 'benny' as const }]]);
+    const one = combinePasses([pass(3, 2, 5)]);
+    expect(one.get('a')).toEqual({ name: 'a', medianMs: 3, samples: 4, minMs: 2, rme: 5, harness: 'benny' });
+    const t = combinePasses([pass(1, 0.9, 2), pass(5, 4, 9), pass(2, 1.5, 4)]).get('a')!;
+    expect(t).toMatchObject({ medianMs: 2, samples: 12, minMs: 0.9, rme: 9, rounds: [1, 5, 2] });
+    expect(spreadNote(t)).toBe("benny: median of 3 passes' medians (1.00, 5.00, 2.00 ms; 12 samples in all), fastest 0.900 ms, largest rme 9%");
+  });
+
+  it('times the cpu and peers cases in passes and says so in every timed row and in the summary', async () => {
+    const report = await runBench({ preset: 'tiny', suites: ['cpu', 'peers'], peerProviders: ['cpu'], rounds: 2 });
+    expect(report.timing.rounds).toBe(2);
+    expect(toMarkdown(report)).toContain("cpu and peers: 2 passes over every case, each case's median of its passes' medians");
+    const passes = (note: string): number[] => {
+      const m = /median of 2 passes' medians \(([\d.e+-]+), ([\d.e+-]+) ms/.exec(note);
+      return m ? [Number(m[1]), Number(m[2])] : [];
+    };
+    // The GPU sides (lowbit's GPU rows, ORT WebGPU) run once.
+    const timed = report.rows.filter((r) => (r.suite === 'cpu' || (r.suite === 'peers' && r.kernel !== 'ort-webgpu' && r.kernel !== 'lowbit-gpu')) && r.status === 'ok' && r.ms !== null);
+    expect(timed.filter((r) => r.suite === 'cpu').length).toBeGreaterThan(4);
+    expect(timed.some((r) => r.kernel === 'lowbit-cpu')).toBe(true);
+    for (const r of timed) {
+      const [a, b] = passes(r.note);
+      expect(a, `${r.name}: ${r.note}`).toBeGreaterThan(0);
+      // The median of two passes is their mean (each printed to 3 significant digits).
+      expect(Math.abs((r.ms as number) - (a + (b as number)) / 2), r.name).toBeLessThanOrEqual(0.01 * (r.ms as number));
+    }
+  }, 180_000);
+
+  it('rejects a pass count outside 1-9', async () => {
+    for (const bad of ['0', '10', '1.5', 'two']) await expect(benchCommand.run(['--rounds', bad, '--no-files'])).rejects.toThrow(new UsageError(`--rounds takes a whole number from 1 to 9, got '${bad}'`));
   });
 });
