@@ -33,7 +33,7 @@ export interface BennyTiming {
   /** Who timed it: benny (benchmark.js), or lowbit's own loop when benny is not installed. */
   readonly harness: 'benny' | 'lowbit';
   /** With several passes (combinePasses): each pass's median, in pass order. */
-  readonly rounds?: readonly number[];
+  readonly passMedians?: readonly number[];
 }
 
 /**
@@ -42,8 +42,8 @@ export interface BennyTiming {
  */
 export function spreadNote(t: BennyTiming): string {
   const who = t.harness === 'benny' ? 'benny' : 'lowbit loop (benny not installed)';
-  if (t.rounds && t.rounds.length > 1) {
-    return `${who}: median of ${t.rounds.length} passes' medians (${t.rounds.map((v) => v.toPrecision(3)).join(', ')} ms; ${t.samples} samples in all), fastest ${t.minMs.toPrecision(3)} ms, largest rme ${t.rme.toFixed(0)}%`;
+  if (t.passMedians && t.passMedians.length > 1) {
+    return `${who}: median of ${t.passMedians.length} passes' medians (${t.passMedians.map((v) => v.toPrecision(3)).join(', ')} ms; ${t.samples} samples in all), fastest ${t.minMs.toPrecision(3)} ms, largest rme ${t.rme.toFixed(0)}%`;
   }
   return `${who}: median of ${t.samples} samples, fastest ${t.minMs.toPrecision(3)} ms, rme ${t.rme.toFixed(0)}%`;
 }
@@ -51,7 +51,7 @@ export function spreadNote(t: BennyTiming): string {
 /**
  * One timing per case from several passes of the same suite (`passes[i]` = pass i's timings): the
  * median of the passes' medians, every sample counted, the fastest sample, the largest rme, and
- * the passes' medians in `rounds` for the note.
+ * the passes' medians in `passMedians` for the note.
  */
 export function combinePasses(passes: readonly Map<string, BennyTiming>[]): Map<string, BennyTiming> {
   const out = new Map<string, BennyTiming>();
@@ -68,7 +68,7 @@ export function combinePasses(passes: readonly Map<string, BennyTiming>[]): Map<
       minMs: Math.min(...ts.map((t) => t.minMs)),
       rme: Math.max(...ts.map((t) => t.rme)),
       harness: (ts[0] as BennyTiming).harness,
-      rounds: meds,
+      passMedians: meds,
     });
   }
   return out;

@@ -128,7 +128,7 @@ describe('lowbit bench --rounds', () => {
     const one = combinePasses([pass(3, 2, 5)]);
     expect(one.get('a')).toEqual({ name: 'a', medianMs: 3, samples: 4, minMs: 2, rme: 5, harness: 'benny' });
     const t = combinePasses([pass(1, 0.9, 2), pass(5, 4, 9), pass(2, 1.5, 4)]).get('a')!;
-    expect(t).toMatchObject({ medianMs: 2, samples: 12, minMs: 0.9, rme: 9, rounds: [1, 5, 2] });
+    expect(t).toMatchObject({ medianMs: 2, samples: 12, minMs: 0.9, rme: 9, passMedians: [1, 5, 2] });
     expect(spreadNote(t)).toBe("benny: median of 3 passes' medians (1.00, 5.00, 2.00 ms; 12 samples in all), fastest 0.900 ms, largest rme 9%");
   });
 
