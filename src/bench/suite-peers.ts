@@ -35,7 +35,7 @@ export const PEER_ACCURACY_LEVEL = 0;
 /** Bound constant for a peer's f32 accumulation in any order (the contract of docs/KERNELS.md, c = 2). */
 const PEER_BOUND_C = 2;
 
-/** Fewest samples of a threaded lowbit kernel (one call per sample: short calls need more). */
+/** Fewest samples of a threaded lowbit kernel and of onnxruntime's CPU provider (one call per sample: short calls need more). */
 const MIN_ASYNC_SAMPLES = 20;
 
 /** The peers a run tries, in report order. */
@@ -134,7 +134,9 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
         continue;
       }
       ctx.progress(`peers: onnxruntime ${p.provider} (${p.variant}), ${ortCases.length} models${pass}`);
-      const run = await runOrtCases(ortCases, { provider: p.provider, threads: p.threads, warmup: t.warmup, iterations: t.iterations });
+      // The CPU provider gets as many samples as lowbit's threaded kernels (a call is about a millisecond).
+      const iterations = p.provider === 'cpu' ? Math.max(t.iterations, MIN_ASYNC_SAMPLES) : t.iterations;
+      const run = await runOrtCases(ortCases, { provider: p.provider, threads: p.threads, warmup: t.warmup, iterations });
       if (r === 0) results.push(run);
       cases.forEach((pc, j) => {
         const c = pc.ortIndex === undefined ? undefined : run.cases[pc.ortIndex];
