@@ -1,7 +1,9 @@
 /**
  * CPU GEMV/GEMM per scheme x kernel, timed with benny, one benny suite (and chart) per layer and
  * M. Beside each kernel: a plain f32 loop on the unquantized weights and a memcpy of the same
- * bytes. Every kernel's output is checked against lowbit's f64 oracle before it is timed.
+ * bytes. Every kernel's output is checked against lowbit's f64 oracle before it is timed. With
+ * TimingSettings.rounds > 1 the benny suite runs that many times and each row is the median of its
+ * passes' medians (combinePasses).
  */
 import { checkMatmulBound } from '../cpu/compare.js';
 import { combinePasses, runBennySuite, spreadNote, type BennyCase, type BennyTiming } from './benny-run.js';

@@ -11,7 +11,9 @@
  * thread) and on any thread count (the WebAssembly kernels on every core: the ratio with
  * onnxruntime on its default threads). GPU: the variant with the fastest kernel time,
  * then its setX + dispatch + readY per call (session.run also uploads A and downloads Y), with the
- * kernel-only time in its own row.
+ * kernel-only time in its own row. With TimingSettings.rounds > 1 (`lowbit bench --rounds N`) the
+ * CPU sides run in N passes, lowbit's kernels then onnxruntime's in each, and every CPU row is the
+ * median of its passes' medians; the GPU sides run once.
  */
 import { checkMatmulBound } from '../cpu/compare.js';
 import { uploadQuantizedTensor } from '../gpu/gpu-tensor.js';
