@@ -59,7 +59,8 @@ const viewCache = new WeakMap<QuantizedTensor, { codes: Uint32Array; view: Quant
 
 /**
  * The asymmetric uint-b tensor with the values of `qt` (file comment), cached per tensor object
- * (re-derived when `qt.codes` is a different array), or the reason there is none: an element type
+ * (re-derived when `qt.codes` is a different array; in-place edits of the codes or scales are not
+ * detected, as for the cached bit planes), or the reason there is none: an element type
  * without a small integer grid, zero points or offsets of its own, a code that decodes to no
  * number (NaN, unused), or a scale the unit would round.
  */
