@@ -137,9 +137,9 @@ const NIBBLE_MASK: i8 = 0x0f;
     let hi1 = lo;
     let tp = tRow + <usize>first * 2 * V128_BYTES;
     let wp = wTile + <usize>first * <usize>bits * V128_BYTES;
-    // Five planes (one row of X only): plane 3's sums plus twice plane 4's, weighted 2^3 in i32.
-    let lo34 = lo;
-    let hi34 = lo;
+    // Plane 3's sums (one row of X); with five planes plus twice plane 4's, weighted 2^3 in i32.
+    let lo3 = lo;
+    let hi3 = lo;
     if (!two) {
       // One row of X: each plane keeps its own i16 sums (no shift per lookup), weighted by 2^pl
       // once per segment. The integers are the same, so the output is too.
@@ -149,8 +149,6 @@ const NIBBLE_MASK: i8 = 0x0f;
       let hi1p = lo;
       let lo2 = lo;
       let hi2 = lo;
-      let lo3 = lo;
-      let hi3 = lo;
       for (let j = 0; j < cnt; j++) {
         const tl = v128.load(tp);
         const th = v128.load(tp, V128_BYTES);
@@ -203,11 +201,8 @@ const NIBBLE_MASK: i8 = 0x0f;
         lo = i16x8.add(lo, i16x8.shl(lo2, 2));
         hi = i16x8.add(hi, i16x8.shl(hi2, 2));
       }
-      if (bits > 4) {
-        // 8 x (6096) would overflow i16: widened and weighted after the other planes.
-        lo34 = lo3;
-        hi34 = hi3;
-      } else if (bits > 3) {
+      // With five planes 8 x (6096) would overflow i16: lo3, hi3 are widened and weighted below.
+      if (bits == 4) {
         lo = i16x8.add(lo, i16x8.shl(lo3, 3));
         hi = i16x8.add(hi, i16x8.shl(hi3, 3));
       }
@@ -253,10 +248,10 @@ const NIBBLE_MASK: i8 = 0x0f;
     let e2 = i32x4.extend_low_i16x8_s(hi);
     let e3 = i32x4.extend_high_i16x8_s(hi);
     if (!two && bits > 4) {
-      e0 = i32x4.add(e0, i32x4.shl(i32x4.extend_low_i16x8_s(lo34), 3));
-      e1 = i32x4.add(e1, i32x4.shl(i32x4.extend_high_i16x8_s(lo34), 3));
-      e2 = i32x4.add(e2, i32x4.shl(i32x4.extend_low_i16x8_s(hi34), 3));
-      e3 = i32x4.add(e3, i32x4.shl(i32x4.extend_high_i16x8_s(hi34), 3));
+      e0 = i32x4.add(e0, i32x4.shl(i32x4.extend_low_i16x8_s(lo3), 3));
+      e1 = i32x4.add(e1, i32x4.shl(i32x4.extend_high_i16x8_s(lo3), 3));
+      e2 = i32x4.add(e2, i32x4.shl(i32x4.extend_low_i16x8_s(hi3), 3));
+      e3 = i32x4.add(e3, i32x4.shl(i32x4.extend_high_i16x8_s(hi3), 3));
     }
     p0 = segStep(fresh, p0, e0, lsS);
     p1 = segStep(fresh, p1, e1, lsS);
