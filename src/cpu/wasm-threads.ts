@@ -81,6 +81,14 @@ export const WORKER_SPIN_MS = 1;
 const ERROR_MESSAGE_WAIT_MS = 2000;
 
 /**
+ * The first row of chunk i of nChunks over `units` units of rowAlign rows (chunkRows). Its source
+ * is also the worker script's (WORKER_SOURCE embeds it), so it uses nothing from outside itself.
+ */
+function chunkEdge(i: number, nChunks: number, units: number, rows: number, rowAlign: number): number {
+  return Math.min(rows, Math.floor(units * (1 - ((nChunks - i) / nChunks) ** 2)) * rowAlign);
+}
+
+/**
  * The worker's script (plain JavaScript, run by Node's `eval` worker or from a Blob URL). It keeps
  * one instance of the module over the posted memory; on 'run' it takes chunks from the shared
  * counter and calls the kernel over each chunk's rows, then records the call's sequence number,
@@ -127,6 +135,7 @@ function spin(slot) {
     until = performance.now() + ${WORKER_SPIN_MS};
   }
 }
+const chunkEdge = ${chunkEdge.toString()};
 function run(msg) {
   lastSeq = msg.seq;
   let error = '';
@@ -139,8 +148,8 @@ function run(msg) {
     for (;;) {
       const c = Atomics.add(ctrl, ${CTRL_NEXT}, 1);
       if (c >= msg.nChunks) break;
-      a[last - 1] = Math.min(msg.rows, Math.floor(msg.units * (1 - ((msg.nChunks - c) / msg.nChunks) ** 2)) * msg.rowAlign);
-      a[last] = Math.min(msg.rows, Math.floor(msg.units * (1 - ((msg.nChunks - c - 1) / msg.nChunks) ** 2)) * msg.rowAlign);
+      a[last - 1] = chunkEdge(c, msg.nChunks, msg.units, msg.rows, msg.rowAlign);
+      a[last] = chunkEdge(c + 1, msg.nChunks, msg.units, msg.rows, msg.rowAlign);
       f.apply(null, a);
     }
   } catch (e) {
@@ -160,15 +169,14 @@ else self.onmessage = (e) => onMessage(e.data);
 `;
 
 /**
- * Rows [n0, n1) of chunk `c` of `nChunks` (the same formula as the worker script's): chunk edges
- * at units * (1 - ((nChunks - c) / nChunks)^2), so sizes shrink linearly from about 2/nChunks of
- * the rows to 1/nChunks^2 and the last chunks, taken when the other threads are finishing too,
- * are short.
+ * Rows [n0, n1) of chunk `c` of `nChunks` (the worker script runs chunkEdge too): chunk edges at
+ * units * (1 - ((nChunks - c) / nChunks)^2), so sizes shrink linearly from about 2/nChunks of the
+ * rows to 1/nChunks^2 and the last chunks, taken when the other threads are finishing too, are
+ * short.
  */
 export function chunkRows(c: number, nChunks: number, rows: number, rowAlign: number): [number, number] {
   const units = Math.ceil(rows / rowAlign);
-  const edge = (i: number): number => Math.min(rows, Math.floor(units * (1 - ((nChunks - i) / nChunks) ** 2)) * rowAlign);
-  return [edge(c), edge(c + 1)];
+  return [chunkEdge(c, nChunks, units, rows, rowAlign), chunkEdge(c + 1, nChunks, units, rows, rowAlign)];
 }
 
 type WorkerReply = { type: 'error'; seq: number; message: string } | { type: 'done'; seq: number };
