@@ -373,19 +373,29 @@ const BLOCK_GROUPS: i32 = 16; // 4-groups per table block (64 activations)
 const LUT_I8_MAX: f32 = 127;
 const HALF_ENTRY: f64 = 0.5;
 const F32_SIGN: i32 = -2147483648; // 0x80000000
+const F64_SIGN: i64 = -9223372036854775808; // 0x8000000000000000
 
 /** x[k0 + j] of one activation row, 0 past K. */
 @inline function xAt(row: usize, k0: i32, j: i32, k: i32): f32 {
   return k0 + j < k ? load<f32>(row + <usize>(k0 + j) * F32_BYTES) : 0;
 }
 
-/** Q = sat(round half away from zero(f64(T) / ls)) of two f32 entries (lanes 0, 1 of e), as i32 lanes 0, 1. */
-@inline function quantPair(e: v128, lsv: v128, maxv: v128): v128 {
+/**
+ * The lanes-0,1 part of Q: round half away from zero(f64(T) / ls) of two f32 entries (lanes 0, 1
+ * of e) as i32 lanes 0, 1, before saturation: floor(|v| + 0.5) is trunc(|v| + 0.5), and the sign
+ * of v is put on |v| + 0.5 before truncating (the reference's -floor(0.5 - v) for v < 0; 0.5 - v
+ * and |v| + 0.5 are the same f64 sum). NaN gives 0, as the reference's Int8Array store does.
+ */
+@inline function roundPair(e: v128, lsv: v128, half: v128, signBits: v128): v128 {
   const v = f64x2.div(f64x2.promote_low_f32x4(e), lsv);
-  // -floor(0.5 - v) for v < 0 and floor(v + 0.5) otherwise: floor(|v| + 0.5) with v's sign.
-  const r = f64x2.floor(f64x2.add(f64x2.abs(v), f64x2.splat(HALF_ENTRY)));
-  const q = f64x2.min(r, maxv); // saturate (the magnitude): then the sign
-  return i32x4.trunc_sat_f64x2_s_zero(v128.bitselect(f64x2.neg(q), q, f64x2.lt(v, f64x2.splat(0))));
+  return i32x4.trunc_sat_f64x2_s_zero(v128.or(f64x2.add(f64x2.abs(v), half), v128.and(v, signBits)));
+}
+
+/** Q of four f32 entries (e's lanes) as i32 lanes: rounded (roundPair), then saturated to +-127. */
+@inline function quantFour(e: v128, lsv: v128, half: v128, signBits: v128, maxv: v128, minv: v128): v128 {
+  const lo = roundPair(e, lsv, half, signBits);
+  const hi = roundPair(i32x4.shuffle(e, e, 2, 3, 0, 1), lsv, half, signBits);
+  return i32x4.max_s(i32x4.min_s(i32x4.shuffle(lo, hi, 0, 1, 4, 5), maxv), minv);
 }
 
 /**
@@ -395,8 +405,12 @@ const F32_SIGN: i32 = -2147483648; // 0x80000000
  */
 export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots: usize, nslot: i32, nblk: i32, tables: usize, ls: usize, xs: usize): void {
   const nt = (k + LUT_GROUP - 1) / LUT_GROUP;
-  const maxv = f64x2.splat(<f64>LUT_I8_MAX);
+  const maxv = i32x4.splat(<i32>LUT_I8_MAX);
+  const minv = i32x4.splat(-<i32>LUT_I8_MAX);
+  const half = f64x2.splat(HALF_ENTRY);
+  const signBits = i64x2.splat(F64_SIGN);
   const negLanes = i32x4(F32_SIGN, 0, F32_SIGN, 0); // [-a, b, -b, a] from [a, b, b, a]
+  const negOdd = i32x4(0, F32_SIGN, 0, F32_SIGN); // [x1, -x1, x3, -x3] from [x1, x1, x3, x3]
   for (let i = 0; i < m; i++) {
     const row = x + <usize>(i * k) * F32_BYTES;
     const lsRow = ls + <usize>(i * nblk) * F32_BYTES;
@@ -442,27 +456,17 @@ export function lut_i8_tables(x: usize, m: i32, k: i32, gs: i32, ng: i32, slots:
         continue;
       }
       const k0 = t * LUT_GROUP;
-      const x0 = xAt(row, k0, 0, k);
-      const x1 = xAt(row, k0, 1, k);
-      const x2 = xAt(row, k0, 2, k);
-      const x3 = xAt(row, k0, 3, k);
-      // buildLutF32: a = x0 + x1, b = x0 - x1, c = x2 + x3, d = x2 - x3 (f32), then
-      // e0..3 = [-a, b, -b, a] - c and e4..7 = d + [-a, b, -b, a], one rounding each.
-      const a = x0 + x1;
-      const bb = x0 - x1;
-      const c = x2 + x3;
-      const d = x2 - x3;
-      const v = v128.xor(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(a), 1, bb), 2, bb), negLanes);
-      const eLo = f32x4.sub(v, f32x4.splat(c));
-      const eHi = f32x4.add(f32x4.splat(d), v);
+      const xp = row + <usize>k0 * F32_BYTES;
+      const xv = k0 + LUT_GROUP <= k ? v128.load(xp) : f32x4(xAt(row, k0, 0, k), xAt(row, k0, 1, k), xAt(row, k0, 2, k), xAt(row, k0, 3, k));
+      // buildLutF32: a = x0 + x1, b = x0 - x1, c = x2 + x3, d = x2 - x3 (f32; x0 + (-x1) is
+      // x0 - x1 exactly), then e0..3 = [-a, b, -b, a] - c and e4..7 = d + [-a, b, -b, a], one
+      // rounding each.
+      const abcd = f32x4.add(i32x4.shuffle(xv, xv, 0, 0, 2, 2), v128.xor(i32x4.shuffle(xv, xv, 1, 1, 3, 3), negOdd));
+      const v = v128.xor(i32x4.shuffle(abcd, abcd, 0, 1, 1, 0), negLanes);
+      const eLo = f32x4.sub(v, i32x4.shuffle(abcd, abcd, 2, 2, 2, 2));
+      const eHi = f32x4.add(i32x4.shuffle(abcd, abcd, 3, 3, 3, 3), v);
       const lsv = f64x2.splat(<f64>lsT);
-      const q01 = quantPair(eLo, lsv, maxv);
-      const q23 = quantPair(i32x4.shuffle(eLo, eLo, 2, 3, 0, 1), lsv, maxv);
-      const q45 = quantPair(eHi, lsv, maxv);
-      const q67 = quantPair(i32x4.shuffle(eHi, eHi, 2, 3, 0, 1), lsv, maxv);
-      const q0123 = i32x4.shuffle(q01, q23, 0, 1, 4, 5);
-      const q4567 = i32x4.shuffle(q45, q67, 0, 1, 4, 5);
-      const h = i16x8.narrow_i32x4_s(q0123, q4567); // |q| <= 127: exact
+      const h = i16x8.narrow_i32x4_s(quantFour(eLo, lsv, half, signBits, maxv, minv), quantFour(eHi, lsv, half, signBits, maxv, minv)); // |q| <= 127: exact
       const q8 = i8x16.narrow_i16x8_s(h, i16x8.neg(h)); // bytes 0..7 = q, 8..15 = -q
       // T[15 - idx] = -T[idx]: bytes 8..15 are -q7 .. -q0.
       v128.store(tRow + <usize>sl * V128_BYTES, i8x16.shuffle(q8, q8, 0, 1, 2, 3, 4, 5, 6, 7, 15, 14, 13, 12, 11, 10, 9, 8));

@@ -64,6 +64,9 @@ export function lutSlotLayout(k: number, gs: number): SlotLayout {
   const key = `${k},${gs}`;
   const hit = layoutCache.get(key);
   if (hit) return hit;
+  if (!(Number.isInteger(k) && k >= 1 && Number.isInteger(gs) && gs >= 1 && k % gs === 0)) {
+    throw new RangeError(`${NAME}: the slot layout needs K a positive multiple of the group size, got K = ${k}, group ${gs}`);
+  }
   const ng = k / gs;
   const nt = Math.ceil(k / LUT_GROUP);
   const g4 = ng === 1 ? nt : gs / LUT_GROUP;

@@ -96,6 +96,9 @@ describe('wasm-lut-i8', () => {
       }
       expect(seen.size).toBe(Math.ceil(k / 4));
     }
+    // A group size that does not divide K (or none at all) is refused, not looped over.
+    expect(() => lutSlotLayout(32, 0)).toThrow(/K a positive multiple of the group size, got K = 32, group 0/);
+    expect(() => lutSlotLayout(96, 64)).toThrow(/got K = 96, group 64/);
   });
 
   it('lut_i8_tables builds the reference tables, scales and group sums bit for bit', () => {
@@ -133,6 +136,47 @@ describe('wasm-lut-i8', () => {
         }
       }
     }
+  });
+
+  it('lut_i8_tables rounds ties away from zero and saturates as quantizeLutI8 does', () => {
+    // Block 0's largest |x| sum is 127 (table scale 1): its 4-groups' entries are their own
+    // quotients, so halves (both signs), -0, the f32 just below 0.5 and 127 itself are hit exactly.
+    // Block 1 holds an f32 overflow (a = x0 + x1 = inf: scale inf, entries NaN or 0) and block 2 a NaN.
+    const groups: number[][] = [
+      [127, 0, 0, 0], [2.5, 0, 0, 0], [-0.5, 0, 0, 0], [1.5, -1, 0.5, 0], [-0, 0, -0, 0], [0.49999997, 0, 0, 0],
+      [-3.5, 0.5, -0.25, 0.25], [63.5, -63.5, 0, 0],
+    ];
+    const k = 3 * 64 + 2; // a partial 4-group at the end
+    const x = new Float32Array(k);
+    groups.forEach((g, t) => x.set(g, 4 * t));
+    x.set([3e38, 3e38, 1, -2], 64);
+    x.set([NaN, 1, 2, 3], 128);
+    x.set([1.5, -2.5], 192);
+    const L = lutSlotLayout(k, k);
+    const arena = WasmArena.createSync('plain');
+    const nslot = L.slotGroup.length;
+    const slots = arena.put(new Uint32Array(L.slotGroup.buffer));
+    const xp = arena.put(x);
+    const tp = arena.alloc(nslot * 16);
+    const lp = arena.alloc(L.nblk * 4);
+    const sp = arena.alloc(L.ng * 4);
+    arena.fn('lut_i8_tables')(xp, 1, k, k, L.ng, slots, nslot, L.nblk, tp, lp, sp);
+    const ls = lutI8Scales(x, 0, k, 64);
+    expect(ls[0]).toBe(1);
+    const T = new Float32Array(16);
+    const want = new Int8Array(16);
+    let halves = 0;
+    for (let s = 0; s < nslot; s++) {
+      const t = L.slotGroup[s];
+      want.fill(0);
+      if (t >= 0) {
+        buildLutF32(x, 4 * t, Math.min(4, k - 4 * t), T, 0);
+        quantizeLutI8(T, 0, ls[Math.floor(t / 16)], want, 0);
+        if (ls[Math.floor(t / 16)] === 1) halves += T.filter((v) => Math.abs(v % 1) === 0.5).length;
+      }
+      expect([...arena.i8(tp + s * 16, 16)], `slot ${s} (4-group ${t})`).toEqual([...want]);
+    }
+    expect(halves, 'exact ties among the entries').toBeGreaterThan(10);
   });
 
   for (const scheme of [...LUT_SCHEMES, 'bitmod4', 'bitmod3', 'fp4', 'fp3', 'mxfp4', 'nvfp4'] as const) {
