@@ -1,6 +1,7 @@
 /**
  * Peers on identical shapes and identical weights: onnxruntime-node's MatMulNBits (com.microsoft,
- * block 32, accuracy_level 0) on its CPU provider (1 thread, and its default thread count) and on
+ * block 32, accuracy_level 0) on its CPU provider (1 thread, its default thread count, and
+ * intraOpNumThreads = the logical cores, as many threads as lowbit's threaded kernels use) and on
  * its WebGPU provider (the same Vulkan driver lowbit's adapter came from). The weights are a
  * lowbit QuantizedTensor of the same scheme with group 32, packed into MatMulNBits' layout
  * (ort-pack.ts); each peer's output is checked against lowbit's f64 oracle before it is timed, and
@@ -8,14 +9,15 @@
  *
  * lowbit is measured the way the peer is: wall clock per call, one call per sample. CPU: the
  * fastest CPU kernel that supports the scheme on one thread (the ratio with onnxruntime on 1
- * thread) and on any thread count (the WebAssembly kernels on every core: the ratio with
- * onnxruntime on its default threads). GPU: the variant with the fastest kernel time,
+ * thread) and on any thread count (the WebAssembly kernels on every core: the ratios with
+ * onnxruntime on its default threads and on all cores). GPU: the variant with the fastest kernel time,
  * then its setX + dispatch + readY per call (session.run also uploads A and downloads Y), with the
  * kernel-only time in its own row. With TimingSettings.rounds > 1 (`lowbit bench --rounds N`) the
  * CPU sides run in N passes, lowbit's kernels then onnxruntime's in each, and every CPU row is the
  * median of its passes' medians; the GPU sides run once.
  */
 import { checkMatmulBound } from '../cpu/compare.js';
+import { defaultWasmThreads } from '../cpu/wasm-threads.js';
 import { uploadQuantizedTensor } from '../gpu/gpu-tensor.js';
 import { getGpuKernelVariant, type GpuKernelVariant } from '../gpu/kernels.js';
 import type { QuantizedTensor } from '../format/quantized-tensor.js';
@@ -41,9 +43,15 @@ const PEER_BOUND_C = 2;
 const MIN_ASYNC_SAMPLES = 20;
 
 /** The peers a run tries, in report order. */
+/** PEERS' thread count for "as many as the machine has logical cores" (defaultWasmThreads()). */
+export const ALL_CORES = -1;
+
 export const PEERS = [
   { kernel: 'ort-cpu', variant: '1 thread', provider: 'cpu', threads: 1 },
   { kernel: 'ort-cpu', variant: 'default threads', provider: 'cpu', threads: 0 },
+  // intraOpNumThreads = the logical cores, the threads lowbit's threaded kernels use: ORT's default
+  // is its own guess (one thread on some 2-core VMs, where 'default threads' then times 1 thread).
+  { kernel: 'ort-cpu', variant: 'all cores', provider: 'cpu', threads: ALL_CORES },
   { kernel: 'ort-webgpu', variant: 'accuracy_level 0', provider: 'webgpu', threads: 0 },
 ] as const;
 
@@ -138,7 +146,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
       ctx.progress(`peers: onnxruntime ${p.provider} (${p.variant}), ${ortCases.length} models${pass}`);
       // The CPU provider gets as many samples as lowbit's threaded kernels (a call is about a millisecond).
       const iterations = p.provider === 'cpu' ? Math.max(t.iterations, MIN_ASYNC_SAMPLES) : t.iterations;
-      const run = await runOrtCases(ortCases, { provider: p.provider, threads: p.threads, warmup: t.warmup, iterations });
+      const run = await runOrtCases(ortCases, { provider: p.provider, threads: ortThreads(p.threads), warmup: t.warmup, iterations });
       if (r === 0) results.push(run);
       cases.forEach((pc, j) => {
         const c = pc.ortIndex === undefined ? undefined : run.cases[pc.ortIndex];
@@ -223,7 +231,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
     PEERS.forEach((p, i) => {
       const run = results[i];
       const r = run?.cases[pc.ortIndex as number];
-      // onnxruntime on 1 thread meets lowbit's fastest on 1 thread; on its default threads, lowbit's fastest on any.
+      // onnxruntime on 1 thread meets lowbit's fastest on 1 thread; on more (its default, or all cores), lowbit's fastest on any.
       const cpu = p.threads === 1 ? pc.lowbitCpu : (pc.lowbitCpuAny ?? pc.lowbitCpu);
       const lowbitMs = p.provider === 'cpu' ? (cpu?.ms ?? null) : (pc.lowbitGpu?.e2eMs ?? null);
       const lowbitWhat = p.provider === 'cpu' ? `lowbit ${cpu?.kernel ?? '-'}` : `lowbit ${pc.lowbitGpu?.variant ?? '-'} end-to-end`;
@@ -243,7 +251,7 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
           kernel: p.kernel,
           variant: p.variant,
           status: check.ok ? 'ok' : 'wrong',
-          note: check.ok ? `onnxruntime ${run.ortVersion} MatMulNBits session.run; ratio vs ${lowbitWhat}${passNote}` : `WRONG ANSWERS vs the f64 oracle: ${check.message}`,
+          note: check.ok ? `onnxruntime ${run.ortVersion} MatMulNBits session.run${p.threads === ALL_CORES ? ` (intraOpNumThreads ${ortThreads(p.threads)})` : ''}; ratio vs ${lowbitWhat}${passNote}` : `WRONG ANSWERS vs the f64 oracle: ${check.message}`,
           timer: 'wall',
           ms,
           samples: (r.samplesMs?.length ?? 0) * Math.max(1, passMs.length),
@@ -256,6 +264,11 @@ export async function runPeersSuite(ctx: BenchContext, providers: readonly PeerP
       );
     });
   }
+}
+
+/** intraOpNumThreads for a PEERS entry: ALL_CORES is the logical cores; 0 keeps ORT's default. */
+function ortThreads(threads: number): number {
+  return threads === ALL_CORES ? defaultWasmThreads() : threads;
 }
 
 /**

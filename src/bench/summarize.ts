@@ -150,8 +150,10 @@ export function headlines(rows: readonly BenchRow[]): Headline[] {
   push(peerHeadline(rows, 'ort-webgpu', undefined, 'GPU int4 GEMV: lowbit vs onnxruntime WebGPU'));
   push(peerHeadline(rows, 'ort-cpu', '1 thread', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (1 thread)'));
   push(peerHeadline(rows, 'ort-cpu', 'default threads', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (default threads)'));
+  push(peerHeadline(rows, 'ort-cpu', 'all cores', 'CPU int4 GEMV: lowbit vs onnxruntime CPU (all cores)'));
   push(peerHeadline(rows, 'ort-cpu', '1 thread', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (1 thread)', 'int2'));
   push(peerHeadline(rows, 'ort-cpu', 'default threads', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (default threads)', 'int2'));
+  push(peerHeadline(rows, 'ort-cpu', 'all cores', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (all cores)', 'int2'));
   out.push(...wasmHeadlines(rows));
   push(lutHeadline(rows, 'cpu'));
   push(lutHeadline(rows, 'gpu'));

@@ -81,10 +81,14 @@ describe('lowbit bench, tiny preset', () => {
     const webgpu = report.rows.filter((r) => r.suite === 'peers' && r.kernel === 'ort-webgpu');
     expect(webgpu.length).toBeGreaterThan(0);
     for (const r of webgpu) expect(r.status).toBe('unavailable');
-    for (const r of report.rows.filter((x) => x.suite === 'peers' && x.kernel === 'ort-cpu')) {
+    const ortCpu = report.rows.filter((x) => x.suite === 'peers' && x.kernel === 'ort-cpu');
+    for (const r of ortCpu) {
       expect(['ok', 'unavailable', 'wrong']).toContain(r.status);
       if (r.status === 'ok') expect(r.lowbitOverPeer === null || r.lowbitOverPeer > 0).toBe(true);
+      // 'all cores' runs ORT on as many threads as lowbit's threaded kernels, whatever ORT's default.
+      if (r.status === 'ok' && r.variant === 'all cores') expect(r.note).toContain(`intraOpNumThreads ${defaultWasmThreads()}`);
     }
+    expect(new Set(ortCpu.map((r) => r.variant))).toEqual(new Set(['1 thread', 'default threads', 'all cores']));
   });
 
   it('writes a CSV that parses to one line per row with the documented columns', () => {
