@@ -9,6 +9,7 @@ import type { LowbitGpu } from '../gpu/device.js';
 import { matmulRefDense, type RefResult } from '../cpu/matmul-ref.js';
 import { seededRandn } from '../io/random.js';
 import { dequantize, quantize } from '../quant/quantize.js';
+import type { PairedRatio } from './paired.js';
 import type { Layer, Preset } from './shapes.js';
 import type { BenchRow } from './types.js';
 
@@ -35,6 +36,8 @@ export class BenchContext {
   private readonly refs = new Map<string, RefResult>();
   /** Memo of copy measurements by (device, bytes). */
   readonly copyCache = new Map<string, number>();
+  /** The cpu suite's paired measurements of the WebAssembly target ratios (paired.ts). */
+  readonly pairs: PairedRatio[] = [];
 
   constructor(
     readonly preset: Preset,

@@ -118,7 +118,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       environment: { ...env, loadAvgEnd: loadavg()[0] ?? 0 },
       durationS: (performance.now() - t0) / MS_PER_S,
       rows: ctx.rows,
-      headlines: headlines(ctx.rows),
+      headlines: headlines(ctx.rows, ctx.pairs),
+      pairs: ctx.pairs,
       files: ctx.files,
       ...(tuning ? { tuning } : {}),
     };

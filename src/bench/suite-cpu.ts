@@ -3,16 +3,20 @@
  * M. Beside each kernel: a plain f32 loop on the unquantized weights and a memcpy of the same
  * bytes. Every kernel's output is checked against lowbit's f64 oracle before it is timed. With
  * TimingSettings.rounds > 1 the benny suite runs that many times and each row is the median of its
- * passes' medians (combinePasses).
+ * passes' medians (combinePasses). Then the WebAssembly target ratios are measured again as
+ * pairs, the two kernels timed in alternating blocks (measureTargetPairs, paired.ts).
  */
 import { checkMatmulBound } from '../cpu/compare.js';
 import { combinePasses, runBennySuite, spreadNote, type BennyCase, type BennyTiming } from './benny-run.js';
 import type { BenchContext } from './context.js';
-import { benchCpuKernels, benchKernelLabel } from './cpu-kernel-list.js';
+import { benchCpuKernels, benchKernelLabel, type BenchCpuKernel } from './cpu-kernel-list.js';
 import { copyBytes, f32MatmulLoop } from './cpu-baselines.js';
 import { activationBytes, errorText, f32MatmulBytes, gbPerS, makeRow, matmulFlops, quantizedWeightBytes } from './measure.js';
 import { timeSync } from './timers.js';
-import type { RowStatus } from './types.js';
+import type { BenchRow, RowStatus } from './types.js';
+import { pairedRatio } from './paired.js';
+import { label, wasmTargetRows, WASM_TARGET_PAIRS } from './summarize.js';
+import type { AnySchemeName } from '../quant/schemes.js';
 
 /** Read + write GB/s of TypedArray.set over `bytes` bytes on this CPU (memoized per size). */
 export function cpuCopyGbps(ctx: BenchContext, bytes: number): number {
@@ -160,5 +164,38 @@ export async function runCpuSuite(ctx: BenchContext): Promise<void> {
         );
       }
     }
+  }
+  measureTargetPairs(ctx, kernels);
+}
+
+/** Alternating block pairs per pass (TimingSettings.rounds) of each paired target ratio. */
+const PAIRED_BLOCKS_PER_PASS = 16;
+
+/**
+ * The WebAssembly target ratios (summarize.ts WASM_TARGET_PAIRS: int2, ternary and bitmod4 over
+ * int4, int4 M = 8 over M = 1) measured again as pairs: the two rows' kernels that
+ * wasmTargetRows picks, timed in alternating blocks (paired.ts), into ctx.pairs for the headlines.
+ */
+function measureTargetPairs(ctx: BenchContext, kernels: readonly BenchCpuKernel[]): void {
+  const t = wasmTargetRows(ctx.rows);
+  const layer = ctx.preset.cpu.find((c) => c.layer.name === t.int4?.layer)?.layer;
+  if (!layer) return;
+  const callOf = (r: BenchRow): (() => unknown) | undefined => {
+    const kern = kernels.find((k) => benchKernelLabel(k) === label(r) && !k.async);
+    if (!kern) return undefined;
+    const qt = ctx.quantized(layer, r.scheme as AnySchemeName);
+    const x = ctx.activationsOf(layer, r.m);
+    const y = new Float32Array(r.m * r.n);
+    return () => kern.run(x, r.m, qt, y);
+  };
+  const blocks = PAIRED_BLOCKS_PER_PASS * (ctx.preset.timing.rounds ?? 1);
+  for (const [key, [bRow, aRow]] of Object.entries(WASM_TARGET_PAIRS)) {
+    const a = t[aRow];
+    const b = t[bRow];
+    const fa = a && callOf(a);
+    const fb = b && callOf(b);
+    if (!a || !b || !fa || !fb) continue;
+    ctx.progress(`cpu ${layer.name}: paired ${key} (${label(b)} vs ${label(a)}, ${blocks} alternating blocks)`);
+    ctx.pairs.push({ key, layer: layer.name, a: label(a), b: label(b), ...pairedRatio(fa, fb, { blocks }) });
   }
 }

@@ -5,6 +5,7 @@
  * the GEMV variants at the largest M > 1. Each says where it came from.
  */
 import type { BenchRow, Headline } from './types.js';
+import type { PairedRatio } from './paired.js';
 import { quantizeHeadlines } from './suite-quantize.js';
 
 function largest(rows: readonly BenchRow[]): BenchRow[] {
@@ -77,39 +78,90 @@ function fastest(rows: readonly BenchRow[]): BenchRow | undefined {
   return rows.reduce<BenchRow | undefined>((a, r) => (r.status === 'ok' && r.ms !== null && (a === undefined || r.ms < (a.ms as number)) ? r : a), undefined);
 }
 
-const label = (r: BenchRow): string => [r.kernel, r.variant].filter(Boolean).join(' ');
+/** 'wasm-lut-i8 1 thread': a row's kernel and variant (benchKernelLabel of its kernel). */
+export const label = (r: BenchRow): string => [r.kernel, r.variant].filter(Boolean).join(' ');
 
-/**
- * The WebAssembly kernels against the issue's targets, from the cpu suite's rows at the largest
- * layer measured with M = 1 (all on one thread unless said): int2 and ternary LUT vs int4 (target
- * <= 0.6), bitmod4 vs int4 (<= 1.5), the per-row cost at M = 8 vs M = 1 (<= 0.4), and the
- * threaded int4 time over the copy-bandwidth time of the same bytes (goal <= 3).
- */
-export function wasmHeadlines(rows: readonly BenchRow[]): Headline[] {
+/** The rows the WebAssembly targets compare: the fastest 1-thread kernels at the largest layer measured with M = 1. */
+export interface WasmTargetRows {
+  /** Every ok WebAssembly row at that layer with M = 1 (any thread count). */
+  readonly m1: readonly BenchRow[];
+  readonly int4?: BenchRow;
+  readonly int2?: BenchRow;
+  readonly ternary?: BenchRow;
+  readonly bitmod4?: BenchRow;
+  /** int4 at M = 8 on the same layer. */
+  readonly int4M8?: BenchRow;
+}
+
+/** The target pairs, by the key of their paired measurement (suite-cpu.ts): [B, A], ratio B / A. */
+export const WASM_TARGET_PAIRS = {
+  'int2/int4': ['int2', 'int4'],
+  'ternary/int4': ['ternary', 'int4'],
+  'bitmod4/int4': ['bitmod4', 'int4'],
+  'int4 M=8/M=1': ['int4M8', 'int4'],
+} as const satisfies Record<string, readonly [WasmTargetRow, WasmTargetRow]>;
+
+/** The single rows of {@link WasmTargetRows}. */
+export type WasmTargetRow = Exclude<keyof WasmTargetRows, 'm1'>;
+
+/** The rows of {@link WasmTargetRows} among a run's rows. */
+export function wasmTargetRows(rows: readonly BenchRow[]): WasmTargetRows {
   const wasm = rows.filter((r) => r.suite === 'cpu' && r.role === 'kernel' && r.kernel.startsWith('wasm-') && r.status === 'ok' && r.ms !== null);
   const m1 = largest(wasm.filter((r) => r.m === 1));
-  if (m1.length === 0) return [];
   const one = (scheme: string, family?: string) => fastest(m1.filter((r) => r.scheme === scheme && r.variant === '1 thread' && (family === undefined || r.kernel.startsWith(`wasm-${family}`))));
+  const int4 = one('int4');
+  const int4M8 = int4 ? fastest(wasm.filter((r) => r.m === 8 && r.layer === int4.layer && r.scheme === 'int4' && r.variant === '1 thread')) : undefined;
+  return { m1, int4, int2: one('int2', 'lut'), ternary: one('ternary', 'lut'), bitmod4: one('bitmod4'), int4M8 };
+}
+
+/** What a paired measurement adds to a headline's detail. */
+function pairedDetail(p: PairedRatio, rowRatio: number, scale = 1): string {
+  const lo = Math.min(...p.ratios) * scale;
+  const hi = Math.max(...p.ratios) * scale;
+  return `paired: ${p.b} ${fmt(p.bMs)} ms vs ${p.a} ${fmt(p.aMs)} ms per call, median of ${p.ratios.length} alternating blocks' ratios (${fmt(lo)}-${fmt(hi)}); the two rows' medians give ${fmt(rowRatio * scale)}`;
+}
+
+/**
+ * The WebAssembly kernels against the issue's targets (WasmTargetRows, all on one thread unless
+ * said): int2 and ternary LUT vs int4 (target <= 0.6), bitmod4 vs int4 (<= 1.5), the per-row cost
+ * at M = 8 vs M = 1 (<= 0.4), and the threaded int4 time over the copy-bandwidth time of the same
+ * bytes (goal <= 3). A ratio with a paired measurement of the same two kernels (`pairs`, timed in
+ * alternating blocks) takes its value from it; else from the two rows' medians.
+ */
+export function wasmHeadlines(rows: readonly BenchRow[], pairs: readonly PairedRatio[] = []): Headline[] {
+  const t = wasmTargetRows(rows);
+  const { m1, int4: i4 } = t;
+  if (m1.length === 0) return [];
+  const paired = (key: keyof typeof WASM_TARGET_PAIRS, b: BenchRow, a: BenchRow) => pairs.find((p) => p.key === key && p.layer === a.layer && p.a === label(a) && p.b === label(b));
   const out: Headline[] = [];
-  const i4 = one('int4');
-  const vsInt4 = (r: BenchRow | undefined, what: string, target: string) => {
+  const vsInt4 = (key: 'int2/int4' | 'ternary/int4' | 'bitmod4/int4', r: BenchRow | undefined, what: string, target: string) => {
     const h = `CPU WASM ${what} GEMV vs int4 WASM GEMV (1 thread)`;
     if (!r || !i4) {
       out.push({ label: h, value: null, unit: 'x', detail: `not measured in this run (${!i4 ? 'no int4' : `no ${what}`} WebAssembly row at M=1)` });
       return;
     }
-    out.push({ label: h, value: (r.ms as number) / (i4.ms as number), unit: `x (ms / int4 ms; target ${target})`, detail: `${shape(r)}: ${label(r)} ${fmt(r.ms)} ms vs int4 ${label(i4)} ${fmt(i4.ms)} ms` });
+    const rowRatio = (r.ms as number) / (i4.ms as number);
+    const p = paired(key, r, i4);
+    const rowsDetail = `${label(r)} ${fmt(r.ms)} ms vs int4 ${label(i4)} ${fmt(i4.ms)} ms`;
+    out.push({ label: h, value: p ? p.ratio : rowRatio, unit: `x (ms / int4 ms; target ${target})`, detail: `${shape(r)}: ${p ? pairedDetail(p, rowRatio) : rowsDetail}` });
   };
-  vsInt4(one('int2', 'lut'), 'int2 LUT', '<= 0.6');
-  vsInt4(one('ternary', 'lut'), 'ternary LUT', '<= 0.6');
-  vsInt4(one('bitmod4'), 'bitmod4', '<= 1.5');
+  vsInt4('int2/int4', t.int2, 'int2 LUT', '<= 0.6');
+  vsInt4('ternary/int4', t.ternary, 'ternary LUT', '<= 0.6');
+  vsInt4('bitmod4/int4', t.bitmod4, 'bitmod4', '<= 1.5');
   // M = 8 against M = 1 on one thread: the fastest int4 kernel at each (what a caller would run).
   const m8Label = 'CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)';
-  const r8 = i4 ? fastest(wasm.filter((r) => r.m === 8 && r.layer === i4.layer && r.scheme === 'int4' && r.variant === '1 thread')) : undefined;
+  const r8 = t.int4M8;
   if (i4) {
+    const p = r8 ? paired('int4 M=8/M=1', r8, i4) : undefined;
+    const rowRatio = r8 ? (r8.ms as number) / (i4.ms as number) : 0;
     out.push(
       r8
-        ? { label: m8Label, value: (r8.ms as number) / 8 / (i4.ms as number), unit: 'x (M=8 ms / 8 / M=1 ms; target <= 0.4)', detail: `${shape(r8)}: ${label(r8)} ${fmt(r8.ms)} ms vs M=1 ${label(i4)} ${fmt(i4.ms)} ms` }
+        ? {
+            label: m8Label,
+            value: (p ? p.ratio : rowRatio) / 8,
+            unit: 'x (M=8 ms / 8 / M=1 ms; target <= 0.4)',
+            detail: `${shape(r8)}: ${p ? pairedDetail(p, rowRatio, 1 / 8) : `${label(r8)} ${fmt(r8.ms)} ms vs M=1 ${label(i4)} ${fmt(i4.ms)} ms`}`,
+          }
         : { label: m8Label, value: null, unit: 'x', detail: 'not measured in this run (no int4 WebAssembly row at M=8)' },
     );
   }
@@ -141,8 +193,8 @@ export function gpuLutHeadlines(rows: readonly BenchRow[]): Headline[] {
   });
 }
 
-/** The headline numbers of `rows`. */
-export function headlines(rows: readonly BenchRow[]): Headline[] {
+/** The headline numbers of `rows` (the WebAssembly target ratios from `pairs` where measured). */
+export function headlines(rows: readonly BenchRow[], pairs: readonly PairedRatio[] = []): Headline[] {
   const out: Headline[] = [];
   const push = (h: Headline | undefined) => {
     if (h) out.push(h);
@@ -154,7 +206,7 @@ export function headlines(rows: readonly BenchRow[]): Headline[] {
   push(peerHeadline(rows, 'ort-cpu', '1 thread', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (1 thread)', 'int2'));
   push(peerHeadline(rows, 'ort-cpu', 'default threads', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (default threads)', 'int2'));
   push(peerHeadline(rows, 'ort-cpu', 'all cores', 'CPU int2 GEMV: lowbit vs onnxruntime CPU (all cores)', 'int2'));
-  out.push(...wasmHeadlines(rows));
+  out.push(...wasmHeadlines(rows, pairs));
   push(lutHeadline(rows, 'cpu'));
   push(lutHeadline(rows, 'gpu'));
   out.push(...gpuLutHeadlines(rows));

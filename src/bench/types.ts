@@ -1,5 +1,7 @@
 /** The record types of a `lowbit bench` run: one row per measured thing, plus the run's environment. */
 
+import type { PairedRatio } from './paired.js';
+
 /** The suites a run can contain (`--only`). */
 export const SUITE_NAMES = ['quantize', 'cpu', 'gpu', 'peers'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
@@ -142,6 +144,8 @@ export interface BenchReport {
   readonly rows: readonly BenchRow[];
   /** Headline numbers derived from the rows (see summarize.ts). */
   readonly headlines: readonly Headline[];
+  /** The cpu suite's paired measurements of the WebAssembly target ratios (src/bench/paired.ts). */
+  readonly pairs: readonly PairedRatio[];
   /** Files written besides the JSON (CSV, markdown, benny charts), relative to the output folder. */
   readonly files: readonly string[];
   /** The GPU kernels' workgroup constants in force (after --tune or --tuning), and the sweep when one ran. */

@@ -57,6 +57,19 @@ describe('wasmHeadlines', () => {
     expect(byLabel.get('CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)')?.value).toBe(3 / 8 / 2);
   });
 
+  it('takes a target ratio from a paired measurement of the same two kernels when there is one', () => {
+    const pair = (key: string, a: string, b: string, ratio: number) => ({ key, layer: 'L4096', a, b, ratio, ratios: [ratio * 0.9, ratio, ratio * 1.2], aMs: 2, bMs: 2 * ratio });
+    const pairs = [
+      pair('int2/int4', 'wasm-dequant 1 thread', 'wasm-lut-i8 1 thread', 0.4),
+      pair('int4 M=8/M=1', 'wasm-dequant 1 thread', 'wasm-lut-i8 1 thread', 2.4),
+      pair('bitmod4/int4', 'wasm-dequant 2 threads', 'wasm-bitserial 1 thread', 9), // not the rows the headline compares
+    ];
+    const h = new Map(wasmHeadlines(rows, pairs).map((x) => [x.label, x]));
+    expect(h.get('CPU WASM int2 LUT GEMV vs int4 WASM GEMV (1 thread)')).toMatchObject({ value: 0.4, detail: expect.stringContaining("median of 3 alternating blocks' ratios (0.36-0.48); the two rows' medians give 0.5") });
+    expect(h.get('CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)')?.value).toBeCloseTo(2.4 / 8, 12);
+    expect(h.get('CPU WASM bitmod4 GEMV vs int4 WASM GEMV (1 thread)')?.value).toBe(2.5 / 2);
+  });
+
   it('says what is missing, and compares the fastest int4 row with the copy of its bytes', () => {
     expect(byLabel.get('CPU WASM ternary LUT GEMV vs int4 WASM GEMV (1 thread)')).toMatchObject({ value: null, detail: expect.stringContaining('no ternary LUT') });
     // 1e6 bytes in 1.25 ms = 0.8 GB/s against a 10 GB/s copy: 12.5x the copy time.
