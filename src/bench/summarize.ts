@@ -91,7 +91,15 @@ export interface WasmTargetRows {
   readonly bitmod4?: BenchRow;
   /** int4 at M = 8 on the same layer. */
   readonly int4M8?: BenchRow;
+  /**
+   * Per target row, the rows of the same kind within CANDIDATE_SPREAD of its time, fastest first:
+   * the kernels the cpu suite pairs (a row's median can be off by the noise the pairs remove).
+   */
+  readonly candidates: Readonly<Record<WasmTargetRow, readonly BenchRow[]>>;
 }
+
+/** Rows within this factor of the fastest of their kind are paired too (WasmTargetRows.candidates). */
+export const CANDIDATE_SPREAD = 1.5;
 
 /** The target pairs, by the key of their paired measurement (suite-cpu.ts): [B, A], ratio B / A. */
 export const WASM_TARGET_PAIRS = {
@@ -102,16 +110,28 @@ export const WASM_TARGET_PAIRS = {
 } as const satisfies Record<string, readonly [WasmTargetRow, WasmTargetRow]>;
 
 /** The single rows of {@link WasmTargetRows}. */
-export type WasmTargetRow = Exclude<keyof WasmTargetRows, 'm1'>;
+export type WasmTargetRow = Exclude<keyof WasmTargetRows, 'm1' | 'candidates'>;
 
 /** The rows of {@link WasmTargetRows} among a run's rows. */
 export function wasmTargetRows(rows: readonly BenchRow[]): WasmTargetRows {
   const wasm = rows.filter((r) => r.suite === 'cpu' && r.role === 'kernel' && r.kernel.startsWith('wasm-') && r.status === 'ok' && r.ms !== null);
   const m1 = largest(wasm.filter((r) => r.m === 1));
-  const one = (scheme: string, family?: string) => fastest(m1.filter((r) => r.scheme === scheme && r.variant === '1 thread' && (family === undefined || r.kernel.startsWith(`wasm-${family}`))));
-  const int4 = one('int4');
-  const int4M8 = int4 ? fastest(wasm.filter((r) => r.m === 8 && r.layer === int4.layer && r.scheme === 'int4' && r.variant === '1 thread')) : undefined;
-  return { m1, int4, int2: one('int2', 'lut'), ternary: one('ternary', 'lut'), bitmod4: one('bitmod4'), int4M8 };
+  const oneThread = (from: readonly BenchRow[], scheme: string, family?: string) =>
+    from.filter((r) => r.scheme === scheme && r.variant === '1 thread' && (family === undefined || r.kernel.startsWith(`wasm-${family}`)));
+  const layer = fastest(oneThread(m1, 'int4'))?.layer;
+  const kinds: Record<WasmTargetRow, readonly BenchRow[]> = {
+    int4: oneThread(m1, 'int4'),
+    int2: oneThread(m1, 'int2', 'lut'),
+    ternary: oneThread(m1, 'ternary', 'lut'),
+    bitmod4: oneThread(m1, 'bitmod4'),
+    int4M8: layer === undefined ? [] : oneThread(wasm.filter((r) => r.m === 8 && r.layer === layer), 'int4'),
+  };
+  const candidates = {} as Record<WasmTargetRow, readonly BenchRow[]>;
+  for (const [key, kind] of Object.entries(kinds) as [WasmTargetRow, readonly BenchRow[]][]) {
+    const best = fastest(kind);
+    candidates[key] = best ? [...kind].filter((r) => (r.ms as number) <= CANDIDATE_SPREAD * (best.ms as number)).sort((x, y) => (x.ms as number) - (y.ms as number)) : [];
+  }
+  return { m1, candidates, int4: candidates.int4[0], int2: candidates.int2[0], ternary: candidates.ternary[0], bitmod4: candidates.bitmod4[0], int4M8: candidates.int4M8[0] };
 }
 
 /** What a paired measurement adds to a headline's detail. */
@@ -132,7 +152,17 @@ export function wasmHeadlines(rows: readonly BenchRow[], pairs: readonly PairedR
   const t = wasmTargetRows(rows);
   const { m1, int4: i4 } = t;
   if (m1.length === 0) return [];
-  const paired = (key: keyof typeof WASM_TARGET_PAIRS, b: BenchRow, a: BenchRow) => pairs.find((p) => p.key === key && p.layer === a.layer && p.a === label(a) && p.b === label(b));
+  // The paired measurement with the lowest ratio among the target's candidate kernels against
+  // the fastest A row, and the candidate row it measured.
+  const paired = (key: keyof typeof WASM_TARGET_PAIRS, a: BenchRow): [PairedRatio, BenchRow] | undefined => {
+    const bs = t.candidates[WASM_TARGET_PAIRS[key][0]];
+    let best: [PairedRatio, BenchRow] | undefined;
+    for (const p of pairs) {
+      const b = bs.find((r) => label(r) === p.b);
+      if (p.key === key && p.layer === a.layer && p.a === label(a) && b && (!best || p.ratio < best[0].ratio)) best = [p, b];
+    }
+    return best;
+  };
   const out: Headline[] = [];
   const vsInt4 = (key: 'int2/int4' | 'ternary/int4' | 'bitmod4/int4', r: BenchRow | undefined, what: string, target: string) => {
     const h = `CPU WASM ${what} GEMV vs int4 WASM GEMV (1 thread)`;
@@ -140,19 +170,21 @@ export function wasmHeadlines(rows: readonly BenchRow[], pairs: readonly PairedR
       out.push({ label: h, value: null, unit: 'x', detail: `not measured in this run (${!i4 ? 'no int4' : `no ${what}`} WebAssembly row at M=1)` });
       return;
     }
-    const rowRatio = (r.ms as number) / (i4.ms as number);
-    const p = paired(key, r, i4);
-    const rowsDetail = `${label(r)} ${fmt(r.ms)} ms vs int4 ${label(i4)} ${fmt(i4.ms)} ms`;
-    out.push({ label: h, value: p ? p.ratio : rowRatio, unit: `x (ms / int4 ms; target ${target})`, detail: `${shape(r)}: ${p ? pairedDetail(p, rowRatio) : rowsDetail}` });
+    const pb = paired(key, i4);
+    const [p, b] = pb ?? [undefined, r];
+    const rowRatio = (b.ms as number) / (i4.ms as number);
+    const rowsDetail = `${label(b)} ${fmt(b.ms)} ms vs int4 ${label(i4)} ${fmt(i4.ms)} ms`;
+    out.push({ label: h, value: p ? p.ratio : rowRatio, unit: `x (ms / int4 ms; target ${target})`, detail: `${shape(b)}: ${p ? pairedDetail(p, rowRatio) : rowsDetail}` });
   };
   vsInt4('int2/int4', t.int2, 'int2 LUT', '<= 0.6');
   vsInt4('ternary/int4', t.ternary, 'ternary LUT', '<= 0.6');
   vsInt4('bitmod4/int4', t.bitmod4, 'bitmod4', '<= 1.5');
   // M = 8 against M = 1 on one thread: the fastest int4 kernel at each (what a caller would run).
   const m8Label = 'CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)';
-  const r8 = t.int4M8;
+  const pb8 = i4 ? paired('int4 M=8/M=1', i4) : undefined;
+  const p = pb8?.[0];
+  const r8 = pb8?.[1] ?? t.int4M8;
   if (i4) {
-    const p = r8 ? paired('int4 M=8/M=1', r8, i4) : undefined;
     const rowRatio = r8 ? (r8.ms as number) / (i4.ms as number) : 0;
     out.push(
       r8

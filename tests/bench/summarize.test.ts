@@ -44,6 +44,8 @@ describe('wasmHeadlines', () => {
     cpuRow('int2', 'wasm-lut-f32', '1 thread', 1, 4096, 0.9, 'wrong'),
     cpuRow('int2', 'wasm-dequant', '1 thread', 1, 4096, 0.5), // not a LUT kernel
     cpuRow('bitmod4', 'wasm-bitserial', '1 thread', 1, 4096, 2.5),
+    cpuRow('bitmod4', 'wasm-dequant-i8', '1 thread', 1, 4096, 3), // within 1.5x: paired too
+    cpuRow('bitmod4', 'wasm-dequant', '1 thread', 1, 4096, 4), // not
     cpuRow('int4', 'wasm-dequant', '1 thread', 8, 4096, 4),
     cpuRow('int4', 'wasm-lut-i8', '1 thread', 8, 4096, 3),
     cpuRow('int4', 'wasm-dequant', '1 thread', 1, 1024, 0.01), // a smaller layer
@@ -68,6 +70,13 @@ describe('wasmHeadlines', () => {
     expect(h.get('CPU WASM int2 LUT GEMV vs int4 WASM GEMV (1 thread)')).toMatchObject({ value: 0.4, detail: expect.stringContaining("median of 3 alternating blocks' ratios (0.36-0.48); the two rows' medians give 0.5") });
     expect(h.get('CPU WASM int4 M=8: per-row cost vs M=1 (fastest kernels, 1 thread)')?.value).toBeCloseTo(2.4 / 8, 12);
     expect(h.get('CPU WASM bitmod4 GEMV vs int4 WASM GEMV (1 thread)')?.value).toBe(2.5 / 2);
+  });
+
+  it('takes the lowest paired ratio among the candidate kernels, and names that kernel', () => {
+    const pair = (b: string, ratio: number) => ({ key: 'bitmod4/int4', layer: 'L4096', a: 'wasm-dequant 1 thread', b, ratio, ratios: [ratio], aMs: 2, bMs: 2 * ratio });
+    const pairs = [pair('wasm-bitserial 1 thread', 1.4), pair('wasm-dequant-i8 1 thread', 1.2), pair('wasm-dequant 1 thread', 0.5)]; // the last is no candidate
+    const h = new Map(wasmHeadlines(rows, pairs).map((x) => [x.label, x]));
+    expect(h.get('CPU WASM bitmod4 GEMV vs int4 WASM GEMV (1 thread)')).toMatchObject({ value: 1.2, detail: expect.stringContaining("paired: wasm-dequant-i8 1 thread 2.4 ms vs wasm-dequant 1 thread 2 ms per call, median of 1 alternating blocks' ratios (1.2-1.2); the two rows' medians give 1.5") });
   });
 
   it('says what is missing, and compares the fastest int4 row with the copy of its bytes', () => {
