@@ -5,12 +5,12 @@
  * docs/BENCHMARKS.md moves 1.5x between passes), two rows timed minutes apart can give a ratio the
  * kernels do not have; a block pair lasts tens of milliseconds, so both sides see the same load.
  */
-import { performance } from 'node:perf_hooks';
 import { median } from './measure.js';
+import { batchSize, timeBatch } from './timers.js';
 
 /** One paired measurement: B's time per call over A's, and each side's median per call. */
 export interface PairedRatio {
-  /** What it measures, e.g. 'int2/int4' (see TARGET_PAIRS in suite-cpu.ts). */
+  /** What it measures, e.g. 'int2/int4' (summarize.ts WASM_TARGET_PAIRS). */
   readonly key: string;
   readonly layer: string;
   /** The kernels of the two sides, as in the rows ('wasm-lut-i8 1 thread'). */
@@ -35,27 +35,6 @@ export interface PairedOptions {
 
 const DEFAULT_BLOCKS = 16;
 const DEFAULT_BLOCK_MS = 25;
-const MAX_BATCH = 1 << 16;
-
-/** Calls per block for `fn` to last at least `blockMs` (measured after one warm-up call). */
-function batchFor(fn: () => unknown, blockMs: number): number {
-  fn();
-  let batch = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) fn();
-    const dt = performance.now() - t0;
-    if (dt >= blockMs || batch >= MAX_BATCH) return batch;
-    batch = Math.min(MAX_BATCH, Math.max(batch * 2, Math.ceil((batch * blockMs) / Math.max(dt, 1e-3))));
-  }
-}
-
-/** ms per call of `batch` calls of `fn`. */
-function timeBlock(fn: () => unknown, batch: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < batch; i++) fn();
-  return (performance.now() - t0) / batch;
-}
 
 /**
  * Times synchronous `a` and `b` in alternating blocks and returns B's time over A's as the median
@@ -65,8 +44,10 @@ export function pairedRatio(a: () => unknown, b: () => unknown, opts: PairedOpti
   const blocks = opts.blocks ?? DEFAULT_BLOCKS;
   const blockMs = opts.blockMs ?? DEFAULT_BLOCK_MS;
   if (!(Number.isInteger(blocks) && blocks >= 1)) throw new RangeError(`pairedRatio: blocks must be a positive integer, got ${blocks}`);
-  const na = batchFor(a, blockMs);
-  const nb = batchFor(b, blockMs);
+  a();
+  b();
+  const na = batchSize(a, blockMs);
+  const nb = batchSize(b, blockMs);
   const aMs: number[] = [];
   const bMs: number[] = [];
   const ratios: number[] = [];
@@ -74,11 +55,11 @@ export function pairedRatio(a: () => unknown, b: () => unknown, opts: PairedOpti
     let ta: number;
     let tb: number;
     if (i % 2 === 0) {
-      ta = timeBlock(a, na);
-      tb = timeBlock(b, nb);
+      ta = timeBatch(a, na);
+      tb = timeBatch(b, nb);
     } else {
-      tb = timeBlock(b, nb);
-      ta = timeBlock(a, na);
+      tb = timeBatch(b, nb);
+      ta = timeBatch(a, na);
     }
     aMs.push(ta);
     bMs.push(tb);

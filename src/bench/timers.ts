@@ -11,23 +11,31 @@ const MIN_BATCH_MS = 2;
 /** Most calls batched into one sample. */
 const MAX_BATCH = 1 << 16;
 
-/** Median ms per call of a synchronous `fn`: `warmup` untimed calls, then `samples` batches. */
-export function timeSync(fn: () => unknown, warmup: number, samples: number): { ms: number; samplesMs: number[] } {
-  for (let i = 0; i < Math.max(1, warmup); i++) fn();
+/** Calls of a synchronous `fn` per batch for a batch to last at least `minMs` (at most MAX_BATCH). */
+export function batchSize(fn: () => unknown, minMs: number): number {
   let batch = 1;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < batch; i++) fn();
     const dt = performance.now() - t0;
-    if (dt >= MIN_BATCH_MS || batch >= MAX_BATCH) break;
-    batch = Math.min(MAX_BATCH, batch * Math.max(2, Math.ceil(MIN_BATCH_MS / Math.max(dt, 1e-3))));
+    if (dt >= minMs || batch >= MAX_BATCH) return batch;
+    batch = Math.min(MAX_BATCH, batch * Math.max(2, Math.ceil(minMs / Math.max(dt, 1e-3))));
   }
+}
+
+/** ms per call of one batch of `batch` calls of `fn`. */
+export function timeBatch(fn: () => unknown, batch: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < batch; i++) fn();
+  return (performance.now() - t0) / batch;
+}
+
+/** Median ms per call of a synchronous `fn`: `warmup` untimed calls, then `samples` batches. */
+export function timeSync(fn: () => unknown, warmup: number, samples: number): { ms: number; samplesMs: number[] } {
+  for (let i = 0; i < Math.max(1, warmup); i++) fn();
+  const batch = batchSize(fn, MIN_BATCH_MS);
   const out: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) fn();
-    out.push((performance.now() - t0) / batch);
-  }
+  for (let s = 0; s < samples; s++) out.push(timeBatch(fn, batch));
   return { ms: median(out), samplesMs: out };
 }
 
