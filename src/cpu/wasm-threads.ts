@@ -463,8 +463,10 @@ function waitAsyncFn(): WaitAsync | undefined {
   return (Atomics as { waitAsync?: WaitAsync }).waitAsync;
 }
 
-/** Waits until `target` workers have counted themselves done (or died). */
+/** Waits until `target` workers have counted themselves done (or died): polls for CALLER_SPIN_MS, then waits. */
 async function waitDone(f: InFlight, target: number, waitAsync: WaitAsync | undefined): Promise<void> {
+  const spinUntil = performance.now() + CALLER_SPIN_MS;
+  while (Atomics.load(ctrl, CTRL_DONE) < target && performance.now() < spinUntil);
   for (;;) {
     const done = Atomics.load(ctrl, CTRL_DONE);
     if (done >= target) return;
@@ -564,9 +566,6 @@ export async function runCallOnThreads(arena: WasmArena, call: WasmCall, threads
         Atomics.store(ctrl, CTRL_NEXT, nChunks);
       }
     }
-    // Poll first (CALLER_SPIN_MS), then wait.
-    const spinUntil = performance.now() + CALLER_SPIN_MS;
-    while (Atomics.load(ctrl, CTRL_DONE) < mine.length && performance.now() < spinUntil);
     await waitDone(f, mine.length, waitAsync);
     for (const s of mine) s.worker.hold(false);
     info.threadedCalls++;
